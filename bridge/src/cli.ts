@@ -1,0 +1,71 @@
+import { Command, CommanderError } from "commander";
+import { BridgeError } from "./core/errors.js";
+import { createLogger } from "./core/log.js";
+import type { CliContext } from "./commands/context.js";
+import { registerAudit } from "./commands/audit.js";
+import { registerMap } from "./commands/map.js";
+import { registerPlan } from "./commands/plan.js";
+import { registerExportCsv } from "./commands/export-csv.js";
+import { registerPull } from "./commands/pull.js";
+import { registerMigrate } from "./commands/migrate.js";
+import { registerRollback } from "./commands/rollback.js";
+import { registerInventory } from "./commands/inventory.js";
+import { registerServe } from "./commands/serve.js";
+
+const registrations = [
+  registerPull,
+  registerAudit,
+  registerMap,
+  registerPlan,
+  registerExportCsv,
+  registerMigrate,
+  registerRollback,
+  registerInventory,
+  registerServe,
+];
+
+/** Build the `netmera-odoo` program; tests call this with their own streams. */
+export function buildProgram(context: CliContext): Command {
+  const program = new Command("netmera-odoo")
+    .description("Migrate customer data from Netmera into Odoo CRM.")
+    .option("--log-level <level>", "log level written to standard error (trace … fatal)", "warn")
+    .showHelpAfterError()
+    .exitOverride();
+  program.configureOutput({
+    writeOut: (text) => context.stdout.write(text),
+    writeErr: (text) => context.stderr.write(text),
+  });
+  for (const register of registrations) {
+    register(program, context);
+  }
+  return program;
+}
+
+/** Run the CLI and return the process exit code; errors are printed, never thrown. */
+export async function main(
+  argv: string[],
+  context: CliContext = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    logger: createLogger(),
+  },
+): Promise<number> {
+  const program = buildProgram(context);
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode;
+    }
+    if (error instanceof BridgeError) {
+      context.stderr.write(`error: ${error.message}\n`);
+      context.logger.debug({ err: error }, "command failed");
+      return 1;
+    }
+    context.logger.error({ err: error }, "unexpected failure");
+    context.stderr.write(`error: unexpected failure: ${(error as Error).message}\n`);
+    return 1;
+  }
+}
