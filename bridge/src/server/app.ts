@@ -1,0 +1,74 @@
+import express, { type Express } from "express";
+import type { Logger } from "../core/log.js";
+import { requireToken } from "./auth.js";
+import { PayloadTooLargeError } from "./errors.js";
+import { errorHandler, notFound } from "./error-handler.js";
+import { JobManager, type JobRecord } from "./job-manager.js";
+import type { JobRunners } from "./jobs.js";
+import { requestLog } from "./request-log.js";
+import { runRoutes } from "./run-routes.js";
+import { DataDir, storeSnapshotUpload, type UploadLimits } from "./snapshot-store.js";
+
+export const DEFAULT_UPLOAD_LIMITS: UploadLimits = {
+  maxUploadBytes: 8 * 1024 ** 3,
+  maxUnpackedBytes: 64 * 1024 ** 3,
+  maxEntries: 100_000,
+};
+
+export interface AppDeps {
+  /** Bridge token every route but `GET /health` requires. */
+  token: string;
+  logger: Logger;
+  jobs: JobRunners;
+  /** Folder for snapshots and per-run work folders. */
+  dataDir: string;
+  /** Runs the jobs; pass one to share it with the re-sync schedule or to await shutdown. */
+  manager?: JobManager;
+  /** Called on every job change when `manager` is not given. */
+  onJobChange?: (job: Readonly<JobRecord>) => void;
+  uploadLimits?: Partial<UploadLimits>;
+  /** Largest JSON body (a mapping.json can be a few megabytes), in express's size notation. */
+  jsonLimit?: string;
+}
+
+/** Build the bridge API. It does not listen; `startServer` does, and tests use supertest. */
+export function createApp(deps: AppDeps): Express {
+  const logger = deps.logger;
+  const manager =
+    deps.manager ?? new JobManager({ logger, onChange: deps.onJobChange ?? (() => {}) });
+  const dataDir = new DataDir(deps.dataDir);
+  const uploadLimits = { ...DEFAULT_UPLOAD_LIMITS, ...deps.uploadLimits };
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", false);
+
+  app.use(requestLog(logger));
+  app.get("/health", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+
+  app.use(requireToken(deps.token));
+
+  // Registered before the JSON parser: the body is a zip stream that goes to disk as it comes.
+  app.post("/snapshots", async (req, res) => {
+    const declared = Number(req.get("content-length") ?? 0);
+    if (declared > uploadLimits.maxUploadBytes) {
+      throw new PayloadTooLargeError(
+        `upload of ${declared} bytes is larger than ${uploadLimits.maxUploadBytes} bytes, the configured limit`,
+      );
+    }
+
+    const stored = await storeSnapshotUpload(dataDir, req, uploadLimits);
+    logger.info(
+      { requestId: res.locals.requestId, snapshotId: stored.snapshotId, files: stored.files },
+      stored.existing ? "snapshot upload matched an earlier one" : "snapshot stored",
+    );
+    res.status(stored.existing ? 200 : 201).json(stored);
+  });
+
+  app.use(express.json({ limit: deps.jsonLimit ?? "16mb" }));
+  app.use(runRoutes({ jobs: deps.jobs, manager, dataDir }));
+  app.use(notFound());
+  app.use(errorHandler(logger));
+  return app;
+}

@@ -1,0 +1,67 @@
+import type { ErrorRequestHandler, RequestHandler } from "express";
+import { BridgeError } from "../core/errors.js";
+import type { Logger } from "../core/log.js";
+import { PayloadTooLargeError, publicMessage, RequestValidationError } from "./errors.js";
+
+/** Answer unknown routes with a JSON 404 rather than express's HTML page. */
+export function notFound(): RequestHandler {
+  return (req, res) => {
+    res.status(404).json({ error: `no route for ${req.method} ${req.path}` });
+  };
+}
+
+function isBodyParserError(error: unknown): error is { status: number; type: string } {
+  return (
+    typeof error === "object" &&
+    error !== null &&
+    typeof (error as { type?: unknown }).type === "string" &&
+    typeof (error as { status?: unknown }).status === "number"
+  );
+}
+
+/**
+ * The one error handler. A `BridgeError` is answered with its status and message (Odoo faults
+ * with a short form, see `publicMessage`); a JSON body that does not parse gets 400. Anything
+ * else is logged with its stack and answered 500 with only the request id, so stack traces and
+ * Odoo tracebacks stay in the log.
+ */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, next) => {
+    const requestId = res.locals.requestId as string | undefined;
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+
+    if (error instanceof RequestValidationError) {
+      res.status(400).json({ error: "invalid request", issues: error.issues, requestId });
+      return;
+    }
+
+    if (error instanceof PayloadTooLargeError) {
+      // The client may still be sending; closing the connection stops it.
+      res.set("Connection", "close");
+    }
+
+    if (error instanceof BridgeError && error.status < 500) {
+      logger.info({ requestId, code: error.code }, error.message);
+      res.status(error.status).json({ error: error.message, code: error.code, requestId });
+      return;
+    }
+
+    if (isBodyParserError(error) && error.status < 500) {
+      const message =
+        error.type === "entity.parse.failed" ? "request body is not valid JSON" : error.type;
+      res.status(error.status).json({ error: message, requestId });
+      return;
+    }
+
+    logger.error({ err: error, requestId, method: req.method, path: req.path }, "request failed");
+    if (error instanceof BridgeError) {
+      res.status(error.status).json({ error: publicMessage(error), code: error.code, requestId });
+      return;
+    }
+
+    res.status(500).json({ error: "internal error", requestId });
+  };
+}

@@ -1,0 +1,61 @@
+import { BridgeError, OdooFaultError, RequestError } from "../core/errors.js";
+
+/** One problem in a request body or parameter, located by its path (`sampleSize`, `odoo.url`). */
+export interface RequestIssue {
+  path: string;
+  message: string;
+}
+
+/** A request that failed validation; every issue is listed, not only the first. */
+export class RequestValidationError extends RequestError {
+  constructor(readonly issues: RequestIssue[]) {
+    super(
+      `invalid request: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ")}`,
+    );
+  }
+}
+
+/** A job was requested for a run that already has one running. */
+export class JobConflictError extends BridgeError {
+  override readonly code = "job_conflict";
+  override readonly status = 409;
+}
+
+/** An upload larger than the configured cap. */
+export class PayloadTooLargeError extends BridgeError {
+  override readonly code = "payload_too_large";
+  override readonly status = 413;
+}
+
+/** An uploaded archive that is not a zip, or whose entries would escape or flood the target. */
+export class UnsafeArchiveError extends BridgeError {
+  override readonly code = "unsafe_archive";
+  override readonly status = 422;
+}
+
+/** The server is shutting down and takes no new jobs. */
+export class ShuttingDownError extends BridgeError {
+  override readonly code = "shutting_down";
+  override readonly status = 503;
+}
+
+/** Text that marks a Python traceback, which may show Odoo's code, paths and data. */
+const TRACEBACK_PATTERN = /Traceback \(most recent call last\)|File "[^"]*", line \d+/;
+
+/**
+ * The message a client may see for an error: a `BridgeError`'s own message, cut to its first
+ * line. A message that looks like a Python traceback is reduced to what failed (the model and
+ * method for an Odoo fault), and an unknown error to "internal error"; the full error stays in
+ * the log.
+ */
+export function publicMessage(error: unknown): string {
+  if (!(error instanceof BridgeError)) return "internal error";
+
+  if (TRACEBACK_PATTERN.test(error.message)) {
+    if (error instanceof OdooFaultError) {
+      return `${error.model}.${error.method} failed in Odoo; the bridge log has the details`;
+    }
+    return `${error.code}: the bridge log has the details`;
+  }
+  return (error.message.split("\n")[0] ?? "").slice(0, 500);
+}

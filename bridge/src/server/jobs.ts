@@ -1,0 +1,56 @@
+import type { JobContext } from "./job-manager.js";
+
+/**
+ * The work the API can start. Each job is a plain async function of its parameters and a
+ * context (logger, abort signal, progress callback), so the server runs the real commands in
+ * production and simple in-process functions in tests. Results are JSON summaries that
+ * `GET /jobs/:id` returns.
+ */
+export type JobFunction<P, R = unknown> = (params: P, context: JobContext) => Promise<R>;
+
+/** Pull from Netmera into a new snapshot folder. */
+export interface PullParams {
+  runId: number | null;
+  /** Folder to create; it must not exist yet. */
+  outDir: string;
+}
+
+/** Transform a snapshot with a confirmed mapping into a plan directory. */
+export interface PlanParams {
+  runId: number | null;
+  snapshotDir: string;
+  mappingFile: string;
+  /** Receives `plan/`, `quarantine.csv`, `flags.csv` and `reconciliation.json`. */
+  outDir: string;
+}
+
+/** Import a plan into Odoo, all of it or a sample. */
+export interface MigrateParams {
+  /** Odoo run to import into; null lets `migrate` find or create the run itself. */
+  runId: number | null;
+  /** The `outDir` a plan job wrote. */
+  planDir: string;
+  /** Import only this many contacts (with what they need), as a sample run. */
+  sampleSize?: number;
+}
+
+export interface RollbackParams {
+  runId: number;
+}
+
+/** Render the written inventories of a snapshot. */
+export interface InventoryParams {
+  runId: number | null;
+  snapshotDir: string;
+  outDir: string;
+  /** Also print each inventory to PDF through headless Chromium. */
+  pdf: boolean;
+}
+
+export interface JobRunners {
+  pull: JobFunction<PullParams>;
+  plan: JobFunction<PlanParams>;
+  migrate: JobFunction<MigrateParams>;
+  rollback: JobFunction<RollbackParams>;
+  inventory: JobFunction<InventoryParams>;
+}

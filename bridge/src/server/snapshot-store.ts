@@ -1,0 +1,138 @@
+import { createHash, randomUUID } from "node:crypto";
+import { createWriteStream, existsSync } from "node:fs";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Transform, type Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { NotFoundError } from "../core/errors.js";
+import { PayloadTooLargeError } from "./errors.js";
+import { unzipSafely, type UnzipLimits } from "./unzip.js";
+
+/** Snapshot ids are folder names under `<data dir>/snapshots`, so only this shape is accepted. */
+export const SNAPSHOT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+export interface UploadLimits extends UnzipLimits {
+  /** Size of the uploaded zip itself, in bytes. */
+  maxUploadBytes: number;
+}
+
+export interface StoredSnapshot {
+  snapshotId: string;
+  /** sha256 of the uploaded zip, hex. */
+  sha256: string;
+  files: number;
+  unpackedBytes: number;
+  /** True when the same zip was uploaded before and its folder is reused. */
+  existing: boolean;
+}
+
+/** Where snapshots, uploads in progress and per-run work folders live under the data dir. */
+export class DataDir {
+  constructor(readonly root: string) {}
+
+  snapshotsDir(): string {
+    return join(this.root, "snapshots");
+  }
+
+  snapshotDir(snapshotId: string): string {
+    return join(this.snapshotsDir(), snapshotId);
+  }
+
+  runDir(runId: number): string {
+    return join(this.root, "runs", String(runId));
+  }
+
+  /** The folder of an existing snapshot; `NotFoundError` when there is none. */
+  existingSnapshotDir(snapshotId: string): string {
+    const dir = this.snapshotDir(snapshotId);
+    if (!SNAPSHOT_ID_PATTERN.test(snapshotId) || !existsSync(dir)) {
+      throw new NotFoundError(`snapshot "${snapshotId}" not found; upload it or pull it first`);
+    }
+    return dir;
+  }
+}
+
+async function readMeta(path: string): Promise<Omit<StoredSnapshot, "existing">> {
+  return JSON.parse(await readFile(path, "utf8")) as Omit<StoredSnapshot, "existing">;
+}
+
+function hashAndLimit(hash: ReturnType<typeof createHash>, limit: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      seen += chunk.length;
+      if (seen > limit) {
+        callback(
+          new PayloadTooLargeError(`upload is larger than ${limit} bytes, the configured limit`),
+        );
+        return;
+      }
+      hash.update(chunk);
+      callback(null, chunk);
+    },
+  });
+}
+
+/**
+ * Write the request body to `path` through `limiter`. The body is piped rather than passed to
+ * `pipeline`, which would destroy the request, and with it the socket, before the error handler
+ * can answer 413; on a failure the rest of the body is read and dropped instead.
+ */
+async function receive(body: Readable, limiter: Transform, path: string): Promise<void> {
+  body.on("error", (error) => limiter.destroy(error));
+  body.pipe(limiter);
+  try {
+    await pipeline(limiter, createWriteStream(path));
+  } catch (error) {
+    body.unpipe(limiter);
+    body.resume();
+    throw error;
+  }
+}
+
+/**
+ * Store an uploaded snapshot zip: stream it to a temporary file (hashing and counting bytes on
+ * the way), unpack it into a temporary folder, then rename that folder into place. A failure at
+ * any step removes both temporaries, so a snapshot folder exists only when it is complete. The
+ * id comes from the zip's hash, so uploading the same zip twice reuses the first folder.
+ */
+export async function storeSnapshotUpload(
+  dataDir: DataDir,
+  body: Readable,
+  limits: UploadLimits,
+): Promise<StoredSnapshot> {
+  const incoming = join(dataDir.root, "incoming");
+  await mkdir(incoming, { recursive: true });
+  await mkdir(dataDir.snapshotsDir(), { recursive: true });
+  const token = randomUUID();
+  const zipPath = join(incoming, `${token}.zip`);
+  const unpackDir = join(incoming, token);
+
+  try {
+    const hash = createHash("sha256");
+    await receive(body, hashAndLimit(hash, limits.maxUploadBytes), zipPath);
+    const sha256 = hash.digest("hex");
+    const snapshotId = `upload-${sha256.slice(0, 16)}`;
+    const target = dataDir.snapshotDir(snapshotId);
+    const metaPath = `${target}.upload.json`;
+    if (existsSync(target)) return { ...(await readMeta(metaPath)), existing: true };
+
+    await mkdir(unpackDir);
+    const { files, unpackedBytes } = await unzipSafely(zipPath, unpackDir, limits);
+    const stored = { snapshotId, sha256, files, unpackedBytes };
+    // The metadata sits beside the folder, not in it: the snapshot's manifest lists every file
+    // inside, and an extra one would make the snapshot look tampered with.
+    await writeFile(metaPath, `${JSON.stringify(stored)}\n`);
+    try {
+      await rename(unpackDir, target);
+    } catch (error) {
+      // The same zip uploaded twice at once: the other upload put its folder in place first.
+      if (!existsSync(target)) throw error;
+      return { ...stored, existing: true };
+    }
+    return { ...stored, existing: false };
+  } finally {
+    await rm(zipPath, { force: true });
+    await rm(unpackDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,174 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import request from "supertest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createApp } from "../bridge/src/server/app.js";
+import type { UploadLimits } from "../bridge/src/server/snapshot-store.js";
+import { buildZip, captureLogger, recordingJobs, type ZipEntrySpec } from "./serve-fixtures.js";
+
+const TOKEN = "snapshot-upload-token-0123456789abcdef";
+
+let root: string;
+let dataDir: string;
+
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), "serve-snap-"));
+  dataDir = join(root, "data");
+});
+
+afterEach(() => {
+  rmSync(root, { recursive: true, force: true });
+});
+
+function upload(body: Buffer, limits: Partial<UploadLimits> = {}) {
+  const app = createApp({
+    token: TOKEN,
+    logger: captureLogger().logger,
+    jobs: recordingJobs().jobs,
+    dataDir,
+    uploadLimits: limits,
+  });
+  return request(app)
+    .post("/snapshots")
+    .set("X-Bridge-Token", TOKEN)
+    .set("Content-Type", "application/zip")
+    .send(body);
+}
+
+/** Nothing but finished snapshots may remain: no temporary zips or half-unpacked folders. */
+function leftovers(): string[] {
+  const incoming = join(dataDir, "incoming");
+  return existsSync(incoming) ? readdirSync(incoming) : [];
+}
+
+function snapshotFolders(): string[] {
+  const dir = join(dataDir, "snapshots");
+  return existsSync(dir) ? readdirSync(dir).filter((name) => !name.endsWith(".json")) : [];
+}
+
+describe("snapshot upload", () => {
+  it("unpacks a zip into a new snapshot folder", async () => {
+    const users = "extId;email\nu1;a@example.com\n";
+    const zip = buildZip([
+      { name: "manifest.json", data: '{"app":"demo"}' },
+      { name: "users/", mode: 0o040755 },
+      { name: "users/segment-1.csv", data: users, deflate: true },
+      { name: "tags/vip müşteri.csv", data: "extId\nu1\n" },
+    ]);
+    const response = await upload(zip);
+    expect(response.status).toBe(201);
+    expect(response.body).toEqual({
+      snapshotId: expect.stringMatching(/^upload-[0-9a-f]{16}$/),
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      files: 3,
+      unpackedBytes: 14 + users.length + 9,
+      existing: false,
+    });
+    const dir = join(dataDir, "snapshots", response.body.snapshotId);
+    expect(readFileSync(join(dir, "users/segment-1.csv"), "utf8")).toBe(users);
+    expect(readFileSync(join(dir, "tags/vip müşteri.csv"), "utf8")).toBe("extId\nu1\n");
+    expect(readdirSync(dir).sort()).toEqual(["manifest.json", "tags", "users"]);
+    expect(leftovers()).toEqual([]);
+
+    const again = await upload(zip);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual({ ...response.body, existing: true });
+  });
+
+  const unsafe: Array<[string, ZipEntrySpec[], string | RegExp]> = [
+    [
+      "a parent-folder path",
+      [{ name: "../escaped.txt", data: "x" }],
+      "archive rejected: invalid relative path: ../escaped.txt",
+    ],
+    [
+      "a nested parent-folder path",
+      [{ name: "users/../../escaped.txt", data: "x" }],
+      "archive rejected: invalid relative path: users/../../escaped.txt",
+    ],
+    [
+      "an absolute path",
+      [{ name: "/tmp/escaped.txt", data: "x" }],
+      "archive rejected: absolute path: /tmp/escaped.txt",
+    ],
+    [
+      "a backslash path",
+      [{ name: "..\\escaped.txt", data: "x" }],
+      "archive rejected: invalid characters in fileName: ..\\escaped.txt",
+    ],
+    [
+      "a symbolic link",
+      [{ name: "link", data: "/etc/passwd", mode: 0o120777 }],
+      'archive entry "link" is a symbolic link',
+    ],
+    [
+      "a device file",
+      [{ name: "dev", data: "", mode: 0o020666 }],
+      'archive entry "dev" is not a regular file or folder',
+    ],
+    [
+      "a duplicate entry",
+      [
+        { name: "a.csv", data: "1" },
+        { name: "a.csv", data: "2" },
+      ],
+      'archive entry "a.csv" appears twice',
+    ],
+    [
+      "an entry that writes more than it declares",
+      [{ name: "small.csv", data: Buffer.alloc(50_000), deflate: true, declaredSize: 10 }],
+      /^archive entry "small.csv" could not be unpacked: too many bytes in the stream\. expected 10\./,
+    ],
+  ];
+
+  it.each(unsafe)("rejects %s", async (_label, entries, message) => {
+    const response = await upload(buildZip([{ name: "ok.csv", data: "fine" }, ...entries]));
+    expect(response.status).toBe(422);
+    expect(response.body).toEqual({
+      error: typeof message === "string" ? message : expect.stringMatching(message),
+      code: "unsafe_archive",
+      requestId: expect.any(String),
+    });
+    expect(existsSync(join(root, "escaped.txt"))).toBe(false);
+    expect(existsSync(join(dataDir, "escaped.txt"))).toBe(false);
+    expect(snapshotFolders()).toEqual([]);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it("rejects an archive that unpacks past the size cap", async () => {
+    // 20 MB of zeros deflates to about 20 KB: the shape of a zip bomb.
+    const bomb = buildZip([{ name: "zeros.csv", data: Buffer.alloc(20_000_000), deflate: true }]);
+    expect(bomb.length).toBeLessThan(100_000);
+    const response = await upload(bomb, { maxUnpackedBytes: 1_000_000 });
+    expect(response.status).toBe(422);
+    expect(response.body.error).toBe(
+      "archive unpacks to more than 1000000 bytes, the configured limit",
+    );
+    expect(snapshotFolders()).toEqual([]);
+  });
+
+  it("rejects an archive with too many entries", async () => {
+    const entries = Array.from({ length: 6 }, (_, index) => ({ name: `f${index}.csv`, data: "x" }));
+    const response = await upload(buildZip(entries), { maxEntries: 5 });
+    expect(response.status).toBe(422);
+    expect(response.body.error).toBe("archive has 6 entries; at most 5 are accepted");
+  });
+
+  it("rejects an upload larger than the cap", async () => {
+    const zip = buildZip([{ name: "big.csv", data: Buffer.alloc(5000, 65) }]);
+    const response = await upload(zip, { maxUploadBytes: 1000 });
+    expect(response.status).toBe(413);
+    expect(response.body.error).toBe(
+      `upload of ${zip.length} bytes is larger than 1000 bytes, the configured limit`,
+    );
+    expect(leftovers()).toEqual([]);
+  });
+
+  it("rejects a body that is not a zip", async () => {
+    const response = await upload(Buffer.from("extId,email\nu1,a@example.com\n"));
+    expect(response.status).toBe(422);
+    expect(response.body.error).toMatch(/^upload is not a readable zip archive: /);
+    expect(leftovers()).toEqual([]);
+  });
+});
