@@ -1,0 +1,276 @@
+import { accept, reject, type Normalized } from "./result.js";
+
+export const DEFAULT_SOURCE_TIME_ZONE = "Europe/Istanbul";
+
+interface WallClock {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  millisecond: number;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** Check an IANA time zone name; returns false for names the runtime does not know. */
+export function isValidTimeZone(timeZone: string): boolean {
+  try {
+    formatterFor(timeZone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric",
+    });
+    formatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
+/** Wall-clock time of an instant in a time zone. */
+export function wallClockAt(epochMs: number, timeZone: string): WallClock {
+  const parts: Record<string, number> = {};
+  for (const part of formatterFor(timeZone).formatToParts(new Date(epochMs))) {
+    if (part.type !== "literal") {
+      parts[part.type] = Number(part.value);
+    }
+  }
+  return {
+    year: parts.year ?? 0,
+    month: parts.month ?? 0,
+    day: parts.day ?? 0,
+    hour: parts.hour ?? 0,
+    minute: parts.minute ?? 0,
+    second: parts.second ?? 0,
+    millisecond: ((epochMs % 1000) + 1000) % 1000,
+  };
+}
+
+/** Instant of a wall-clock time in a time zone (the earlier one when clocks go back). */
+function instantOf(clock: WallClock, timeZone: string): number {
+  const asUtc = Date.UTC(
+    clock.year,
+    clock.month - 1,
+    clock.day,
+    clock.hour,
+    clock.minute,
+    clock.second,
+    clock.millisecond,
+  );
+  let guess = asUtc;
+  // Two rounds settle the offset, including across a daylight-saving change.
+  for (let round = 0; round < 2; round += 1) {
+    const seen = wallClockAt(guess, timeZone);
+    const seenAsUtc = Date.UTC(
+      seen.year,
+      seen.month - 1,
+      seen.day,
+      seen.hour,
+      seen.minute,
+      seen.second,
+      seen.millisecond,
+    );
+    guess += asUtc - seenAsUtc;
+  }
+  return guess;
+}
+
+function pad(value: number, width = 2): string {
+  return String(value).padStart(width, "0");
+}
+
+function isoDate(year: number, month: number, day: number): string {
+  return `${pad(year, 4)}-${pad(month)}-${pad(day)}`;
+}
+
+function isCalendarDate(year: number, month: number, day: number): boolean {
+  if (year < 1 || year > 9999 || month < 1 || month > 12 || day < 1) {
+    return false;
+  }
+  const lastDay = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return day <= lastDay;
+}
+
+/** Epoch milliseconds from 1900 to 2100 have 9 to 13 digits; shorter numbers are not dates. */
+const EPOCH_MS = /^-?\d{9,13}$/;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const ISO_DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/;
+const DOTTED_DATE = /^(\d{1,2})\.(\d{1,2})\.(\d{4})$/;
+const DOTTED_DATE_TIME = /^(\d{1,2})\.(\d{1,2})\.(\d{4})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$/;
+
+interface ParsedInstant {
+  /** Wall-clock time as written, or in the source time zone when the text was an instant. */
+  clock: WallClock;
+  epochMs: number;
+}
+
+function offsetMinutes(zone: string): number {
+  if (zone === "Z") {
+    return 0;
+  }
+  const sign = zone.startsWith("-") ? -1 : 1;
+  const digits = zone.slice(1).replace(":", "");
+  const hours = Number(digits.slice(0, 2));
+  const minutes = digits.length > 2 ? Number(digits.slice(2, 4)) : 0;
+  return sign * (hours * 60 + minutes);
+}
+
+function parseIsoDateTime(text: string, timeZone: string): Normalized<ParsedInstant> {
+  const match = ISO_DATE_TIME.exec(text);
+  if (!match) {
+    return reject("is not a date");
+  }
+  const [, y, mo, d, h, mi, s, fraction, zone] = match;
+  const clock: WallClock = {
+    year: Number(y),
+    month: Number(mo),
+    day: Number(d),
+    hour: Number(h),
+    minute: Number(mi),
+    second: Number(s ?? "0"),
+    millisecond: Number((fraction ?? "0").padEnd(3, "0").slice(0, 3)),
+  };
+  if (!isCalendarDate(clock.year, clock.month, clock.day)) {
+    return reject("is not a calendar date");
+  }
+  if (clock.hour > 23 || clock.minute > 59 || clock.second > 59) {
+    return reject("is not a valid time of day");
+  }
+  if (zone === undefined) {
+    return accept({ clock, epochMs: instantOf(clock, timeZone) });
+  }
+  const asUtc = Date.UTC(
+    clock.year,
+    clock.month - 1,
+    clock.day,
+    clock.hour,
+    clock.minute,
+    clock.second,
+    clock.millisecond,
+  );
+  const epochMs = asUtc - offsetMinutes(zone) * 60_000;
+  return accept({ clock: wallClockAt(epochMs, timeZone), epochMs });
+}
+
+/**
+ * Normalise a date to `YYYY-MM-DD`. Accepted forms: epoch milliseconds that fall on local
+ * midnight in the source time zone (how Netmera stores dates such as dateOfBirth), ISO 8601
+ * dates and date-times (an instant with an offset becomes its calendar date in the source time
+ * zone), and `dd.MM.yyyy`. Anything else is rejected with the reason.
+ */
+export function normalizeDate(
+  raw: string,
+  timeZone = DEFAULT_SOURCE_TIME_ZONE,
+): Normalized<string> {
+  const text = raw.trim();
+  if (EPOCH_MS.test(text)) {
+    const clock = wallClockAt(Number(text), timeZone);
+    const midnight =
+      clock.hour === 0 && clock.minute === 0 && clock.second === 0 && clock.millisecond === 0;
+    if (!midnight) {
+      const at = `${isoDate(clock.year, clock.month, clock.day)} ${pad(clock.hour)}:${pad(clock.minute)}`;
+      return reject(
+        `is epoch milliseconds for ${at} in ${timeZone}, not local midnight, so it is not a date`,
+      );
+    }
+    return accept(isoDate(clock.year, clock.month, clock.day));
+  }
+  const isoDateMatch = ISO_DATE.exec(text);
+  if (isoDateMatch) {
+    const [year, month, day] = isoDateMatch.slice(1).map(Number) as [number, number, number];
+    if (!isCalendarDate(year, month, day)) {
+      return reject("is not a calendar date");
+    }
+    return accept(isoDate(year, month, day));
+  }
+  const dotted = DOTTED_DATE.exec(text);
+  if (dotted) {
+    const [day, month, year] = dotted.slice(1).map(Number) as [number, number, number];
+    if (!isCalendarDate(year, month, day)) {
+      return reject("is not a calendar date (expected dd.MM.yyyy)");
+    }
+    return accept(isoDate(year, month, day));
+  }
+  if (ISO_DATE_TIME.test(text)) {
+    const parsed = parseIsoDateTime(text, timeZone);
+    if (!parsed.ok) {
+      return parsed;
+    }
+    const { clock } = parsed.value;
+    return accept(isoDate(clock.year, clock.month, clock.day));
+  }
+  return reject("is not a date (expected epoch milliseconds, ISO 8601 or dd.MM.yyyy)");
+}
+
+/**
+ * Normalise a date-time to Odoo's UTC `YYYY-MM-DD HH:MM:SS`. Epoch milliseconds and ISO 8601
+ * with an offset are instants; ISO 8601 without an offset and `dd.MM.yyyy HH:mm[:ss]` are read
+ * as wall-clock time in the source time zone.
+ */
+export function normalizeDateTime(
+  raw: string,
+  timeZone = DEFAULT_SOURCE_TIME_ZONE,
+): Normalized<string> {
+  const text = raw.trim();
+  let epochMs: number;
+  if (EPOCH_MS.test(text)) {
+    epochMs = Number(text);
+  } else if (ISO_DATE.test(text) || ISO_DATE_TIME.test(text)) {
+    const withTime = ISO_DATE.test(text) ? `${text}T00:00` : text;
+    const parsed = parseIsoDateTime(withTime, timeZone);
+    if (!parsed.ok) {
+      return parsed;
+    }
+    epochMs = parsed.value.epochMs;
+  } else {
+    const dotted = DOTTED_DATE_TIME.exec(text) ?? DOTTED_DATE.exec(text);
+    if (!dotted) {
+      return reject(
+        "is not a date-time (expected epoch milliseconds, ISO 8601 or dd.MM.yyyy HH:mm)",
+      );
+    }
+    const [day, month, year, hour, minute, second] = dotted
+      .slice(1)
+      .map((part) => Number(part ?? "0"));
+    const clock: WallClock = {
+      year: year ?? 0,
+      month: month ?? 0,
+      day: day ?? 0,
+      hour: hour ?? 0,
+      minute: minute ?? 0,
+      second: second ?? 0,
+      millisecond: 0,
+    };
+    if (!isCalendarDate(clock.year, clock.month, clock.day)) {
+      return reject("is not a calendar date (expected dd.MM.yyyy)");
+    }
+    if (clock.hour > 23 || clock.minute > 59 || clock.second > 59) {
+      return reject("is not a valid time of day");
+    }
+    epochMs = instantOf(clock, timeZone);
+  }
+  return accept(formatUtc(epochMs));
+}
+
+/** Format an instant as Odoo stores datetimes: UTC, `YYYY-MM-DD HH:MM:SS`. */
+export function formatUtc(epochMs: number): string {
+  const date = new Date(epochMs);
+  const day = isoDate(date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate());
+  return `${day} ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}`;
+}

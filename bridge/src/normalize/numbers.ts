@@ -1,0 +1,115 @@
+import { accept, reject, type Normalized } from "./result.js";
+
+/**
+ * How a column writes numbers: `point` is `1,234.5` (decimal point, comma grouping), `comma` is
+ * `1.234,5` (decimal comma, point grouping, as Turkish spreadsheets write them).
+ */
+export type NumberFormat = "point" | "comma";
+
+const POINT = 1;
+const COMMA = 2;
+
+const PLAIN = /^[+-]?\d+$/;
+const POINT_FORM = /^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$/;
+const COMMA_FORM = /^[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?$/;
+
+/** Formats (bit set of POINT and COMMA) that can read a value; 0 when none can. */
+function formatsFor(text: string): number {
+  if (PLAIN.test(text)) {
+    return POINT | COMMA;
+  }
+  return (POINT_FORM.test(text) ? POINT : 0) | (COMMA_FORM.test(text) ? COMMA : 0);
+}
+
+function hasSeparator(text: string): boolean {
+  return text.includes(".") || text.includes(",");
+}
+
+/**
+ * Decides one column's number format from all of its values, so that `1.234` is never guessed
+ * silently: a value such as `1.5` or `1.234,5` settles the format, and a column whose values
+ * fit both formats only because every separated value has three digits after it is ambiguous.
+ */
+export class NumberFormatDetector {
+  private possible = POINT | COMMA;
+  private ambiguousExample: string | undefined;
+  private settledBy: { point?: string; comma?: string } = {};
+  private invalid: string | undefined;
+
+  observe(raw: string): void {
+    const text = raw.trim();
+    const formats = formatsFor(text);
+    if (formats === 0) {
+      this.invalid ??= text;
+      return;
+    }
+    if (formats === POINT) {
+      this.settledBy.point ??= text;
+    } else if (formats === COMMA) {
+      this.settledBy.comma ??= text;
+    } else if (hasSeparator(text)) {
+      this.ambiguousExample ??= text;
+    }
+    this.possible &= formats;
+  }
+
+  /** The column's format, or the reason no single format reads all its values. */
+  decide(): Normalized<NumberFormat> {
+    if (this.possible === POINT) {
+      return accept("point");
+    }
+    if (this.possible === COMMA) {
+      return accept("comma");
+    }
+    if (this.possible === 0 && this.settledBy.point && this.settledBy.comma) {
+      return reject(
+        `mixes number formats: "${this.settledBy.point}" uses a decimal point and ` +
+          `"${this.settledBy.comma}" a decimal comma`,
+      );
+    }
+    if (this.ambiguousExample) {
+      return reject(
+        `has numbers such as "${this.ambiguousExample}" that read as a decimal or as thousands ` +
+          "in the two formats, and no value settles which format the column uses",
+      );
+    }
+    // Only plain integers (or no numbers at all): both formats read them the same way.
+    return accept("point");
+  }
+}
+
+/** Parse one number in a column format decided by `NumberFormatDetector`. */
+export function parseNumber(raw: string, format: NumberFormat): Normalized<number> {
+  const text = raw.trim();
+  const formats = formatsFor(text);
+  const wanted = format === "point" ? POINT : COMMA;
+  if ((formats & wanted) === 0) {
+    return reject(
+      format === "point"
+        ? "is not a number in the column's format (like 1,234.5)"
+        : "is not a number in the column's format (like 1.234,5)",
+    );
+  }
+  const canonical =
+    format === "point" ? text.replace(/,/g, "") : text.replace(/\./g, "").replace(",", ".");
+  const value = Number(canonical);
+  if (!Number.isFinite(value)) {
+    return reject("is not a finite number");
+  }
+  return accept(value);
+}
+
+/** Parse an integer; a decimal part other than zeros is rejected rather than rounded. */
+export function parseInteger(raw: string, format: NumberFormat): Normalized<number> {
+  const parsed = parseNumber(raw, format);
+  if (!parsed.ok) {
+    return parsed;
+  }
+  if (!Number.isInteger(parsed.value)) {
+    return reject("is not a whole number");
+  }
+  if (Math.abs(parsed.value) > 2_147_483_647) {
+    return reject("is outside the range of an Odoo integer field (32-bit)");
+  }
+  return parsed;
+}

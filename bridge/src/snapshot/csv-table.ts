@@ -1,0 +1,109 @@
+import { createReadStream } from "node:fs";
+import { open } from "node:fs/promises";
+import { parse } from "csv-parse";
+import iconv from "iconv-lite";
+import { SnapshotFileError } from "../core/errors.js";
+import type { Logger } from "../core/log.js";
+import { detectDelimiter } from "./delimiter.js";
+import { createDecoder, detectEncoding, type DetectedEncoding } from "./encoding.js";
+import { cellValue, type Table, type TableRow } from "./table.js";
+
+const SAMPLE_BYTES = 64 * 1024;
+
+async function readSample(path: string, detected: DetectedEncoding): Promise<string> {
+  const handle = await open(path, "r");
+  try {
+    const buffer = Buffer.alloc(SAMPLE_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, SAMPLE_BYTES, detected.bomLength);
+    const bytes = buffer.subarray(0, bytesRead);
+    if (detected.encoding === "utf-8") {
+      return new TextDecoder("utf-8").decode(bytes);
+    }
+    const name = detected.encoding === "windows-1254" ? "win1254" : detected.encoding;
+    return iconv.decode(bytes, name);
+  } finally {
+    await handle.close();
+  }
+}
+
+interface CsvInfo {
+  lines: number;
+  empty_lines: number;
+}
+
+/** Open a delimited text export: encoding and delimiter are detected, rows are streamed. */
+export async function openCsvTable(path: string, file: string, logger: Logger): Promise<Table> {
+  const detected = await detectEncoding(path, file, logger);
+  const sample = await readSample(path, detected);
+  const delimiter = detectDelimiter(sample, file);
+  logger.debug({ file, delimiter }, "delimiter chosen");
+  let headers: string[] | undefined;
+
+  async function* records(): AsyncGenerator<{ line: number; record: string[] }> {
+    const parser = parse({
+      delimiter,
+      info: true,
+      relax_column_count: true,
+      relax_quotes: true,
+      skip_empty_lines: true,
+    });
+    const source = createReadStream(path, { start: detected.bomLength, highWaterMark: 256 * 1024 });
+    const decoder = createDecoder(detected, file);
+    source.on("error", (error) => parser.destroy(error));
+    decoder.on("error", (error) => parser.destroy(error));
+    source.pipe(decoder).pipe(parser);
+    let previousEnd = 0;
+    let previousEmpty = 0;
+    try {
+      for await (const item of parser as AsyncIterable<{ record: string[]; info: CsvInfo }>) {
+        const { record, info } = item;
+        // csv-parse reports the line where a record ends; skipped empty lines sit in between.
+        const line = previousEnd + 1 + (info.empty_lines - previousEmpty);
+        previousEnd = info.lines;
+        previousEmpty = info.empty_lines;
+        yield { line, record };
+      }
+    } catch (error) {
+      if (error instanceof SnapshotFileError) {
+        throw error;
+      }
+      const where = (error as { lines?: number }).lines;
+      throw new SnapshotFileError(
+        file,
+        `cannot be parsed as CSV${where ? ` at line ${where}` : ""}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    } finally {
+      source.destroy();
+    }
+  }
+
+  const headerIterator = records();
+  const first = await headerIterator.next();
+  await headerIterator.return(undefined);
+  if (first.done) {
+    throw new SnapshotFileError(file, "is empty (no header line)");
+  }
+  headers = first.value.record.map((header) => header.trim());
+
+  return {
+    file,
+    headers,
+    format: { kind: "csv", encoding: detected.encoding, delimiter },
+    async *rows(): AsyncGenerator<TableRow> {
+      const expected = headers?.length ?? 0;
+      let isHeader = true;
+      for await (const { line, record } of records()) {
+        if (isHeader) {
+          isHeader = false;
+          continue;
+        }
+        const row: TableRow = { line, cells: record.map(cellValue) };
+        if (record.length !== expected) {
+          row.problem = `has ${record.length} fields, the header has ${expected}`;
+        }
+        yield row;
+      }
+    },
+  };
+}

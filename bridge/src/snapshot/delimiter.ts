@@ -1,0 +1,97 @@
+import { SnapshotFileError } from "../core/errors.js";
+
+/** Delimiters Netmera's panel and FTP exports offer (comma, semicolon, pipe, tilde, caret) and tab. */
+export const DELIMITERS = [",", ";", "|", "~", "^", "\t"] as const;
+export type Delimiter = (typeof DELIMITERS)[number];
+
+const SAMPLE_LINES = 20;
+
+/**
+ * Split text into its first lines, honouring double quotes so that a quoted line break stays
+ * inside its field. Returns the lines as raw text.
+ */
+function firstLines(text: string, count: number): string[] {
+  const lines: string[] = [];
+  let inQuotes = false;
+  let start = 0;
+  for (let i = 0; i < text.length && lines.length < count; i += 1) {
+    const char = text[i];
+    if (char === '"') {
+      inQuotes = !inQuotes;
+    } else if ((char === "\n" || char === "\r") && !inQuotes) {
+      lines.push(text.slice(start, i));
+      if (char === "\r" && text[i + 1] === "\n") {
+        i += 1;
+      }
+      start = i + 1;
+    }
+  }
+  if (lines.length < count && start < text.length) {
+    // The last line may be cut off by the sample; it is still useful for counting.
+    lines.push(text.slice(start));
+  }
+  return lines.filter((line) => line.trim() !== "");
+}
+
+/** Occurrences of each candidate delimiter outside double quotes. */
+function countOutsideQuotes(line: string): Map<Delimiter, number> {
+  const counts = new Map<Delimiter, number>();
+  let inQuotes = false;
+  for (const char of line) {
+    if (char === '"') {
+      inQuotes = !inQuotes;
+      continue;
+    }
+    if (!inQuotes && (DELIMITERS as readonly string[]).includes(char)) {
+      counts.set(char as Delimiter, (counts.get(char as Delimiter) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
+
+function describe(delimiter: Delimiter): string {
+  return delimiter === "\t" ? "tab" : `"${delimiter}"`;
+}
+
+/**
+ * Choose the delimiter from the header line. When the header holds more than one candidate,
+ * the data lines decide: the candidate that gives every sampled line the header's field count
+ * wins. A file whose header has no candidate at all is a one-column file.
+ */
+export function detectDelimiter(sample: string, file: string): Delimiter {
+  const lines = firstLines(sample, SAMPLE_LINES + 1);
+  const header = lines[0];
+  if (header === undefined) {
+    throw new SnapshotFileError(file, "is empty (no header line)");
+  }
+  const headerCounts = countOutsideQuotes(header);
+  const candidates = [...headerCounts.keys()];
+  if (candidates.length === 0) {
+    return ",";
+  }
+  if (candidates.length === 1) {
+    return candidates[0] as Delimiter;
+  }
+  const dataLines = lines.slice(1, SAMPLE_LINES + 1);
+  const consistent = candidates.filter((candidate) => {
+    const expected = headerCounts.get(candidate) ?? 0;
+    return (
+      dataLines.length > 0 &&
+      dataLines.every((line) => (countOutsideQuotes(line).get(candidate) ?? 0) === expected)
+    );
+  });
+  if (consistent.length === 1) {
+    return consistent[0] as Delimiter;
+  }
+  const found = candidates
+    .map((candidate) => `${describe(candidate)} ×${headerCounts.get(candidate)}`)
+    .join(", ");
+  throw new SnapshotFileError(
+    file,
+    `cannot tell the delimiter: the header line contains ${found}` +
+      (dataLines.length === 0
+        ? " and there are no data lines to decide"
+        : " and the data lines fit more than one of them or none") +
+      "; quote header names that contain a delimiter character",
+  );
+}

@@ -1,0 +1,191 @@
+import { open } from "node:fs/promises";
+import { Transform, type TransformCallback } from "node:stream";
+import iconv from "iconv-lite";
+import { SnapshotFileError } from "../core/errors.js";
+import type { Logger } from "../core/log.js";
+
+export type TextEncoding = "utf-8" | "utf-16le" | "utf-16be" | "windows-1254";
+
+export interface DetectedEncoding {
+  encoding: TextEncoding;
+  /** Bytes of byte-order mark at the start of the file, skipped before decoding. */
+  bomLength: number;
+  /** How the encoding was decided, for the debug log. */
+  reason: string;
+}
+
+const PROBE_BYTES = 64 * 1024;
+
+function hasNonAscii(bytes: Buffer): boolean {
+  for (let i = 0; i < bytes.length; i += 1) {
+    if ((bytes[i] ?? 0) >= 0x80) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Length of `bytes` without a multi-byte UTF-8 sequence cut off at the end of the chunk. */
+function completeUtf8Length(bytes: Buffer): number {
+  for (let back = 1; back <= Math.min(3, bytes.length); back += 1) {
+    const byte = bytes[bytes.length - back] ?? 0;
+    if ((byte & 0xc0) === 0x80) {
+      continue;
+    }
+    if (byte >= 0xc0) {
+      const needed = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : 2;
+      return needed > back ? bytes.length - back : bytes.length;
+    }
+    return bytes.length;
+  }
+  return bytes.length;
+}
+
+function isValidUtf8(bytes: Buffer): boolean {
+  try {
+    new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(0, completeUtf8Length(bytes)));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** UTF-16 without a byte-order mark shows as a zero byte in every other position of ASCII text. */
+function guessBomlessUtf16(bytes: Buffer): TextEncoding | undefined {
+  const pairs = Math.floor(Math.min(bytes.length, 4096) / 2);
+  if (pairs < 4) {
+    return undefined;
+  }
+  let evenZeros = 0;
+  let oddZeros = 0;
+  for (let i = 0; i < pairs; i += 1) {
+    if (bytes[2 * i] === 0) evenZeros += 1;
+    if (bytes[2 * i + 1] === 0) oddZeros += 1;
+  }
+  if (oddZeros > pairs * 0.6 && evenZeros < pairs * 0.05) return "utf-16le";
+  if (evenZeros > pairs * 0.6 && oddZeros < pairs * 0.05) return "utf-16be";
+  return undefined;
+}
+
+/**
+ * Decide a text file's encoding: a byte-order mark first (UTF-8, UTF-16 LE/BE); otherwise the
+ * first chunk that contains non-ASCII bytes decides between UTF-8 (valid UTF-8) and
+ * Windows-1254, the Turkish code page that older panel exports use. A file that is pure ASCII
+ * throughout is read as UTF-8.
+ */
+export async function detectEncoding(
+  path: string,
+  file: string,
+  logger: Logger,
+): Promise<DetectedEncoding> {
+  const handle = await open(path, "r");
+  try {
+    const buffer = Buffer.alloc(PROBE_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, PROBE_BYTES, 0);
+    const head = buffer.subarray(0, bytesRead);
+    const detected = decideFromHead(head) ?? (await decideFromContent(handle, head, bytesRead));
+    logger.debug({ file, encoding: detected.encoding, reason: detected.reason }, "encoding chosen");
+    return detected;
+  } finally {
+    await handle.close();
+  }
+}
+
+function decideFromHead(head: Buffer): DetectedEncoding | undefined {
+  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) {
+    return { encoding: "utf-8", bomLength: 3, reason: "UTF-8 byte-order mark" };
+  }
+  if (head[0] === 0xff && head[1] === 0xfe) {
+    return { encoding: "utf-16le", bomLength: 2, reason: "UTF-16 LE byte-order mark" };
+  }
+  if (head[0] === 0xfe && head[1] === 0xff) {
+    return { encoding: "utf-16be", bomLength: 2, reason: "UTF-16 BE byte-order mark" };
+  }
+  const utf16 = guessBomlessUtf16(head);
+  if (utf16) {
+    return { encoding: utf16, bomLength: 0, reason: "zero bytes in every other position" };
+  }
+  return undefined;
+}
+
+async function decideFromContent(
+  handle: Awaited<ReturnType<typeof open>>,
+  head: Buffer,
+  headLength: number,
+): Promise<DetectedEncoding> {
+  let chunk = head;
+  let position = headLength;
+  const buffer = Buffer.alloc(PROBE_BYTES);
+  while (!hasNonAscii(chunk)) {
+    if (chunk.length === 0) {
+      return { encoding: "utf-8", bomLength: 0, reason: "ASCII only" };
+    }
+    // Keep the last 3 bytes so that a sequence split across chunks is judged whole.
+    const carry = chunk.subarray(Math.max(0, chunk.length - 3));
+    const { bytesRead } = await handle.read(buffer, 0, PROBE_BYTES, position);
+    if (bytesRead === 0) {
+      return { encoding: "utf-8", bomLength: 0, reason: "ASCII only" };
+    }
+    position += bytesRead;
+    chunk = Buffer.concat([carry, buffer.subarray(0, bytesRead)]);
+  }
+  if (isValidUtf8(chunk)) {
+    return { encoding: "utf-8", bomLength: 0, reason: "first non-ASCII bytes are valid UTF-8" };
+  }
+  return {
+    encoding: "windows-1254",
+    bomLength: 0,
+    reason: "first non-ASCII bytes are not valid UTF-8",
+  };
+}
+
+/**
+ * Decode a byte stream to text. UTF-8 decoding is strict: a file that was detected as UTF-8
+ * from its first non-ASCII bytes but holds invalid bytes later fails with the byte offset
+ * instead of turning them into replacement characters.
+ */
+export function createDecoder(detected: DetectedEncoding, file: string): Transform {
+  let offset = 0;
+  if (detected.encoding === "utf-8") {
+    const decoder = new TextDecoder("utf-8", { fatal: true });
+    return new Transform({
+      decodeStrings: true,
+      readableObjectMode: false,
+      transform(chunk: Buffer, _encoding, callback: TransformCallback) {
+        try {
+          const text = decoder.decode(chunk, { stream: true });
+          offset += chunk.length;
+          callback(null, text);
+        } catch (error) {
+          callback(
+            new SnapshotFileError(
+              file,
+              `invalid UTF-8 near byte ${offset}; the file starts as UTF-8 but mixes encodings`,
+              { cause: error },
+            ),
+          );
+        }
+      },
+      flush(callback: TransformCallback) {
+        try {
+          callback(null, decoder.decode());
+        } catch (error) {
+          callback(
+            new SnapshotFileError(file, "truncated UTF-8 sequence at the end", { cause: error }),
+          );
+        }
+      },
+    });
+  }
+  const decoder = iconv.getDecoder(
+    detected.encoding === "windows-1254" ? "win1254" : detected.encoding,
+  );
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback: TransformCallback) {
+      callback(null, decoder.write(chunk));
+    },
+    flush(callback: TransformCallback) {
+      callback(null, decoder.end() ?? "");
+    },
+  });
+}

@@ -1,0 +1,155 @@
+import { SnapshotFileError } from "../core/errors.js";
+import { foldKey } from "../normalize/text.js";
+import type { ProfileAttribute } from "./schemas.js";
+
+/**
+ * What a column means. Identity and device columns have fixed meanings; profile attributes are
+ * `attr:<code>`; a header that matches nothing is `column:<header as written>` so that the
+ * mapping can still give it a target.
+ */
+export type ColumnMeaning = string;
+
+/** Kinds of tabular files, each with its own header vocabulary. */
+export type TableKind = "users" | "members" | "devices" | "owners" | "companies";
+
+const IDENTITY: Record<string, string[]> = {
+  extId: ["External ID", "extId", "externalId", "ext_id", "External Id", "ExternalID", "Harici ID"],
+  email: ["Email", "E-mail", "e_mail", "Email Address", "E-posta", "Eposta", "Mail"],
+  msisdn: [
+    "MSISDN",
+    "GSM",
+    "Phone",
+    "Mobile",
+    "Phone Number",
+    "Mobile Phone",
+    "Telefon",
+    "Cep Telefonu",
+  ],
+};
+
+const DEVICE_EXPORT: Record<string, string[]> = {
+  deviceCount: ["Device Count", "Cihaz Sayısı"],
+  deviceType: ["Device Type", "Cihaz Tipi"],
+  os: ["Operating System (OS)", "Operating System", "OS", "İşletim Sistemi"],
+  deviceModel: ["Device Model", "Model", "mdl", "Cihaz Modeli"],
+};
+
+const PERSON: Record<string, string[]> = {
+  name: ["Name", "First Name", "Firstname", "Ad", "Adı", "İsim"],
+  surname: ["Surname", "Last Name", "Lastname", "Soyad", "Soyadı"],
+};
+
+const VOCABULARY: Record<TableKind, Record<string, string[]>> = {
+  users: { ...IDENTITY, ...PERSON, ...DEVICE_EXPORT },
+  members: IDENTITY,
+  devices: {
+    extId: IDENTITY.extId ?? [],
+    installationId: ["Installation ID", "installationId", "installation_id"],
+    platform: ["Platform", "Device Type"],
+    deviceModel: ["Device Model", "deviceModel", "Model", "mdl"],
+    appVersion: ["App Version", "appVersion", "appV", "Application Version"],
+    osVersion: ["OS Version", "osVersion", "osV", "Operating System Version"],
+    os: ["Operating System (OS)", "Operating System", "OS"],
+    pushToken: ["Token", "Device Token", "deviceToken", "Push Token", "pushToken"],
+    pushPermitted: ["Push Permitted", "pushPermitted", "Push Permission"],
+  },
+  owners: {
+    ...PERSON,
+    email: IDENTITY.email ?? [],
+    msisdn: IDENTITY.msisdn ?? [],
+    extId: IDENTITY.extId ?? [],
+  },
+  companies: {
+    companyId: ["Company ID", "companyId", "Company Code", "ID", "Şirket Kodu"],
+    name: ["Company", "Company Name", "Name", "Şirket", "Şirket Adı", "Firma", "Firma Adı"],
+    domain: ["Domain", "Website", "Web Site", "Web", "URL", "Web Sitesi"],
+    email: IDENTITY.email ?? [],
+    phone: ["Phone", "Telephone", "Telefon", "GSM", "MSISDN"],
+    country: ["Country", "Ülke"],
+    city: ["City", "Şehir", "İl"],
+    vat: ["VAT", "Tax Number", "Tax ID", "Vergi No", "Vergi Numarası"],
+  },
+};
+
+/** Built-in attribute codes that are the same thing as an identity or person column. */
+const CODE_ALIASES: Record<string, string> = {
+  email: "email",
+  msisdn: "msisdn",
+  name: "name",
+  surname: "surname",
+  extid: "extId",
+  externalid: "extId",
+};
+
+export interface MatchedHeaders {
+  /** Meaning of each column, by column index. */
+  meanings: ColumnMeaning[];
+  /** Headers that matched no known meaning (their meaning is `column:<header>`). */
+  unknown: string[];
+}
+
+function buildIndex(kind: TableKind, attributes: ProfileAttribute[]): Map<string, ColumnMeaning> {
+  const index = new Map<string, ColumnMeaning>();
+  if (kind === "users") {
+    // Attribute codes and labels first, so that fixed meanings below win on a clash.
+    for (const attribute of attributes) {
+      const meaning = CODE_ALIASES[foldKey(attribute.code)] ?? `attr:${attribute.code}`;
+      for (const label of [attribute.code, attribute.name, attribute.label]) {
+        if (label) {
+          index.set(foldKey(label), meaning);
+        }
+      }
+    }
+  }
+  for (const [meaning, spellings] of Object.entries(VOCABULARY[kind])) {
+    for (const spelling of spellings) {
+      index.set(foldKey(spelling), meaning);
+    }
+  }
+  return index;
+}
+
+const indexCache = new WeakMap<ProfileAttribute[], Map<TableKind, Map<string, ColumnMeaning>>>();
+
+/**
+ * Match a file's headers by meaning, ignoring case, spaces, punctuation and diacritics. Two
+ * headers with the same meaning in one file are an error naming both.
+ */
+export function matchHeaders(
+  headers: string[],
+  kind: TableKind,
+  attributes: ProfileAttribute[],
+  file: string,
+): MatchedHeaders {
+  let byKind = indexCache.get(attributes);
+  if (!byKind) {
+    byKind = new Map();
+    indexCache.set(attributes, byKind);
+  }
+  let index = byKind.get(kind);
+  if (!index) {
+    index = buildIndex(kind, attributes);
+    byKind.set(kind, index);
+  }
+  const meanings: ColumnMeaning[] = [];
+  const unknown: string[] = [];
+  const seen = new Map<ColumnMeaning, string>();
+  headers.forEach((header, position) => {
+    const folded = foldKey(header);
+    const known = folded ? index.get(folded) : undefined;
+    const meaning = known ?? `column:${header || `#${position + 1}`}`;
+    if (!known) {
+      unknown.push(header);
+    }
+    const earlier = seen.get(meaning);
+    if (earlier !== undefined) {
+      throw new SnapshotFileError(
+        file,
+        `headers "${earlier}" and "${header}" both mean ${meaning}; remove or rename one of them`,
+      );
+    }
+    seen.set(meaning, header);
+    meanings.push(meaning);
+  });
+  return { meanings, unknown };
+}

@@ -1,0 +1,11 @@
+export * from "./manifest.js";
+export * from "./snapshot.js";
+export * from "./schemas.js";
+export * from "./headers.js";
+export * from "./table.js";
+export * from "./records.js";
+export * from "./json-stream.js";
+export * from "./staging.js";
+export * from "./users.js";
+export { detectEncoding, type DetectedEncoding, type TextEncoding } from "./encoding.js";
+export { detectDelimiter, DELIMITERS, type Delimiter } from "./delimiter.js";

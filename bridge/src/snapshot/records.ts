@@ -1,0 +1,182 @@
+import { extname } from "node:path";
+import { streamJsonRecords } from "./json-stream.js";
+import { deviceRecordSchema, memberRecordSchema } from "./schemas.js";
+import { openSnapshotTable, snapshotPath, type Snapshot } from "./snapshot.js";
+
+/** One member of a segment or tag export. */
+export interface MemberRow {
+  file: string;
+  line: number;
+  extId?: string;
+  email?: string;
+  msisdn?: string;
+  /** Set when the row cannot be used (why), so the caller can quarantine it. */
+  problem?: string;
+}
+
+/**
+ * One installation. The push token is deliberately not part of this shape: it never leaves
+ * the snapshot, so readers report only whether one was present.
+ */
+export interface DeviceRow {
+  file: string;
+  line: number;
+  extId?: string;
+  installationId?: string;
+  platform?: string;
+  model?: string;
+  appVersion?: string;
+  osVersion?: string;
+  os?: string;
+  hasPushToken: boolean;
+  pushPermitted?: boolean;
+  problem?: string;
+}
+
+const JSON_EXTENSIONS = new Set([".json", ".ndjson", ".jsonl"]);
+
+function text(value: unknown): string | undefined {
+  if (value === null || value === undefined) {
+    return undefined;
+  }
+  const result = String(value).trim();
+  return result === "" || result.toLowerCase() === "null" ? undefined : result;
+}
+
+function zodProblem(error: { issues: { path: PropertyKey[]; message: string }[] }): string {
+  return error.issues
+    .map((issue) => `${issue.path.join(".") || "record"}: ${issue.message}`)
+    .join("; ");
+}
+
+/** Stream a membership file (CSV, XLSX, JSON or NDJSON). A one-column file without a known header is a list of extIds. */
+export async function* readMembers(snapshot: Snapshot, file: string): AsyncGenerator<MemberRow> {
+  if (JSON_EXTENSIONS.has(extname(file).toLowerCase())) {
+    for await (const record of streamJsonRecords(snapshotPath(snapshot, file), file)) {
+      const parsed = memberRecordSchema.safeParse(record.value);
+      if (!parsed.success) {
+        yield {
+          file,
+          line: record.line,
+          problem: `invalid member record: ${zodProblem(parsed.error)}`,
+        };
+        continue;
+      }
+      yield {
+        file,
+        line: record.line,
+        extId: text(parsed.data.externalId ?? parsed.data.extId),
+        email: text(parsed.data.email),
+        msisdn: text(parsed.data.msisdn),
+      };
+    }
+    return;
+  }
+  const table = await openSnapshotTable(snapshot, file, "members");
+  const { meanings } = table.matched;
+  const known = meanings.filter((meaning) => !meaning.startsWith("column:"));
+  // Tag uploads are one identifier per line without a header (Netmera's File Transfers format).
+  const headerless = known.length === 0 && meanings.length === 1;
+  if (headerless) {
+    const first = table.headers[0];
+    if (first) {
+      yield identifierRow(file, 1, first);
+    }
+  }
+  const column = (meaning: string) => meanings.indexOf(meaning);
+  const extIdAt = column("extId");
+  const emailAt = column("email");
+  const msisdnAt = column("msisdn");
+  for await (const row of table.rows()) {
+    if (headerless) {
+      const value = row.cells[0];
+      if (value !== undefined) {
+        yield identifierRow(file, row.line, value);
+      }
+      continue;
+    }
+    const member: MemberRow = {
+      file,
+      line: row.line,
+      extId: extIdAt >= 0 ? text(row.cells[extIdAt]) : undefined,
+      email: emailAt >= 0 ? text(row.cells[emailAt]) : undefined,
+      msisdn: msisdnAt >= 0 ? text(row.cells[msisdnAt]) : undefined,
+    };
+    if (row.problem) {
+      member.problem = row.problem;
+    }
+    yield member;
+  }
+}
+
+function identifierRow(file: string, line: number, value: string): MemberRow {
+  const trimmed = value.trim();
+  return trimmed.includes("@") ? { file, line, email: trimmed } : { file, line, extId: trimmed };
+}
+
+/** Stream a device file (CSV, XLSX, JSON or NDJSON) without its push tokens. */
+export async function* readDevices(snapshot: Snapshot, file: string): AsyncGenerator<DeviceRow> {
+  if (JSON_EXTENSIONS.has(extname(file).toLowerCase())) {
+    for await (const record of streamJsonRecords(snapshotPath(snapshot, file), file)) {
+      const parsed = deviceRecordSchema.safeParse(record.value);
+      if (!parsed.success) {
+        yield {
+          file,
+          line: record.line,
+          hasPushToken: false,
+          problem: `invalid device record: ${zodProblem(parsed.error)}`,
+        };
+        continue;
+      }
+      const device = parsed.data;
+      yield {
+        file,
+        line: record.line,
+        extId: text(device.extId ?? device.externalId),
+        installationId: text(device.installationId),
+        platform: text(device.platform),
+        model: text(device.deviceModel ?? device.model),
+        appVersion: text(device.appVersion ?? device.appV),
+        osVersion: text(device.osVersion ?? device.osV),
+        hasPushToken: text(device.token ?? device.deviceToken) !== undefined,
+        pushPermitted: device.pushPermitted ?? undefined,
+      };
+    }
+    return;
+  }
+  const table = await openSnapshotTable(snapshot, file, "devices");
+  const at = (meaning: string) => table.matched.meanings.indexOf(meaning);
+  const columns = {
+    extId: at("extId"),
+    installationId: at("installationId"),
+    platform: at("platform"),
+    model: at("deviceModel"),
+    appVersion: at("appVersion"),
+    osVersion: at("osVersion"),
+    os: at("os"),
+    token: at("pushToken"),
+    pushPermitted: at("pushPermitted"),
+  };
+  const cell = (cells: (string | undefined)[], index: number) =>
+    index >= 0 ? text(cells[index]) : undefined;
+  for await (const row of table.rows()) {
+    const permitted = cell(row.cells, columns.pushPermitted)?.toLowerCase();
+    const device: DeviceRow = {
+      file,
+      line: row.line,
+      extId: cell(row.cells, columns.extId),
+      installationId: cell(row.cells, columns.installationId),
+      platform: cell(row.cells, columns.platform),
+      model: cell(row.cells, columns.model),
+      appVersion: cell(row.cells, columns.appVersion),
+      osVersion: cell(row.cells, columns.osVersion),
+      os: cell(row.cells, columns.os),
+      hasPushToken: cell(row.cells, columns.token) !== undefined,
+      pushPermitted: permitted === undefined ? undefined : ["true", "1", "yes"].includes(permitted),
+    };
+    if (row.problem) {
+      device.problem = row.problem;
+    }
+    yield device;
+  }
+}

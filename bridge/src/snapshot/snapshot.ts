@@ -1,0 +1,204 @@
+import { readFile } from "node:fs/promises";
+import { basename, extname, join } from "node:path";
+import type { z } from "zod";
+import { SnapshotFileError } from "../core/errors.js";
+import type { Logger } from "../core/log.js";
+import { DEFAULT_SOURCE_TIME_ZONE } from "../normalize/dates.js";
+import { listSnapshotFiles } from "../netmera/snapshot-files.js";
+import { matchHeaders, type MatchedHeaders, type TableKind } from "./headers.js";
+import {
+  hashSnapshotFiles,
+  readManifest,
+  snapshotHashOf,
+  verifyManifest,
+  type Manifest,
+} from "./manifest.js";
+import {
+  eventDefinitionsFileSchema,
+  profileAttributesFileSchema,
+  segmentsFileSchema,
+  type EventDefinition,
+  type ProfileAttribute,
+  type Segment,
+} from "./schemas.js";
+import { openTable, type Table } from "./table.js";
+
+const TABLE_EXTENSIONS = new Set([".csv", ".txt", ".tsv", ".xlsx"]);
+const RECORD_EXTENSIONS = new Set([".csv", ".txt", ".tsv", ".xlsx", ".json", ".ndjson", ".jsonl"]);
+
+/** A membership file: `segment-users/<id>.csv|json` or `tags/<tag>.csv`, or parts in a folder. */
+export interface MembershipFile {
+  kind: "segment" | "tag";
+  /** Segment id or tag name, from the file or folder name. */
+  ref: string;
+  file: string;
+}
+
+export interface OpenedTable extends Table {
+  matched: MatchedHeaders;
+}
+
+export interface Snapshot {
+  root: string;
+  manifest: Manifest | undefined;
+  /** Identity of the snapshot's content; the mapping confirmation stores it. */
+  hash: string;
+  sourceTimeZone: string;
+  app: string | undefined;
+  /** Every file, relative to the root with `/`, sorted. */
+  files: string[];
+  logger: Logger;
+}
+
+export interface OpenSnapshotOptions {
+  logger: Logger;
+  /** Check every file against the manifest (default true). */
+  verify?: boolean;
+}
+
+/**
+ * Open a snapshot folder. With a manifest, every file's sha256 is checked (a changed, added or
+ * removed file raises `SnapshotTamperedError`); without one, the files are hashed so that the
+ * snapshot still has a hash.
+ */
+export async function openSnapshot(root: string, options: OpenSnapshotOptions): Promise<Snapshot> {
+  const { logger } = options;
+  const manifest = await readManifest(root);
+  let hash: string;
+  if (manifest) {
+    if (options.verify !== false) {
+      await verifyManifest(root, manifest, logger);
+    }
+    hash = snapshotHashOf(manifest.files);
+  } else {
+    logger.warn({ root }, "snapshot has no manifest.json; hashing its files instead");
+    hash = snapshotHashOf(await hashSnapshotFiles(root));
+  }
+  return {
+    root,
+    manifest,
+    hash,
+    sourceTimeZone: manifest?.sourceTimeZone ?? DEFAULT_SOURCE_TIME_ZONE,
+    app: manifest?.app,
+    files: manifest ? Object.keys(manifest.files).sort() : await listSnapshotFiles(root),
+    logger,
+  };
+}
+
+/** Hash of a snapshot folder, as `openSnapshot` computes it, without checking the manifest. */
+export async function computeSnapshotHash(root: string, logger: Logger): Promise<string> {
+  return (await openSnapshot(root, { logger, verify: false })).hash;
+}
+
+function inFolder(files: string[], folder: string, extensions: Set<string>): string[] {
+  return files.filter(
+    (file) => file.startsWith(`${folder}/`) && extensions.has(extname(file).toLowerCase()),
+  );
+}
+
+function stem(file: string): string {
+  return basename(file, extname(file));
+}
+
+export function userFiles(snapshot: Snapshot): string[] {
+  return inFolder(snapshot.files, "users", TABLE_EXTENSIONS);
+}
+
+/**
+ * Membership files: `segment-users/<id>.<ext>` and `tags/<tag>.<ext>`, or a folder
+ * `segment-users/<id>/` of parts.
+ */
+export function membershipFiles(snapshot: Snapshot): MembershipFile[] {
+  const result: MembershipFile[] = [];
+  for (const [folder, kind] of [
+    ["segment-users", "segment"],
+    ["tags", "tag"],
+  ] as const) {
+    for (const file of inFolder(snapshot.files, folder, RECORD_EXTENSIONS)) {
+      const parts = file.split("/");
+      const ref = parts.length > 2 ? (parts[1] ?? "") : stem(file);
+      result.push({ kind, ref, file });
+    }
+  }
+  return result;
+}
+
+/** `devices.csv|json` at the root, or parts under `devices/`. */
+export function deviceFiles(snapshot: Snapshot): string[] {
+  const top = snapshot.files.filter(
+    (file) =>
+      stem(file) === "devices" && !file.includes("/") && RECORD_EXTENSIONS.has(extname(file)),
+  );
+  return [...top, ...inFolder(snapshot.files, "devices", RECORD_EXTENSIONS)];
+}
+
+/** A top-level table such as `owners.csv` or `companies.xlsx`, if the snapshot has one. */
+export function topLevelTable(snapshot: Snapshot, name: string): string | undefined {
+  return snapshot.files.find(
+    (file) => !file.includes("/") && stem(file) === name && TABLE_EXTENSIONS.has(extname(file)),
+  );
+}
+
+export function snapshotPath(snapshot: Snapshot, file: string): string {
+  return join(snapshot.root, file);
+}
+
+/** Open a table and match its headers by meaning for the given kind of file. */
+export async function openSnapshotTable(
+  snapshot: Snapshot,
+  file: string,
+  kind: TableKind,
+  attributes: ProfileAttribute[] = [],
+): Promise<OpenedTable> {
+  const table = await openTable(snapshotPath(snapshot, file), file, snapshot.logger);
+  const matched = matchHeaders(table.headers, kind, attributes, file);
+  if (matched.unknown.length > 0) {
+    snapshot.logger.debug({ file, unknown: matched.unknown }, "headers without a known meaning");
+  }
+  return Object.assign(table, { matched });
+}
+
+/** Read a small JSON file whole and validate it, collecting every issue into one error. */
+export async function readJsonFile<S extends z.ZodType>(
+  snapshot: Snapshot,
+  file: string,
+  schema: S,
+): Promise<z.output<S> | undefined> {
+  if (!snapshot.files.includes(file)) {
+    return undefined;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(
+      (await readFile(snapshotPath(snapshot, file), "utf8")).replace(/^\ufeff/, ""),
+    );
+  } catch (error) {
+    throw new SnapshotFileError(file, `is not valid JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .slice(0, 20)
+      .map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`)
+      .join("; ");
+    throw new SnapshotFileError(file, `does not match the expected format: ${issues}`);
+  }
+  return parsed.data;
+}
+
+/** Standard and custom profile attribute definitions; empty when the file is missing. */
+export async function readProfileAttributes(snapshot: Snapshot): Promise<ProfileAttribute[]> {
+  const file = await readJsonFile(snapshot, "profile-attributes.json", profileAttributesFileSchema);
+  return file ? [...file.standardProfileAttributes, ...file.customProfileAttributes] : [];
+}
+
+export async function readEventDefinitions(snapshot: Snapshot): Promise<EventDefinition[]> {
+  const file = await readJsonFile(snapshot, "event-definitions.json", eventDefinitionsFileSchema);
+  return file ? [...file.standardEvents, ...file.customEvents] : [];
+}
+
+export async function readSegments(snapshot: Snapshot): Promise<Segment[]> {
+  return (await readJsonFile(snapshot, "segments.json", segmentsFileSchema)) ?? [];
+}

@@ -1,0 +1,157 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+
+/** Where a staged row came from; rows of one key are returned in this order. */
+export const SOURCE_USER = 0;
+export const SOURCE_MEMBER = 1;
+export const SOURCE_DEVICE = 2;
+
+export interface StagedRow {
+  source: number;
+  fileId: number;
+  line: number;
+  /** JSON text whose shape depends on `source`. */
+  data: string;
+}
+
+export interface StagedGroup {
+  key: string;
+  rows: StagedRow[];
+}
+
+const BATCH = 20_000;
+
+/**
+ * Disk-backed staging for joining user rows, memberships and devices by key: rows are appended
+ * to one SQLite table, indexed once after loading, and read back grouped by key in a single
+ * ordered scan. Memory stays flat however many users the snapshot holds; the database lives in
+ * a temporary folder that `close()` removes.
+ */
+export class Staging {
+  readonly dir: string;
+  private readonly db: Database.Database;
+  private readonly insertRow: Database.Statement;
+  private readonly insertIdentity: Database.Statement;
+  private readonly findIdentity: Database.Statement;
+  private pending = 0;
+  private loading = true;
+
+  constructor(parentDir?: string) {
+    this.dir = mkdtempSync(join(parentDir ?? tmpdir(), "netmera-staging-"));
+    this.db = new Database(join(this.dir, "staging.sqlite"));
+    // The database is scratch space: losing it in a crash only means re-running plan.
+    this.db.pragma("journal_mode = OFF");
+    this.db.pragma("synchronous = OFF");
+    this.db.pragma("locking_mode = EXCLUSIVE");
+    this.db.pragma("temp_store = FILE");
+    this.db.pragma("cache_size = -32768");
+    this.db.exec(`
+      CREATE TABLE files (id INTEGER PRIMARY KEY, path TEXT NOT NULL, meta TEXT NOT NULL);
+      CREATE TABLE staged (key TEXT NOT NULL, source INTEGER NOT NULL, file_id INTEGER NOT NULL,
+                           line INTEGER NOT NULL, data TEXT NOT NULL);
+      CREATE TABLE identities (ident TEXT NOT NULL, key TEXT NOT NULL);
+    `);
+    this.insertRow = this.db.prepare(
+      "INSERT INTO staged (key, source, file_id, line, data) VALUES (?, ?, ?, ?, ?)",
+    );
+    this.insertIdentity = this.db.prepare("INSERT INTO identities (ident, key) VALUES (?, ?)");
+    this.findIdentity = this.db.prepare("SELECT key FROM identities WHERE ident = ? LIMIT 1");
+    this.db.exec("BEGIN");
+  }
+
+  /** Register a source file with whatever the reader needs later (headers, meanings). */
+  addFile(path: string, meta: unknown): number {
+    const result = this.db
+      .prepare("INSERT INTO files (path, meta) VALUES (?, ?)")
+      .run(path, JSON.stringify(meta));
+    return Number(result.lastInsertRowid);
+  }
+
+  files(): Map<number, { path: string; meta: unknown }> {
+    const rows = this.db.prepare("SELECT id, path, meta FROM files").all() as {
+      id: number;
+      path: string;
+      meta: string;
+    }[];
+    return new Map(rows.map((row) => [row.id, { path: row.path, meta: JSON.parse(row.meta) }]));
+  }
+
+  add(key: string, source: number, fileId: number, line: number, data: string): void {
+    this.insertRow.run(key, source, fileId, line, data);
+    this.tick();
+  }
+
+  /** Remember that an email or phone identity belongs to a key, for files without extIds. */
+  addIdentity(ident: string, key: string): void {
+    this.insertIdentity.run(ident, key);
+    this.tick();
+  }
+
+  /** Index the identities; call after all user rows and before `lookupIdentity`. */
+  indexIdentities(): void {
+    this.commit();
+    this.db.exec("CREATE INDEX identities_ident ON identities (ident)");
+    this.db.exec("BEGIN");
+  }
+
+  lookupIdentity(ident: string): string | undefined {
+    const row = this.findIdentity.get(ident) as { key: string } | undefined;
+    return row?.key;
+  }
+
+  /** Finish loading: commit and build the index that the grouped scan reads in order. */
+  finishLoading(): void {
+    if (!this.loading) {
+      return;
+    }
+    this.commit();
+    this.db.exec("CREATE INDEX staged_key ON staged (key, source)");
+    this.loading = false;
+  }
+
+  /** Every key with its rows, in key order; rows in source order, then in load order. */
+  *groups(): Generator<StagedGroup> {
+    this.finishLoading();
+    const scan = this.db
+      .prepare("SELECT key, source, file_id, line, data FROM staged ORDER BY key, source, rowid")
+      .raw(true);
+    let current: StagedGroup | undefined;
+    for (const raw of scan.iterate() as Iterable<[string, number, number, number, string]>) {
+      const [key, source, fileId, line, data] = raw;
+      if (!current || current.key !== key) {
+        if (current) {
+          yield current;
+        }
+        current = { key, rows: [] };
+      }
+      current.rows.push({ source, fileId, line, data });
+    }
+    if (current) {
+      yield current;
+    }
+  }
+
+  close(): void {
+    if (this.db.open) {
+      this.db.close();
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private tick(): void {
+    this.pending += 1;
+    if (this.pending >= BATCH) {
+      this.commit();
+      this.db.exec("BEGIN");
+    }
+  }
+
+  private commit(): void {
+    if (this.db.inTransaction) {
+      this.db.exec("COMMIT");
+    }
+    this.pending = 0;
+  }
+}

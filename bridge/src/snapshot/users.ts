@@ -1,0 +1,427 @@
+import type { Logger } from "../core/log.js";
+import { normalizePhone } from "../normalize/phone.js";
+import type { ColumnMeaning } from "./headers.js";
+import { readDevices, readMembers, type DeviceRow, type MemberRow } from "./records.js";
+import type { ProfileAttribute } from "./schemas.js";
+import {
+  deviceFiles,
+  membershipFiles,
+  openSnapshotTable,
+  userFiles,
+  type Snapshot,
+} from "./snapshot.js";
+import {
+  SOURCE_DEVICE,
+  SOURCE_MEMBER,
+  SOURCE_USER,
+  type Staging,
+  type StagedGroup,
+} from "./staging.js";
+
+/** A row the loader could not use, for the quarantine file. */
+export interface RowProblem {
+  file: string;
+  line: number;
+  column: string;
+  value: string;
+  reason: string;
+}
+
+/** One column of a user export, as staged. */
+export interface UserColumn {
+  header: string;
+  meaning: ColumnMeaning;
+}
+
+export interface StageHooks {
+  onProblem(problem: RowProblem): void;
+  /** Every value of every user column, for decisions that need a whole column (number formats). */
+  onValue?(meaning: ColumnMeaning, value: string): void;
+  onProgress?(rows: number): void;
+}
+
+export interface StageCounts {
+  userRows: number;
+  emptyUserRows: number;
+  badUserRows: number;
+  memberRows: number;
+  badMemberRows: number;
+  deviceRows: number;
+  badDeviceRows: number;
+  /** Columns of each user file, by file, for the mapping and for the report. */
+  columns: Map<string, UserColumn[]>;
+}
+
+/** Key prefix of users without an extId; a NUL never occurs in an extId, so keys cannot clash. */
+export const ANONYMOUS_PREFIX = "\u0000";
+
+export function isAnonymousKey(key: string): boolean {
+  return key.startsWith(ANONYMOUS_PREFIX);
+}
+
+function emailIdent(email: string): string {
+  return `email:${email.trim().toLowerCase()}`;
+}
+
+function msisdnIdent(msisdn: string): string {
+  const phone = normalizePhone(msisdn);
+  return `msisdn:${phone.ok ? phone.value.e164 : msisdn.replace(/\D/g, "")}`;
+}
+
+/** Key of a user without an extId: its email, else its MSISDN, else its place in the file. */
+function anonymousKey(
+  email: string | undefined,
+  msisdn: string | undefined,
+  fallback: string,
+): string {
+  if (email) {
+    return ANONYMOUS_PREFIX + emailIdent(email);
+  }
+  if (msisdn) {
+    return ANONYMOUS_PREFIX + msisdnIdent(msisdn);
+  }
+  return ANONYMOUS_PREFIX + fallback;
+}
+
+function rowText(cells: (string | undefined)[]): string {
+  return cells.map((cell) => cell ?? "").join(" | ");
+}
+
+/**
+ * Load every user export, membership file and device file of the snapshot into staging, keyed
+ * by extId (exactly as written, only trimmed; case and every character count). Members and
+ * devices without an extId are joined through the email or MSISDN of a user row when one
+ * matches; otherwise they stay users of their own.
+ */
+export async function stageSnapshot(
+  snapshot: Snapshot,
+  staging: Staging,
+  attributes: ProfileAttribute[],
+  hooks: StageHooks,
+  logger: Logger,
+): Promise<StageCounts> {
+  const counts: StageCounts = {
+    userRows: 0,
+    emptyUserRows: 0,
+    badUserRows: 0,
+    memberRows: 0,
+    badMemberRows: 0,
+    deviceRows: 0,
+    badDeviceRows: 0,
+    columns: new Map(),
+  };
+  for (const file of userFiles(snapshot)) {
+    await stageUserFile(snapshot, staging, attributes, file, counts, hooks);
+  }
+  staging.indexIdentities();
+  for (const membership of membershipFiles(snapshot)) {
+    const fileId = staging.addFile(membership.file, { kind: membership.kind, ref: membership.ref });
+    for await (const member of readMembers(snapshot, membership.file)) {
+      stageMember(staging, fileId, member, membership.kind, membership.ref, counts, hooks);
+    }
+  }
+  for (const file of deviceFiles(snapshot)) {
+    const fileId = staging.addFile(file, { kind: "devices" });
+    for await (const device of readDevices(snapshot, file)) {
+      stageDevice(staging, fileId, device, counts, hooks);
+    }
+  }
+  logger.info(
+    { userRows: counts.userRows, memberRows: counts.memberRows, deviceRows: counts.deviceRows },
+    "snapshot staged",
+  );
+  return counts;
+}
+
+async function stageUserFile(
+  snapshot: Snapshot,
+  staging: Staging,
+  attributes: ProfileAttribute[],
+  file: string,
+  counts: StageCounts,
+  hooks: StageHooks,
+): Promise<void> {
+  const table = await openSnapshotTable(snapshot, file, "users", attributes);
+  const { meanings } = table.matched;
+  const columns = table.headers.map((header, index) => ({
+    header,
+    meaning: meanings[index] ?? `column:${header}`,
+  }));
+  counts.columns.set(file, columns);
+  const fileId = staging.addFile(file, { kind: "users", columns });
+  const extIdAt = meanings.indexOf("extId");
+  const emailAt = meanings.indexOf("email");
+  const msisdnAt = meanings.indexOf("msisdn");
+  for await (const row of table.rows()) {
+    counts.userRows += 1;
+    if (counts.userRows % 50_000 === 0) {
+      hooks.onProgress?.(counts.userRows);
+    }
+    if (row.problem) {
+      counts.badUserRows += 1;
+      hooks.onProblem({
+        file,
+        line: row.line,
+        column: "",
+        value: rowText(row.cells),
+        reason: `row rejected: ${row.problem}`,
+      });
+      continue;
+    }
+    if (row.cells.every((cell) => cell === undefined)) {
+      counts.emptyUserRows += 1;
+      continue;
+    }
+    const extId = extIdAt >= 0 ? row.cells[extIdAt]?.trim() : undefined;
+    const email = emailAt >= 0 ? row.cells[emailAt]?.trim() : undefined;
+    const msisdn = msisdnAt >= 0 ? row.cells[msisdnAt]?.trim() : undefined;
+    const key = extId || anonymousKey(email, msisdn, `row:${file}:${row.line}`);
+    if (extId) {
+      if (email) staging.addIdentity(emailIdent(email), key);
+      if (msisdn) staging.addIdentity(msisdnIdent(msisdn), key);
+    }
+    if (hooks.onValue) {
+      for (let i = 0; i < row.cells.length; i += 1) {
+        const value = row.cells[i];
+        if (value !== undefined) {
+          hooks.onValue(columns[i]?.meaning ?? "", value);
+        }
+      }
+    }
+    staging.add(key, SOURCE_USER, fileId, row.line, JSON.stringify(row.cells));
+  }
+}
+
+function memberKey(
+  staging: Staging,
+  member: { extId?: string; email?: string; msisdn?: string },
+): string | undefined {
+  if (member.extId) {
+    return member.extId;
+  }
+  if (!member.email && !member.msisdn) {
+    return undefined;
+  }
+  const known =
+    (member.email ? staging.lookupIdentity(emailIdent(member.email)) : undefined) ??
+    (member.msisdn ? staging.lookupIdentity(msisdnIdent(member.msisdn)) : undefined);
+  return known ?? anonymousKey(member.email, member.msisdn, "");
+}
+
+function stageMember(
+  staging: Staging,
+  fileId: number,
+  member: MemberRow,
+  kind: "segment" | "tag",
+  ref: string,
+  counts: StageCounts,
+  hooks: StageHooks,
+): void {
+  counts.memberRows += 1;
+  if (member.problem) {
+    counts.badMemberRows += 1;
+    hooks.onProblem({
+      file: member.file,
+      line: member.line,
+      column: "",
+      value: "",
+      reason: `membership not linked: ${member.problem}`,
+    });
+    return;
+  }
+  const key = memberKey(staging, member);
+  if (!key) {
+    counts.badMemberRows += 1;
+    hooks.onProblem({
+      file: member.file,
+      line: member.line,
+      column: "",
+      value: "",
+      reason: "membership not linked: the row has no extId, email or MSISDN",
+    });
+    return;
+  }
+  const data: StagedMember = [
+    kind === "segment" ? 0 : 1,
+    ref,
+    member.email ?? null,
+    member.msisdn ?? null,
+  ];
+  staging.add(key, SOURCE_MEMBER, fileId, member.line, JSON.stringify(data));
+}
+
+function stageDevice(
+  staging: Staging,
+  fileId: number,
+  device: DeviceRow,
+  counts: StageCounts,
+  hooks: StageHooks,
+): void {
+  counts.deviceRows += 1;
+  if (device.problem) {
+    counts.badDeviceRows += 1;
+    hooks.onProblem({
+      file: device.file,
+      line: device.line,
+      column: "",
+      value: "",
+      reason: `device not linked: ${device.problem}`,
+    });
+    return;
+  }
+  const key =
+    device.extId ??
+    (device.installationId
+      ? `${ANONYMOUS_PREFIX}installation:${device.installationId}`
+      : undefined);
+  if (!key) {
+    counts.badDeviceRows += 1;
+    hooks.onProblem({
+      file: device.file,
+      line: device.line,
+      column: "",
+      value: "",
+      reason: "device not linked: the row has neither an extId nor an installation id",
+    });
+    return;
+  }
+  const data: StagedDevice = [
+    device.installationId ?? null,
+    device.platform ?? null,
+    device.model ?? null,
+    device.appVersion ?? null,
+    device.osVersion ?? null,
+    device.os ?? null,
+    device.pushPermitted ?? null,
+  ];
+  staging.add(key, SOURCE_DEVICE, fileId, device.line, JSON.stringify(data));
+}
+
+type StagedMember = [kind: 0 | 1, ref: string, email: string | null, msisdn: string | null];
+type StagedDevice = [
+  installationId: string | null,
+  platform: string | null,
+  model: string | null,
+  appVersion: string | null,
+  osVersion: string | null,
+  os: string | null,
+  pushPermitted: boolean | null,
+];
+
+/** A value of a merged user with the place it came from. */
+export interface SourcedValue {
+  value: string;
+  file: string;
+  line: number;
+  column: string;
+}
+
+export interface MergeConflict {
+  meaning: ColumnMeaning;
+  kept: SourcedValue;
+  other: SourcedValue;
+}
+
+export interface DeviceInfo {
+  installationId?: string;
+  platform?: string;
+  model?: string;
+  appVersion?: string;
+  osVersion?: string;
+  os?: string;
+  pushPermitted?: boolean;
+}
+
+/** One user with every row of every file that carries its key. */
+export interface MergedUser {
+  key: string;
+  /** The extId exactly as exported; undefined for anonymous users. */
+  extId: string | undefined;
+  values: Map<ColumnMeaning, SourcedValue>;
+  /** First user row (file order, then line order), or the first membership/device row. */
+  source: { file: string; line: number };
+  userRows: number;
+  conflicts: MergeConflict[];
+  segments: string[];
+  tags: string[];
+  devices: DeviceInfo[];
+}
+
+function sameValue(meaning: ColumnMeaning, a: string, b: string): boolean {
+  const left = a.trim();
+  const right = b.trim();
+  return meaning === "email" ? left.toLowerCase() === right.toLowerCase() : left === right;
+}
+
+/**
+ * Merge the staged rows of one key. The first file (in sorted file order) wins a value that
+ * two rows disagree on; the disagreement is returned with both values and their places.
+ */
+export function mergeGroup(
+  group: StagedGroup,
+  files: Map<number, { path: string; meta: unknown }>,
+): MergedUser {
+  const user: MergedUser = {
+    key: group.key,
+    extId: isAnonymousKey(group.key) ? undefined : group.key,
+    values: new Map(),
+    source: { file: "", line: 0 },
+    userRows: 0,
+    conflicts: [],
+    segments: [],
+    tags: [],
+    devices: [],
+  };
+  for (const row of group.rows) {
+    const file = files.get(row.fileId);
+    const path = file?.path ?? "";
+    if (!user.source.file) {
+      user.source = { file: path, line: row.line };
+    }
+    if (row.source === SOURCE_USER) {
+      user.userRows += 1;
+      const columns = (file?.meta as { columns: UserColumn[] }).columns;
+      const cells = JSON.parse(row.data) as (string | null)[];
+      for (let i = 0; i < cells.length; i += 1) {
+        const value = cells[i];
+        const column = columns[i];
+        if (value === null || value === undefined || !column) {
+          continue;
+        }
+        const sourced: SourcedValue = { value, file: path, line: row.line, column: column.header };
+        const existing = user.values.get(column.meaning);
+        if (!existing) {
+          user.values.set(column.meaning, sourced);
+        } else if (!sameValue(column.meaning, existing.value, value)) {
+          user.conflicts.push({ meaning: column.meaning, kept: existing, other: sourced });
+        }
+      }
+    } else if (row.source === SOURCE_MEMBER) {
+      const [kind, ref, email, msisdn] = JSON.parse(row.data) as StagedMember;
+      const list = kind === 0 ? user.segments : user.tags;
+      if (!list.includes(ref)) {
+        list.push(ref);
+      }
+      // A membership export fills identities the user rows lack; it never overrides them.
+      if (email && !user.values.has("email")) {
+        user.values.set("email", { value: email, file: path, line: row.line, column: "email" });
+      }
+      if (msisdn && !user.values.has("msisdn")) {
+        user.values.set("msisdn", { value: msisdn, file: path, line: row.line, column: "msisdn" });
+      }
+    } else if (row.source === SOURCE_DEVICE) {
+      const [installationId, platform, model, appVersion, osVersion, os, pushPermitted] =
+        JSON.parse(row.data) as StagedDevice;
+      user.devices.push({
+        installationId: installationId ?? undefined,
+        platform: platform ?? undefined,
+        model: model ?? undefined,
+        appVersion: appVersion ?? undefined,
+        osVersion: osVersion ?? undefined,
+        os: os ?? undefined,
+        pushPermitted: pushPermitted ?? undefined,
+      });
+    }
+  }
+  return user;
+}

@@ -1,0 +1,132 @@
+import ExcelJS from "exceljs";
+import { SnapshotFileError } from "../core/errors.js";
+import type { Logger } from "../core/log.js";
+import { cellValue, type Table, type TableRow } from "./table.js";
+
+function pad(value: number, width = 2): string {
+  return String(value).padStart(width, "0");
+}
+
+/**
+ * Cell value as text. Excel dates carry no time zone: ExcelJS returns the wall-clock value as
+ * a UTC Date, so it is written back without an offset and read later in the source time zone.
+ */
+export function xlsxCellText(value: unknown): string | undefined {
+  if (value === null || value === undefined) {
+    return undefined;
+  }
+  if (value instanceof Date) {
+    const day = `${pad(value.getUTCFullYear(), 4)}-${pad(value.getUTCMonth() + 1)}-${pad(value.getUTCDate())}`;
+    const time = `${pad(value.getUTCHours())}:${pad(value.getUTCMinutes())}:${pad(value.getUTCSeconds())}`;
+    return time === "00:00:00" ? day : `${day}T${time}`;
+  }
+  if (typeof value === "object") {
+    const cell = value as {
+      richText?: { text: string }[];
+      text?: unknown;
+      result?: unknown;
+      error?: string;
+    };
+    if (cell.richText) {
+      return cell.richText.map((part) => part.text).join("");
+    }
+    if (cell.error !== undefined) {
+      return undefined;
+    }
+    if ("result" in cell) {
+      return xlsxCellText(cell.result);
+    }
+    if (cell.text !== undefined) {
+      return xlsxCellText(cell.text);
+    }
+    return JSON.stringify(value);
+  }
+  return String(value);
+}
+
+function rowCells(values: unknown): (string | undefined)[] {
+  // ExcelJS row values are 1-based: index 0 is always empty.
+  const list = Array.isArray(values) ? values.slice(1) : [];
+  const cells: (string | undefined)[] = [];
+  for (let i = 0; i < list.length; i += 1) {
+    cells.push(cellValue(xlsxCellText(list[i])));
+  }
+  return cells;
+}
+
+function createReader(path: string): ExcelJS.stream.xlsx.WorkbookReader {
+  return new ExcelJS.stream.xlsx.WorkbookReader(path, {
+    worksheets: "emit",
+    sharedStrings: "cache",
+    hyperlinks: "ignore",
+    styles: "cache",
+    entries: "ignore",
+  });
+}
+
+/**
+ * Open the first worksheet of an XLSX export with ExcelJS's streaming reader. The first
+ * non-empty row is the header.
+ */
+export async function openXlsxTable(path: string, file: string, _logger: Logger): Promise<Table> {
+  let headers: string[] | undefined;
+  let sheetName = "";
+
+  async function* sheetRows(): AsyncGenerator<{ line: number; cells: (string | undefined)[] }> {
+    try {
+      for await (const worksheet of createReader(path)) {
+        sheetName = (worksheet as unknown as { name?: string }).name ?? "";
+        for await (const row of worksheet) {
+          yield { line: row.number, cells: rowCells(row.values) };
+        }
+        // Exports hold one sheet; further sheets are not part of the data.
+        return;
+      }
+    } catch (error) {
+      if (error instanceof SnapshotFileError) {
+        throw error;
+      }
+      throw new SnapshotFileError(file, `cannot be read as XLSX: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  let headerLine = 0;
+  for await (const row of sheetRows()) {
+    if (row.cells.some((cell) => cell !== undefined)) {
+      headers = row.cells.map((cell) => (cell ?? "").trim());
+      headerLine = row.line;
+      break;
+    }
+  }
+  if (!headers) {
+    throw new SnapshotFileError(file, "has no header row in its first worksheet");
+  }
+  const headerCount = headers.length;
+
+  return {
+    file,
+    headers,
+    format: { kind: "xlsx", sheet: sheetName },
+    async *rows(): AsyncGenerator<TableRow> {
+      for await (const row of sheetRows()) {
+        if (row.line <= headerLine || row.cells.every((cell) => cell === undefined)) {
+          continue;
+        }
+        const cells = row.cells.slice(0, Math.max(headerCount, row.cells.length));
+        while (cells.length < headerCount) {
+          cells.push(undefined);
+        }
+        const tableRow: TableRow = { line: row.line, cells };
+        if (
+          row.cells.length > headerCount &&
+          row.cells.slice(headerCount).some((c) => c !== undefined)
+        ) {
+          tableRow.problem = `has values in ${row.cells.length} columns, the header has ${headerCount}`;
+        }
+        yield tableRow;
+      }
+    },
+  };
+}
