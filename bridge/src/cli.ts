@@ -9,6 +9,7 @@ import { registerExportCsv } from "./commands/export-csv.js";
 import { registerPull } from "./commands/pull.js";
 import { registerMigrate } from "./commands/migrate.js";
 import { registerRollback } from "./commands/rollback.js";
+import { registerAuthorise } from "./commands/authorise.js";
 import { registerInventory } from "./commands/inventory.js";
 import { registerServe } from "./commands/serve.js";
 
@@ -20,6 +21,7 @@ const registrations = [
   registerExportCsv,
   registerMigrate,
   registerRollback,
+  registerAuthorise,
   registerInventory,
   registerServe,
 ];

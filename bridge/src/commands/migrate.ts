@@ -1,13 +1,108 @@
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { Command } from "commander";
-import { BridgeError } from "../core/errors.js";
+import { BridgeError, ConfigError } from "../core/errors.js";
+import { DEFAULT_CONCURRENCY, migrate } from "../migrate/migrate.js";
+import { prepareMigratePlan } from "../migrate/plan-step.js";
+import {
+  addConnectionOptions,
+  parsePositiveInt,
+  readConfigFile,
+  resolveConnection,
+  type ConfigFile,
+} from "../odoo/settings.js";
 import type { CliContext } from "./context.js";
 
-// TODO: placeholder until the migrate command lands; it only registers the name.
-export function registerMigrate(program: Command, _context: CliContext): void {
-  program
+interface MigrateFlags {
+  odooUrl?: string;
+  db?: string;
+  user?: string;
+  config?: string;
+  plan?: string;
+  mapping?: string;
+  run?: string;
+  sample?: string;
+  concurrency?: string;
+  batchRows?: string;
+  batchBytes?: string;
+}
+
+export function registerMigrate(program: Command, context: CliContext): void {
+  const command = program
     .command("migrate")
-    .description("not available yet")
-    .action(() => {
-      throw new BridgeError("the migrate command is not available in this build yet");
+    .description(
+      "Import a snapshot's plan into Odoo through the netmera_migration addon, phase by phase, " +
+        "resuming where an earlier attempt stopped",
+    )
+    .argument("<snapshot>", "snapshot folder");
+  addConnectionOptions(command)
+    .option("--plan <dir>", "plan folder written by `plan --out DIR` (default: run plan first)")
+    .option("--mapping <file>", "confirmed mapping.json (default: SNAPSHOT/mapping.json)")
+    .option("--run <id>", "continue this Odoo run id")
+    .option("--sample <n>", "import only n contacts (deterministic) with what they need")
+    .option("--concurrency <n>", `batches in flight at once (default ${DEFAULT_CONCURRENCY})`)
+    .option("--batch-rows <n>", "rows per batch at most (default 500)")
+    .option("--batch-bytes <n>", "bytes of plan JSON per batch at most (default 2000000)")
+    .action(async (snapshot: string, flags: MigrateFlags) => {
+      await runMigrate(snapshot, flags, context);
     });
+}
+
+async function runMigrate(
+  snapshot: string,
+  flags: MigrateFlags,
+  context: CliContext,
+): Promise<void> {
+  const config: ConfigFile = flags.config ? readConfigFile(flags.config) : {};
+  const connection = resolveConnection(flags, context.env, config);
+  const snapshotDir = resolve(snapshot);
+  const mappingFile = resolve(flags.mapping ?? config.mapping ?? join(snapshotDir, "mapping.json"));
+  if (!existsSync(mappingFile) && flags.run === undefined) {
+    throw new ConfigError(
+      `mapping ${mappingFile} not found; run netmera-odoo map ${snapshot} first, or pass --mapping FILE`,
+    );
+  }
+
+  const planDir = await prepareMigratePlan({
+    planDir: flags.plan ?? config.plan,
+    snapshotDir,
+    mappingFile,
+    logger: context.logger,
+  });
+
+  const result = await migrate({
+    planDir,
+    mappingFile: existsSync(mappingFile) ? mappingFile : undefined,
+    snapshotDir: snapshot,
+    connection,
+    runId: parsePositiveInt("--run", flags.run),
+    sampleSize: parsePositiveInt("--sample", flags.sample),
+    concurrency: parsePositiveInt("--concurrency", flags.concurrency) ?? config.concurrency,
+    limits: {
+      maxRows: parsePositiveInt("--batch-rows", flags.batchRows) ?? config.batchRows,
+      maxBytes: parsePositiveInt("--batch-bytes", flags.batchBytes) ?? config.batchBytes,
+    },
+    logger: context.logger,
+    progressStream: context.stderr,
+  });
+
+  const out = context.stdout;
+  out.write(`Run ${result.runId} ("${result.runName}") reconciliation:\n${result.table}\n`);
+  if (result.errorCount > 0) {
+    out.write(
+      `\nOdoo rejected ${result.errorCount} row(s); each is listed in ${result.errorsFile}. First:\n` +
+        result.firstErrors.map((line) => `  ${line}\n`).join(""),
+    );
+  }
+
+  if (!result.balanced) {
+    throw new BridgeError(
+      `the reconciliation of run ${result.runId} does not balance (see MISMATCH above); the ` +
+        "run is marked failed",
+    );
+  }
+
+  if (result.sampleReport) {
+    out.write(`\n${result.sampleReport}\n`);
+  }
 }

@@ -80,6 +80,15 @@ export class OdooFaultError extends BridgeError {
   }
 }
 
+/**
+ * A fault caused by concurrent transactions in Odoo's database (serialization failure,
+ * deadlock, lock not available) that outlived Odoo's own retries; the same call may succeed later.
+ */
+export class OdooConcurrencyError extends OdooFaultError {
+  override readonly code = "odoo_concurrency";
+  override readonly retryable = true;
+}
+
 /** Odoo could not be reached or did not answer in time; retrying may help. */
 export class OdooUnavailableError extends BridgeError {
   override readonly code = "odoo_unavailable";

@@ -1,0 +1,253 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ConfigError, isRetryable } from "../core/errors.js";
+import type { Logger } from "../core/log.js";
+import {
+  assertMappingConfirmed,
+  computeMappingHash,
+  mappingSchema,
+  type MappingConfirmation,
+} from "../mapping/types.js";
+import { DEFAULT_BATCH_LIMITS, type BatchLimits } from "../odoo/batching.js";
+import { OdooClient, QUICK_RETRY_POLICY, type OdooConnection } from "../odoo/client.js";
+import { checkOdoo, RUN_MODEL } from "../odoo/preflight.js";
+import type { RetryPolicy } from "../odoo/retry.js";
+import { ErrorLog } from "./error-log.js";
+import { plannedPhases, readPlanManifest, readPlanReconciliation } from "./plan-files.js";
+import { PhaseProgress } from "./progress.js";
+import {
+  formatReconciliation,
+  reconciliationPayload,
+  type PhaseReconciliation,
+} from "./reconciliation.js";
+import {
+  assertAuthorised,
+  findOrCreateRun,
+  type RunIdentity,
+  type RunRecord,
+} from "./run-record.js";
+import { buildSampleReport } from "./sample-report.js";
+import { selectSample } from "./sample.js";
+import { runPhases } from "./runner.js";
+import { batchLimitsForRun } from "./state.js";
+
+export const DEFAULT_CONCURRENCY = 3;
+
+export interface MigrateRequest {
+  /** Folder written by `plan --out DIR`. */
+  planDir: string;
+  /** Confirmed mapping.json; needed to start a run, optional to continue one by `runId`. */
+  mappingFile?: string;
+  /** Snapshot folder, named in the messages that say what to run next. */
+  snapshotDir?: string;
+  connection: OdooConnection;
+  runId?: number;
+  /** Import this many contacts and what they need, as a sample run. */
+  sampleSize?: number;
+  concurrency?: number;
+  limits?: Partial<BatchLimits>;
+  logger: Logger;
+  /** Progress lines go here (standard error). */
+  progressStream: NodeJS.WritableStream;
+  progressIntervalMs?: number;
+  retry?: RetryPolicy;
+  timeoutMs?: number;
+}
+
+export interface MigrateResult {
+  runId: number;
+  runName: string;
+  phases: PhaseReconciliation[];
+  /** Every phase satisfies read = written + quarantined + skipped. */
+  balanced: boolean;
+  table: string;
+  errorCount: number;
+  errorsFile: string;
+  firstErrors: string[];
+  sampleReport?: string;
+}
+
+/**
+ * Import a plan into Odoo: check the server, find or create the run, check its authorisation,
+ * then run every phase and store the reconciliation on the run. A failure marks the run failed
+ * (when Odoo still answers); running the same request again continues where it stopped.
+ */
+export async function migrate(request: MigrateRequest): Promise<MigrateResult> {
+  const { logger, planDir } = request;
+  const manifest = readPlanManifest(planDir);
+  const phases = plannedPhases(planDir, manifest);
+  const confirmed = request.mappingFile ? loadConfirmedMapping(request, manifest) : undefined;
+  const client = new OdooClient({
+    ...request.connection,
+    logger,
+    retry: request.retry,
+    timeoutMs: request.timeoutMs,
+  });
+
+  try {
+    const preflight = await checkOdoo(client);
+    logger.info({ version: preflight.version.serverVersion, db: client.db }, "Odoo checked");
+
+    const selection = request.sampleSize
+      ? await selectSample(phases, request.sampleSize)
+      : undefined;
+
+    const run = await openRun(client, request, manifest, confirmed);
+    assertAuthorised(run, client);
+
+    const limits = batchLimitsForRun(
+      planDir,
+      { url: client.url, db: client.db, runId: run.id },
+      { ...DEFAULT_BATCH_LIMITS, ...definedOnly(request.limits ?? {}) },
+      logger,
+    );
+    if (run.state !== "running") {
+      await client.executeKw(RUN_MODEL, "action_start", [[run.id]]);
+    }
+
+    const errorLog = new ErrorLog(join(planDir, `odoo-errors-run-${run.id}.csv`));
+    let rows: PhaseReconciliation[];
+    try {
+      rows = await runPhases({
+        client,
+        logger,
+        runId: run.id,
+        phases,
+        limits,
+        concurrency: request.concurrency ?? DEFAULT_CONCURRENCY,
+        progress: new PhaseProgress({
+          stream: request.progressStream,
+          lineIntervalMs: request.progressIntervalMs,
+        }),
+        errorLog,
+        planReconciliation: readPlanReconciliation(planDir),
+        selection,
+      });
+    } catch (error) {
+      // After the retries ran out Odoo is down, and the run stays "running" until resumed.
+      if (!isRetryable(error)) {
+        await markFailed(client, run, (error as Error).message, logger);
+      }
+
+      throw error;
+    }
+
+    const table = formatReconciliation(rows);
+    const balanced = rows.every((row) => row.balanced);
+    if (balanced) {
+      await client.executeKw(RUN_MODEL, "action_done", [[run.id], reconciliationPayload(rows)]);
+    } else {
+      await markFailed(client, run, `reconciliation does not balance:\n${table}`, logger);
+    }
+
+    const sampleReport =
+      selection && balanced ? await buildSampleReport(client, run, selection, rows) : undefined;
+    return {
+      runId: run.id,
+      runName: run.name,
+      phases: rows,
+      balanced,
+      table,
+      errorCount: errorLog.count,
+      errorsFile: errorLog.path,
+      firstErrors: errorLog.firstErrors,
+      sampleReport,
+    };
+  } finally {
+    client.close();
+  }
+}
+
+interface ConfirmedMapping {
+  text: string;
+  hash: string;
+  confirmation: MappingConfirmation;
+}
+
+/** Read mapping.json, require its confirmation, and require that the plan was made from it. */
+function loadConfirmedMapping(
+  request: MigrateRequest,
+  manifest: { snapshotHash: string; mappingHash: string },
+): ConfirmedMapping {
+  const file = request.mappingFile!;
+  let text: string;
+  let data: unknown;
+  try {
+    text = readFileSync(file, "utf8");
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`cannot read mapping ${file}: ${(error as Error).message}`);
+  }
+
+  const parsed = mappingSchema.safeParse(data);
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .slice(0, 5)
+      .map((i) => `${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`${file} is not a mapping.json: ${problems.join("; ")}`);
+  }
+
+  const confirmation = assertMappingConfirmed(parsed.data, manifest.snapshotHash, {
+    snapshotDir: request.snapshotDir,
+    mappingFile: file,
+  });
+  const hash = computeMappingHash(parsed.data);
+  if (hash !== manifest.mappingHash) {
+    throw new ConfigError(
+      `the plan in ${request.planDir} was made from another version of ${file} ` +
+        `(plan ${manifest.mappingHash.slice(0, 12)}, mapping ${hash.slice(0, 12)}); run ` +
+        `netmera-odoo plan again, or pass the plan made from this mapping with --plan`,
+    );
+  }
+
+  return { text, hash, confirmation };
+}
+
+async function openRun(
+  client: OdooClient,
+  request: MigrateRequest,
+  manifest: { snapshotHash: string; mappingHash: string },
+  confirmed: ConfirmedMapping | undefined,
+): Promise<RunRecord> {
+  if (!confirmed && request.runId === undefined) {
+    throw new ConfigError("--mapping FILE (the confirmed mapping.json) is needed to start a run");
+  }
+
+  const identity: RunIdentity = {
+    snapshotHash: manifest.snapshotHash,
+    mappingHash: manifest.mappingHash,
+    mappingJson: confirmed?.text ?? "",
+    confirmedBy: confirmed?.confirmation.by ?? "",
+    confirmedAt: confirmed?.confirmation.at ?? "",
+    sampleSize: request.sampleSize,
+  };
+  const { run, created } = await findOrCreateRun(client, identity, request.runId);
+  request.logger.info({ runId: run.id, state: run.state, created }, "run opened");
+  return run;
+}
+
+/** Record the failure on the run; a failure to do so is logged, never thrown over the cause. */
+async function markFailed(
+  client: OdooClient,
+  run: RunRecord,
+  message: string,
+  logger: Logger,
+): Promise<void> {
+  try {
+    await client.executeKw(
+      RUN_MODEL,
+      "action_fail",
+      [[run.id], message.slice(0, 10_000)],
+      {},
+      { retry: QUICK_RETRY_POLICY },
+    );
+  } catch (error) {
+    logger.error({ runId: run.id, err: (error as Error).message }, "could not mark the run failed");
+  }
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(value).filter(([, entry]) => entry !== undefined),
+  ) as Partial<T>;
+}

@@ -1,0 +1,50 @@
+/**
+ * The import phases, in dependency order. A phase is data: adding one (the history phase, for
+ * instance) is one more entry here, and the runner, sampling and reports pick it up.
+ */
+
+/**
+ * How a `--sample` run picks a phase's rows: `all` rows; `seed`, the sampled contacts
+ * themselves; `dependent`, rows that point at a sampled contact (notes on it); `referenced`,
+ * rows that a picked row points at (its company, tags, stage, owner, campaign).
+ */
+export type SampleMode = "all" | "seed" | "dependent" | "referenced";
+
+export interface PhaseDefinition {
+  /** Phase name as it appears in the plan manifest and in `import_batch`. */
+  name: string;
+  /** Plan file under `plan/` used when the manifest names none. */
+  file: string;
+  /** Odoo model the phase writes, named in messages. */
+  model: string;
+  sample: SampleMode;
+  /** Do not start this phase while panel owners wait in the addon's queue. */
+  waitsForOwners?: boolean;
+}
+
+export const PHASES: PhaseDefinition[] = [
+  { name: "schema", file: "schema.ndjson", model: "ir.model.fields", sample: "all" },
+  { name: "tags", file: "tags.ndjson", model: "res.partner.category", sample: "referenced" },
+  { name: "stages", file: "stages.ndjson", model: "netmera.segment.stage", sample: "referenced" },
+  { name: "owners", file: "owners.ndjson", model: "res.users", sample: "referenced" },
+  { name: "companies", file: "companies.ndjson", model: "res.partner", sample: "referenced" },
+  {
+    name: "contacts",
+    file: "contacts.ndjson",
+    model: "res.partner",
+    sample: "seed",
+    waitsForOwners: true,
+  },
+  { name: "campaigns", file: "campaigns.ndjson", model: "utm.campaign", sample: "referenced" },
+];
+
+export function findPhase(name: string, phases: PhaseDefinition[] = PHASES): PhaseDefinition {
+  const phase = phases.find((candidate) => candidate.name === name);
+  if (!phase) {
+    throw new RangeError(
+      `unknown phase "${name}" (known: ${phases.map((p) => p.name).join(", ")})`,
+    );
+  }
+
+  return phase;
+}

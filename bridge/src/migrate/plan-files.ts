@@ -1,0 +1,158 @@
+import { createReadStream, existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { z } from "zod";
+import { BridgeError, ConfigError } from "../core/errors.js";
+import { PHASES, type PhaseDefinition } from "./phases.js";
+
+/** Reading of the plan directory that `plan --out DIR` writes (see docs/architecture.md). */
+
+export const planManifestSchema = z.object({
+  snapshotHash: z.string().min(1),
+  mappingHash: z.string().min(1),
+  sourceTimeZone: z.string().optional(),
+  createdAt: z.string().optional(),
+  phases: z.array(
+    z.object({ name: z.string().min(1), file: z.string().min(1), rows: z.number().int().min(0) }),
+  ),
+});
+
+export type PlanManifest = z.infer<typeof planManifestSchema>;
+
+const reconciliationSchema = z.object({
+  phases: z.array(
+    z.object({
+      name: z.string(),
+      read: z.number().int(),
+      planned: z.number().int(),
+      quarantined: z.number().int(),
+      skipped: z.number().int(),
+    }),
+  ),
+});
+
+export type PlanReconciliation = z.infer<typeof reconciliationSchema>["phases"][number];
+
+export interface PlanRow {
+  xml_id?: string;
+  values: Record<string, unknown>;
+  hash?: string;
+  source?: { file?: string; line?: number };
+}
+
+export interface PlanLine {
+  row: PlanRow;
+  /** 1-based line number in the phase file. */
+  line: number;
+  /** UTF-8 bytes of the line, the measure of batch size. */
+  bytes: number;
+}
+
+/** A phase to run: its definition, the plan file and the planned row count. */
+export interface PlannedPhase {
+  definition: PhaseDefinition;
+  path: string;
+  file: string;
+  rows: number;
+}
+
+export function readPlanManifest(planDir: string): PlanManifest {
+  const path = join(planDir, "plan", "manifest.json");
+  if (!existsSync(path)) {
+    throw new ConfigError(
+      `${path} not found: --plan must be a folder written by netmera-odoo plan --out DIR`,
+    );
+  }
+
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new ConfigError(`${path} is not valid JSON: ${(error as Error).message}`);
+  }
+
+  const parsed = planManifestSchema.safeParse(data);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`${path} is not a plan manifest: ${problems.join("; ")}`);
+  }
+
+  return parsed.data;
+}
+
+/** Per-phase counts from `reconciliation.json`; empty when the plan has none. */
+export function readPlanReconciliation(planDir: string): Map<string, PlanReconciliation> {
+  const path = join(planDir, "reconciliation.json");
+  if (!existsSync(path)) return new Map();
+
+  const parsed = reconciliationSchema.safeParse(JSON.parse(readFileSync(path, "utf8")));
+  if (!parsed.success) {
+    throw new ConfigError(`${path} is not a plan reconciliation: ${parsed.error.message}`);
+  }
+
+  return new Map(parsed.data.phases.map((phase) => [phase.name, phase]));
+}
+
+/**
+ * The manifest's phases in dependency order. A phase the manifest lists but this version does
+ * not know is an error rather than silently left out; a known phase missing from the
+ * manifest has nothing to import.
+ */
+export function plannedPhases(
+  planDir: string,
+  manifest: PlanManifest,
+  phases: PhaseDefinition[] = PHASES,
+): PlannedPhase[] {
+  const unknown = manifest.phases.filter((entry) => !phases.some((p) => p.name === entry.name));
+  if (unknown.length > 0) {
+    throw new ConfigError(
+      `the plan has phases this version of netmera-odoo cannot import: ` +
+        `${unknown.map((entry) => entry.name).join(", ")} (known: ${phases.map((p) => p.name).join(", ")})`,
+    );
+  }
+
+  const planned: PlannedPhase[] = [];
+  for (const definition of phases) {
+    const entry = manifest.phases.find((candidate) => candidate.name === definition.name);
+    if (!entry) continue;
+
+    const path = join(planDir, "plan", entry.file);
+    if (!existsSync(path)) {
+      throw new ConfigError(`${path} not found, but plan/manifest.json lists it; re-run plan`);
+    }
+
+    planned.push({ definition, path, file: `plan/${entry.file}`, rows: entry.rows });
+  }
+
+  return planned;
+}
+
+/** Stream a phase file one row at a time; memory does not grow with the file. */
+export async function* readPlanLines(path: string, file = path): AsyncGenerator<PlanLine> {
+  const lines = createInterface({
+    input: createReadStream(path, { encoding: "utf8" }),
+    crlfDelay: Infinity,
+  });
+  let line = 0;
+  for await (const text of lines) {
+    line += 1;
+    if (text.trim() === "") continue;
+
+    let row: PlanRow;
+    try {
+      row = JSON.parse(text) as PlanRow;
+    } catch (error) {
+      throw new BridgeError(
+        `${file} line ${line}: not valid JSON (${(error as Error).message}); re-run plan`,
+      );
+    }
+
+    if (row === null || typeof row !== "object" || typeof row.values !== "object") {
+      throw new BridgeError(
+        `${file} line ${line}: a plan row needs a "values" object; re-run plan`,
+      );
+    }
+
+    yield { row, line, bytes: Buffer.byteLength(text, "utf8") + 1 };
+  }
+}

@@ -1,0 +1,173 @@
+import { ConfigError } from "../core/errors.js";
+import type { OdooClient } from "../odoo/client.js";
+import { RUN_MODEL } from "../odoo/preflight.js";
+
+/** The addon's run record (`netmera.migration.run`): finding, creating and checking one. */
+
+export interface RunRecord {
+  id: number;
+  name: string;
+  state: string;
+  snapshotHash: string;
+  mappingHash: string;
+  isSample: boolean;
+  sampleSize: number;
+  /** When the GDPR authorisation was recorded (Odoo UTC text), or false. */
+  authorisedAt: string | false;
+  agreementRef: string | false;
+}
+
+export interface RunIdentity {
+  snapshotHash: string;
+  mappingHash: string;
+  /** Full mapping.json text, stored on the run for the audit trail. */
+  mappingJson: string;
+  confirmedBy: string;
+  confirmedAt: string;
+  /** Contacts in a sample run; undefined for a full run. */
+  sampleSize?: number;
+}
+
+const RUN_FIELDS = [
+  "name",
+  "state",
+  "snapshot_hash",
+  "mapping_hash",
+  "is_sample",
+  "sample_size",
+  "gdpr_confirmed_at",
+  "gdpr_agreement_ref",
+];
+
+/** States of a run that is not finished; `migrate` continues such a run. */
+const OPEN_STATES = ["draft", "mapping_confirmed", "authorised", "running", "failed"];
+
+/** Finished states: a new `migrate` starts a new run rather than continue one of these. */
+const CLOSED_STATES = ["done", "sampled", "rolled_back"];
+
+function toRecord(raw: Record<string, unknown>): RunRecord {
+  return {
+    id: Number(raw.id),
+    name: String(raw.name ?? `run ${raw.id}`),
+    state: String(raw.state),
+    snapshotHash: String(raw.snapshot_hash ?? ""),
+    mappingHash: String(raw.mapping_hash ?? ""),
+    isSample: Boolean(raw.is_sample),
+    sampleSize: Number(raw.sample_size || 0),
+    authorisedAt: (raw.gdpr_confirmed_at as string | false) ?? false,
+    agreementRef: (raw.gdpr_agreement_ref as string | false) ?? false,
+  };
+}
+
+export async function readRun(client: OdooClient, runId: number): Promise<RunRecord> {
+  const rows = await client.executeKw<Record<string, unknown>[]>(RUN_MODEL, "read", [[runId]], {
+    fields: RUN_FIELDS,
+  });
+  const raw = rows[0];
+  if (!raw) {
+    throw new ConfigError(`run ${runId} not found on db "${client.db}"; check --run`);
+  }
+
+  return toRecord(raw);
+}
+
+/**
+ * Return the run to continue: the one named by `--run` (which must match this plan), else an
+ * open run for the same snapshot, mapping and sample size, else a new one.
+ */
+export async function findOrCreateRun(
+  client: OdooClient,
+  identity: RunIdentity,
+  runId: number | undefined,
+): Promise<{ run: RunRecord; created: boolean }> {
+  const isSample = identity.sampleSize !== undefined;
+  if (runId !== undefined) {
+    const run = await readRun(client, runId);
+    checkRunMatches(run, identity);
+    return { run, created: false };
+  }
+
+  const open = await client.executeKw<Record<string, unknown>[]>(
+    RUN_MODEL,
+    "search_read",
+    [
+      [
+        ["snapshot_hash", "=", identity.snapshotHash],
+        ["mapping_hash", "=", identity.mappingHash],
+        ["is_sample", "=", isSample],
+        ["sample_size", "=", identity.sampleSize ?? 0],
+        ["state", "in", OPEN_STATES],
+      ],
+    ],
+    { fields: RUN_FIELDS, order: "id desc", limit: 1 },
+  );
+  if (open[0]) {
+    return { run: toRecord(open[0]), created: false };
+  }
+
+  const when = new Date().toISOString().slice(0, 16).replace("T", " ");
+  const kind = isSample ? `sample of ${identity.sampleSize}` : "full run";
+  const id = await client.executeKw<number>(RUN_MODEL, "create", [
+    {
+      name: `Netmera ${identity.snapshotHash.slice(0, 8)} ${kind} ${when} UTC`,
+      snapshot_hash: identity.snapshotHash,
+      mapping_json: identity.mappingJson,
+      mapping_hash: identity.mappingHash,
+      mapping_confirmed_by: identity.confirmedBy,
+      mapping_confirmed_at: toOdooDatetime(identity.confirmedAt),
+      is_sample: isSample,
+      sample_size: identity.sampleSize ?? 0,
+    },
+  ]);
+  return { run: await readRun(client, id), created: true };
+}
+
+function checkRunMatches(run: RunRecord, identity: RunIdentity): void {
+  if (CLOSED_STATES.includes(run.state)) {
+    throw new ConfigError(
+      `run ${run.id} ("${run.name}") is ${run.state.replace("_", " ")}; leave out --run to ` +
+        "start a new run (unchanged records are skipped, so nothing is written twice)",
+    );
+  }
+
+  if (run.snapshotHash !== identity.snapshotHash || run.mappingHash !== identity.mappingHash) {
+    throw new ConfigError(
+      `run ${run.id} ("${run.name}") was started for another snapshot or mapping ` +
+        `(snapshot ${run.snapshotHash.slice(0, 12)}, mapping ${run.mappingHash.slice(0, 12)}); ` +
+        "leave out --run to start a run for this plan",
+    );
+  }
+
+  const sampleSize = identity.sampleSize ?? 0;
+  if (run.isSample !== (identity.sampleSize !== undefined) || run.sampleSize !== sampleSize) {
+    const was = run.isSample ? `a sample of ${run.sampleSize}` : "a full run";
+    throw new ConfigError(
+      `run ${run.id} is ${was}; pass the same --sample to continue it, or leave out --run`,
+    );
+  }
+}
+
+/**
+ * Refuse to write while the data controller has not authorised the transfer on this run. The
+ * message names both ways to record it.
+ */
+export function assertAuthorised(run: RunRecord, connection: { url: string; db: string }): void {
+  if (run.authorisedAt) return;
+
+  throw new ConfigError(
+    `run ${run.id} ("${run.name}") has no GDPR authorisation yet: the data controller must ` +
+      "authorise this transfer of personal data before any record is written. In Odoo open " +
+      `Netmera Migration › Runs › "${run.name}" and click "Confirm GDPR Authorisation", or run ` +
+      `netmera-odoo authorise --run ${run.id} --by NAME --agreement REF --odoo-url ` +
+      `${connection.url} --db ${connection.db} --user LOGIN; then run migrate again ` +
+      `(it continues run ${run.id}).`,
+  );
+}
+
+/** Odoo datetimes over XML-RPC are naive UTC text: `YYYY-MM-DD HH:MM:SS`. */
+export function toOdooDatetime(iso: string): string | false {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return false;
+
+  return date.toISOString().slice(0, 19).replace("T", " ");
+}

@@ -1,0 +1,222 @@
+import type { Logger } from "../core/log.js";
+import { batchItems, runPool, type BatchLimits } from "../odoo/batching.js";
+import type { OdooClient } from "../odoo/client.js";
+import { RUN_MODEL } from "../odoo/preflight.js";
+import type { ErrorLog } from "./error-log.js";
+import {
+  OwnersPendingError,
+  toPendingOwners,
+  unmatchedPlanOwners,
+  type PendingOwner,
+} from "./owners.js";
+import {
+  readPlanLines,
+  type PlanLine,
+  type PlannedPhase,
+  type PlanReconciliation,
+} from "./plan-files.js";
+import type { PhaseProgress } from "./progress.js";
+import {
+  reconcilePhase,
+  type OdooPhaseCounts,
+  type PhaseReconciliation,
+} from "./reconciliation.js";
+import { rowKey, selectedCount, type SampleSelection } from "./sample.js";
+
+/**
+ * The phase runner: each phase streams its plan file in batches through `import_batch`,
+ * several batches in flight, skipping batch numbers Odoo already committed for this run.
+ * Phases are barriers: a phase starts only after every batch of the previous one committed.
+ */
+
+export interface ImportBatchResult {
+  batch_no: number;
+  replayed: boolean;
+  created: number;
+  updated: number;
+  unchanged: number;
+  errors: { index: number; xml_id: string | false; field: string | false; message: string }[];
+  unmatched_owners?: unknown[];
+}
+
+export interface PhaseRunnerOptions {
+  client: OdooClient;
+  logger: Logger;
+  runId: number;
+  phases: PlannedPhase[];
+  limits: BatchLimits;
+  concurrency: number;
+  progress: PhaseProgress;
+  errorLog: ErrorLog;
+  planReconciliation: Map<string, PlanReconciliation>;
+  selection?: SampleSelection;
+  /** Milliseconds between progress reports to the run record. */
+  reportIntervalMs?: number;
+  /** Called after each phase with its reconciliation row. */
+  onPhaseDone?: (row: PhaseReconciliation) => void;
+}
+
+interface PhaseTally extends OdooPhaseCounts {
+  unmatchedOwners: PendingOwner[];
+}
+
+export async function runPhases(options: PhaseRunnerOptions): Promise<PhaseReconciliation[]> {
+  const rows: PhaseReconciliation[] = [];
+  const unmatchedOwners: PendingOwner[] = [];
+  for (const phase of options.phases) {
+    if (phase.definition.waitsForOwners) {
+      await assertOwnersCleared(options, phase, unmatchedOwners);
+    }
+
+    const tally = await runPhase(options, phase);
+    unmatchedOwners.push(...tally.unmatchedOwners);
+
+    const odooCounts = await readOdooCounts(options, phase.definition.name);
+    const row = reconcilePhase({
+      phase,
+      planned: options.planReconciliation.get(phase.definition.name),
+      sampleRows: options.selection ? selectedCount(phase, options.selection) : undefined,
+      odoo: odooCounts ?? tally,
+    });
+    rows.push(row);
+    options.onPhaseDone?.(row);
+  }
+
+  return rows;
+}
+
+async function runPhase(options: PhaseRunnerOptions, phase: PlannedPhase): Promise<PhaseTally> {
+  const { client, runId, progress } = options;
+  const name = phase.definition.name;
+  const total = selectedCount(phase, options.selection);
+  const tally: PhaseTally = {
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    errors: 0,
+    unmatchedOwners: [],
+  };
+  const committed = new Set(
+    await client.executeKw<number[]>(RUN_MODEL, "get_committed_batches", [[runId], name]),
+  );
+  const reporter = progressReporter(options, name, total);
+  progress.start(name, total);
+  options.logger.info({ phase: name, rows: total, committed: committed.size }, "phase started");
+
+  const batches = batchItems(selectRows(phase, options.selection), options.limits);
+  await runPool(batches, options.concurrency, async (batch) => {
+    if (committed.has(batch.no)) {
+      progress.skip(batch.items.length);
+      return;
+    }
+
+    const rows = batch.items.map(({ row }) => ({
+      xml_id: row.xml_id,
+      values: row.values,
+      hash: row.hash,
+    }));
+    const result = await client.executeKw<ImportBatchResult>(
+      RUN_MODEL,
+      "import_batch",
+      [[runId], name, batch.no, rows],
+      {},
+      {
+        model: phase.definition.model,
+        method: "import_batch",
+        context: `phase ${name}, batch ${batch.no}`,
+      },
+    );
+    tally.created += result.created ?? 0;
+    tally.updated += result.updated ?? 0;
+    tally.unchanged += result.unchanged ?? 0;
+    tally.errors += result.errors?.length ?? 0;
+    tally.unmatchedOwners.push(...toPendingOwners(result.unmatched_owners));
+    options.errorLog.record(name, batch.no, batch.items, result.errors ?? []);
+    options.logger.debug(
+      { phase: name, batch: batch.no, rows: rows.length, replayed: result.replayed },
+      "batch committed",
+    );
+    progress.advance(batch.items.length);
+    reporter.maybeReport(progress.doneRows);
+  });
+
+  progress.finish();
+  await reporter.report(progress.doneRows);
+  return tally;
+}
+
+/** Rows of a phase, narrowed to the sample when there is one, sized for batching. */
+async function* selectRows(
+  phase: PlannedPhase,
+  selection: SampleSelection | undefined,
+): AsyncGenerator<{ item: PlanLine; bytes: number }> {
+  const keys = selection?.get(phase.definition.name);
+  for await (const line of readPlanLines(phase.path, phase.file)) {
+    if (keys && !keys.has(rowKey(phase.definition.name, line.row, line.line))) continue;
+
+    yield { item: line, bytes: line.bytes };
+  }
+}
+
+async function assertOwnersCleared(
+  options: PhaseRunnerOptions,
+  phase: PlannedPhase,
+  reported: PendingOwner[],
+): Promise<void> {
+  const pending = await options.client.executeKw<number>(RUN_MODEL, "pending_owner_count", [
+    [options.runId],
+  ]);
+  if (pending === 0) return;
+
+  const ownersPhase = options.phases.find((p) => p.definition.name === "owners");
+  const owners =
+    reported.length > 0 || !ownersPhase
+      ? reported
+      : await unmatchedPlanOwners(options.client, ownersPhase);
+  throw new OwnersPendingError(options.runId, phase.definition.name, pending, owners);
+}
+
+async function readOdooCounts(
+  options: PhaseRunnerOptions,
+  name: string,
+): Promise<OdooPhaseCounts | undefined> {
+  const result = await options.client.executeKw<{ phases: (OdooPhaseCounts & { name: string })[] }>(
+    RUN_MODEL,
+    "get_reconciliation",
+    [[options.runId]],
+  );
+  return result.phases.find((phase) => phase.name === name);
+}
+
+/** Reports progress to the run record at most once per interval; failures only get logged. */
+function progressReporter(options: PhaseRunnerOptions, phase: string, total: number) {
+  const interval = options.reportIntervalMs ?? 5000;
+  let last = 0;
+  let inFlight: Promise<void> | undefined;
+  const report = async (done: number): Promise<void> => {
+    last = Date.now();
+    try {
+      await options.client.executeKw(RUN_MODEL, "report_progress", [
+        [options.runId],
+        phase,
+        done,
+        total,
+      ]);
+    } catch (error) {
+      options.logger.warn({ phase, err: (error as Error).message }, "progress report failed");
+    }
+  };
+  return {
+    maybeReport(done: number): void {
+      if (inFlight || Date.now() - last < interval) return;
+
+      inFlight = report(done).finally(() => {
+        inFlight = undefined;
+      });
+    },
+    async report(done: number): Promise<void> {
+      await inFlight;
+      await report(done);
+    },
+  };
+}
