@@ -1,0 +1,23 @@
+{
+    "name": "Netmera Migration",
+    "summary": "Import Netmera customer data into Odoo CRM with a ledger and exact rollback",
+    "version": "18.0.1.0.0",
+    "category": "Sales/CRM",
+    "author": "netmera-odoo contributors",
+    "license": "LGPL-3",
+    "depends": ["contacts", "crm", "utm", "mail"],
+    "data": [
+        "security/netmera_migration_security.xml",
+        "security/ir.model.access.csv",
+        "views/netmera_owner_queue_views.xml",
+        "views/netmera_migration_run_views.xml",
+        "views/netmera_migration_ledger_views.xml",
+        "views/netmera_segment_stage_views.xml",
+        "views/res_partner_views.xml",
+        "views/res_config_settings_views.xml",
+        "wizards/netmera_gdpr_authorise_wizard_views.xml",
+        "views/menus.xml",
+    ],
+    "installable": True,
+    "application": True,
+}

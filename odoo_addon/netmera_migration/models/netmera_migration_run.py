@@ -1,0 +1,430 @@
+import hashlib
+import json
+import logging
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from .constants import MANAGER_GROUP, PHASES
+
+_logger = logging.getLogger(__name__)
+
+# Legal state changes. A run may go back to draft only while no record has moved, that is
+# when its mapping changes after confirmation.
+STATE_TRANSITIONS = {
+    "draft": {"mapping_confirmed", "rolled_back"},
+    "mapping_confirmed": {"authorised", "draft", "rolled_back"},
+    "authorised": {"running", "draft", "rolled_back"},
+    "running": {"sampled", "done", "failed"},
+    "sampled": {"running", "done", "rolled_back"},
+    "failed": {"running", "rolled_back"},
+    "done": {"rolled_back"},
+    "rolled_back": set(),
+}
+
+# States in which the mapping may still change; any change sends the run back to draft.
+MAPPING_EDITABLE_STATES = ("draft", "mapping_confirmed", "authorised")
+
+
+class NetmeraMigrationRun(models.Model):
+    _name = "netmera.migration.run"
+    _description = "Netmera Migration Run"
+    _inherit = ["mail.thread"]
+    _order = "id desc"
+
+    name = fields.Char(required=True, tracking=True)
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("mapping_confirmed", "Mapping Confirmed"),
+            ("authorised", "Authorised"),
+            ("running", "Running"),
+            ("sampled", "Sampled"),
+            ("done", "Done"),
+            ("failed", "Failed"),
+            ("rolled_back", "Rolled Back"),
+        ],
+        default="draft",
+        required=True,
+        readonly=True,
+        copy=False,
+        tracking=True,
+    )
+    snapshot_hash = fields.Char(help="sha256 of the snapshot manifest the run reads.")
+    mapping_json = fields.Text(string="Mapping (JSON)")
+    mapping_hash = fields.Char(help="Hash of the mapping as confirmed.")
+    mapping_confirmed_by = fields.Char(readonly=True, copy=False)
+    mapping_confirmed_at = fields.Datetime(readonly=True, copy=False)
+    gdpr_agreement_ref = fields.Char(
+        string="Data Processing Agreement",
+        readonly=True,
+        copy=False,
+        help="Reference of the data processing agreement that covers moving this personal data.",
+    )
+    gdpr_confirmed_by_id = fields.Many2one(
+        "res.users", string="GDPR Authorised By", readonly=True, copy=False
+    )
+    gdpr_confirmed_at = fields.Datetime(string="GDPR Authorised At", readonly=True, copy=False)
+    is_sample = fields.Boolean(string="Sample Run")
+    sample_size = fields.Integer()
+    phase_ids = fields.One2many("netmera.migration.phase", "run_id", string="Phases")
+    reconciliation_ids = fields.One2many(
+        "netmera.migration.reconciliation", "run_id", string="Reconciliation"
+    )
+    ledger_ids = fields.One2many("netmera.migration.ledger", "run_id", string="Ledger")
+    ledger_count = fields.Integer(compute="_compute_ledger_count")
+    checkpoint_ids = fields.One2many("netmera.migration.checkpoint", "run_id")
+    owner_queue_ids = fields.One2many("netmera.owner.queue", "run_id", string="Owner Queue")
+    pending_owner_total = fields.Integer(
+        string="Pending Owners", compute="_compute_pending_owner_total"
+    )
+    last_error = fields.Text(string="Last Error", readonly=True, copy=False)
+    progress_phase = fields.Selection(
+        [(phase, phase.capitalize()) for phase in PHASES], readonly=True, copy=False
+    )
+    progress_done = fields.Integer(readonly=True, copy=False)
+    progress_total = fields.Integer(readonly=True, copy=False)
+    progress_percent = fields.Float(compute="_compute_progress_percent")
+    started_at = fields.Datetime(readonly=True, copy=False)
+    finished_at = fields.Datetime(readonly=True, copy=False)
+    rolled_back_at = fields.Datetime(readonly=True, copy=False)
+
+    def _compute_ledger_count(self):
+        counts = dict(
+            self.env["netmera.migration.ledger"]._read_group(
+                [("run_id", "in", self.ids)], ["run_id"], ["__count"]
+            )
+        )
+        for run in self:
+            run.ledger_count = counts.get(run, 0)
+
+    def _compute_pending_owner_total(self):
+        counts = dict(
+            self.env["netmera.owner.queue"]._read_group(
+                [("run_id", "in", self.ids), ("state", "=", "pending")], ["run_id"], ["__count"]
+            )
+        )
+        for run in self:
+            run.pending_owner_total = counts.get(run, 0)
+
+    @api.depends("progress_done", "progress_total")
+    def _compute_progress_percent(self):
+        for run in self:
+            total = run.progress_total
+            run.progress_percent = 100.0 * run.progress_done / total if total else 0.0
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            # The bridge creates runs whose mapping a person already confirmed on the command line.
+            if vals.get("mapping_confirmed_at") and not vals.get("state"):
+                vals["state"] = "mapping_confirmed"
+        runs = super().create(vals_list)
+        runs._ensure_phase_lines()
+        return runs
+
+    def write(self, vals):
+        if "mapping_json" in vals or "mapping_hash" in vals:
+            self._reset_changed_mapping(vals)
+        return super().write(vals)
+
+    def _reset_changed_mapping(self, vals):
+        """Send runs whose mapping changes back to draft, and reject changes once data moved."""
+        for run in self:
+            changed = any(
+                field in vals and (vals[field] or False) != (run[field] or False)
+                for field in ("mapping_json", "mapping_hash")
+            )
+            if not changed or run.state == "draft":
+                continue
+            if run.state not in MAPPING_EDITABLE_STATES:
+                raise UserError(
+                    _(
+                        "The mapping of run %(name)s cannot change in state %(state)s; "
+                        "start a new run instead.",
+                        name=run.name,
+                        state=run.state,
+                    )
+                )
+            vals.update(
+                state="draft",
+                mapping_confirmed_by=False,
+                mapping_confirmed_at=False,
+                gdpr_agreement_ref=False,
+                gdpr_confirmed_by_id=False,
+                gdpr_confirmed_at=False,
+            )
+
+    def _ensure_phase_lines(self):
+        for run in self:
+            present = set(run.phase_ids.mapped("phase"))
+            missing = [phase for phase in PHASES if phase not in present]
+            self.env["netmera.migration.phase"].create(
+                [{"run_id": run.id, "phase": phase} for phase in missing]
+            )
+
+    def action_confirm_mapping(self):
+        """Record who confirmed the mapping, so that records may move."""
+        self._check_manager()
+        for run in self:
+            if not run.mapping_json:
+                raise UserError(_("Run %(name)s has no mapping to confirm.", name=run.name))
+            if not run.mapping_hash:
+                # Written before the state changes, because a new hash on a confirmed run
+                # counts as a changed mapping.
+                run.mapping_hash = hashlib.sha256(run.mapping_json.encode()).hexdigest()[:32]
+            run._set_state("mapping_confirmed")
+            run.write(
+                {
+                    "mapping_confirmed_by": self.env.user.name,
+                    "mapping_confirmed_at": fields.Datetime.now(),
+                }
+            )
+        return True
+
+    def action_open_gdpr_wizard(self):
+        self.ensure_one()
+        self._check_manager()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Confirm GDPR Authorisation"),
+            "res_model": "netmera.gdpr.authorise.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_run_id": self.id},
+        }
+
+    def action_confirm_gdpr(self, agreement_ref):
+        """Record the GDPR authorisation under the given data processing agreement reference."""
+        self._check_manager()
+        reference = (agreement_ref or "").strip()
+        if not reference:
+            raise UserError(
+                _("Enter the reference of the data processing agreement to authorise the run.")
+            )
+
+        for run in self:
+            run._set_state("authorised")
+            run.write(
+                {
+                    "gdpr_agreement_ref": reference,
+                    "gdpr_confirmed_by_id": self.env.user.id,
+                    "gdpr_confirmed_at": fields.Datetime.now(),
+                }
+            )
+        return True
+
+    def action_start(self):
+        """Move the run to running; the bridge calls this before its first batch and to resume."""
+        self._check_manager()
+        for run in self:
+            if not run.mapping_confirmed_at or not run.gdpr_confirmed_at:
+                raise UserError(
+                    _(
+                        "Run %(name)s needs a confirmed mapping and a GDPR authorisation "
+                        "before it starts.",
+                        name=run.name,
+                    )
+                )
+            run._set_state("running")
+            run.write({"started_at": run.started_at or fields.Datetime.now(), "last_error": False})
+        _logger.info("Netmera migration runs %s started", self.ids)
+        return True
+
+    def action_done(self, reconciliation=None):
+        """Close the run; a sample run stops in sampled, ready to be kept or rolled back."""
+        self._check_manager()
+        for run in self:
+            if run.state == "running" and run.is_sample:
+                run._set_state("sampled")
+            else:
+                run._set_state("done")
+            run.finished_at = fields.Datetime.now()
+            if reconciliation:
+                run._store_reconciliation(reconciliation)
+        _logger.info("Netmera migration runs %s finished", self.ids)
+        return True
+
+    def action_fail(self, message=None):
+        """Mark the run failed with the bridge's error message; it can resume or roll back."""
+        self._check_manager()
+        for run in self:
+            run._set_state("failed")
+            run.write({"last_error": message or _("Unknown error"), "finished_at": fields.Datetime.now()})
+        _logger.warning("Netmera migration runs %s failed: %s", self.ids, message)
+        return True
+
+    def action_rollback(self):
+        """Button wrapper of rollback() that reloads the form."""
+        self.rollback()
+        return True
+
+    def action_view_ledger(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Ledger"),
+            "res_model": "netmera.migration.ledger",
+            # Odoo 17 names this view type "tree".
+            "view_mode": "list,form",
+            "domain": [("run_id", "=", self.id)],
+            "context": {"default_run_id": self.id},
+        }
+
+    def report_progress(self, phase, done, total):
+        """Store the bridge's progress counters for the form's progress bar."""
+        self.ensure_one()
+        self._check_manager()
+        if phase not in PHASES:
+            raise UserError(_("Unknown phase %(phase)s.", phase=phase))
+
+        self.sudo().write(
+            {"progress_phase": phase, "progress_done": int(done), "progress_total": int(total)}
+        )
+        return True
+
+    def get_committed_batches(self, phase):
+        """Return the batch numbers of the phase that already committed, in ascending order."""
+        self.ensure_one()
+        self._check_manager()
+        checkpoints = (
+            self.env["netmera.migration.checkpoint"]
+            .sudo()
+            .search([("run_id", "=", self.id), ("phase", "=", phase)], order="batch_no")
+        )
+        return checkpoints.mapped("batch_no")
+
+    def get_reconciliation(self):
+        """Return per-phase counts read back from the checkpoints, the ledger and Odoo.
+
+        ``in_odoo`` counts the existing records bound to the phase's external IDs (all runs);
+        for phases without bindings (schema, history) it counts the existing records of this
+        run's ledger, and for owners the queue entries that are matched or ignored.
+        """
+        self.ensure_one()
+        run = self.sudo()
+        ledger_counts = {
+            (phase, operation): count
+            for phase, operation, count in self.env["netmera.migration.ledger"]
+            .sudo()
+            ._read_group([("run_id", "=", run.id)], ["phase", "operation"], ["__count"])
+        }
+        batch_counts = {
+            phase: (unchanged, errors)
+            for phase, unchanged, errors in self.env["netmera.migration.checkpoint"]
+            .sudo()
+            ._read_group(
+                [("run_id", "=", run.id)], ["phase"], ["unchanged_count:sum", "error_count:sum"]
+            )
+        }
+        phases = []
+        for phase in PHASES:
+            unchanged, errors = batch_counts.get(phase, (0, 0))
+            phases.append(
+                {
+                    "name": phase,
+                    "created": ledger_counts.get((phase, "create"), 0),
+                    "updated": ledger_counts.get((phase, "update"), 0),
+                    "unchanged": unchanged,
+                    "errors": errors,
+                    "in_odoo": run._count_in_odoo(phase),
+                }
+            )
+        return {"phases": phases}
+
+    def _count_in_odoo(self, phase):
+        if phase == "owners":
+            return self.env["netmera.owner.queue"].sudo().search_count(
+                [("run_id", "=", self.id), ("state", "!=", "pending")]
+            )
+
+        cr = self.env.cr
+        self.env["netmera.migration.binding"].flush_model()
+        cr.execute("SELECT DISTINCT model FROM netmera_migration_binding WHERE phase = %s", (phase,))
+        bound_models = [model for (model,) in cr.fetchall() if model in self.env]
+        if bound_models:
+            total = 0
+            for model in bound_models:
+                self.env[model].flush_model()
+                # The table name comes from the registry, never from user input.
+                cr.execute(
+                    f"""
+                    SELECT count(*) FROM netmera_migration_binding b
+                      JOIN "{self.env[model]._table}" t ON t.id = b.res_id
+                     WHERE b.phase = %s AND b.model = %s
+                    """,
+                    (phase, model),
+                )
+                total += cr.fetchone()[0]
+            return total
+
+        total = 0
+        entries = self.env["netmera.migration.ledger"].sudo().search(
+            [("run_id", "=", self.id), ("phase", "=", phase), ("rolled_back", "=", False)]
+        )
+        for model in set(entries.mapped("model")):
+            if model in self.env:
+                ids = set(entries.filtered(lambda entry: entry.model == model).mapped("res_id"))
+                total += len(self.env[model].sudo().browse(list(ids)).exists())
+        return total
+
+    def pending_owner_count(self):
+        self.ensure_one()
+        return self.env["netmera.owner.queue"].sudo().search_count(
+            [("run_id", "=", self.id), ("state", "=", "pending")]
+        )
+
+    def _check_manager(self):
+        if not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(
+                _("Only Netmera Migration managers may import, confirm or roll back runs.")
+            )
+
+    def _set_state(self, new_state):
+        for run in self:
+            if new_state not in STATE_TRANSITIONS[run.state]:
+                raise UserError(
+                    _(
+                        "Run %(name)s cannot go from %(old)s to %(new)s.",
+                        name=run.name,
+                        old=run.state,
+                        new=new_state,
+                    )
+                )
+            run.state = new_state
+
+    def _store_reconciliation(self, reconciliation):
+        """Replace the reconciliation lines with the bridge's figures for each phase."""
+        self.ensure_one()
+        if isinstance(reconciliation, str):
+            reconciliation = json.loads(reconciliation)
+        phases = reconciliation.get("phases", []) if isinstance(reconciliation, dict) else reconciliation
+        Line = self.env["netmera.migration.reconciliation"]
+        self.reconciliation_ids.unlink()
+        lines = []
+        for entry in phases:
+            if entry.get("name") not in PHASES:
+                continue
+            lines.append(
+                {
+                    "run_id": self.id,
+                    "phase": entry["name"],
+                    "read_count": int(entry.get("read", 0)),
+                    "planned_count": int(entry.get("planned", 0)),
+                    "quarantined_count": int(entry.get("quarantined", 0)),
+                    "skipped_count": int(entry.get("skipped", 0)),
+                    "written_count": int(entry.get("written", 0)),
+                    "error_count": int(entry.get("errors", 0)),
+                }
+            )
+        Line.create(lines)
+        by_phase = {line["phase"]: line for line in lines}
+        for phase_line in self.phase_ids:
+            line = by_phase.get(phase_line.phase)
+            if line:
+                phase_line.write(
+                    {
+                        "quarantined_count": line["quarantined_count"],
+                        "skipped_count": line["skipped_count"],
+                    }
+                )

@@ -1,0 +1,16 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    netmera_bridge_url = fields.Char(
+        string="Bridge URL",
+        config_parameter="netmera_migration.bridge_url",
+        help="Base URL of the netmera-odoo bridge API, for example http://bridge:8080.",
+    )
+    netmera_bridge_token = fields.Char(
+        string="Bridge Token",
+        config_parameter="netmera_migration.bridge_token",
+        help="Bearer token the addon sends to the bridge API.",
+    )

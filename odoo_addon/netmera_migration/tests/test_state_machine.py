@@ -1,0 +1,120 @@
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .common import NetmeraMigrationCase
+
+
+@tagged("post_install", "-at_install")
+class TestStateMachine(NetmeraMigrationCase):
+    def test_legal_path_to_done(self):
+        """draft, mapping_confirmed, authorised, running, done is the normal path."""
+        run = self.make_run(state="draft")
+        self.assertEqual(run.state, "draft")
+
+        run.action_confirm_mapping()
+        self.assertEqual(run.state, "mapping_confirmed")
+        self.assertEqual(run.mapping_confirmed_by, self.env.user.name)
+        self.assertTrue(run.mapping_hash)
+
+        run.action_confirm_gdpr("DPA-2024-017")
+        self.assertEqual(run.state, "authorised")
+        self.assertEqual(run.gdpr_agreement_ref, "DPA-2024-017")
+        self.assertEqual(run.gdpr_confirmed_by_id, self.env.user)
+
+        run.action_start()
+        self.assertEqual(run.state, "running")
+        run.action_done({"phases": [{"name": "contacts", "read": 10, "written": 8, "quarantined": 1, "skipped": 1}]})
+        self.assertEqual(run.state, "done")
+        line = run.reconciliation_ids
+        self.assertEqual(line.phase, "contacts")
+        self.assertTrue(line.balanced)
+
+    def test_sample_run_stops_in_sampled(self):
+        """A sample run goes to sampled, then may resume to running or be kept as done."""
+        run = self.make_run(is_sample=True, sample_size=100)
+
+        run.action_done()
+        self.assertEqual(run.state, "sampled")
+        run.action_start()
+        self.assertEqual(run.state, "running")
+
+    def test_failed_run_resumes(self):
+        """A failed run keeps its error and may start again."""
+        run = self.make_run()
+
+        run.action_fail("Odoo timed out")
+        self.assertEqual(run.state, "failed")
+        self.assertEqual(run.last_error, "Odoo timed out")
+        run.action_start()
+        self.assertEqual(run.state, "running")
+        self.assertFalse(run.last_error)
+
+    def test_illegal_transitions_raise(self):
+        """Skipping a state or leaving a final state raises UserError."""
+        run = self.make_run(state="draft")
+        with self.assertRaisesRegex(UserError, "cannot go from draft to authorised"):
+            run.action_confirm_gdpr("DPA-1")
+        with self.assertRaisesRegex(UserError, "needs a confirmed mapping"):
+            run.action_start()
+        with self.assertRaisesRegex(UserError, "cannot go from draft to done"):
+            run.action_done()
+        with self.assertRaisesRegex(UserError, "cannot go from draft to failed"):
+            run.action_fail("x")
+
+        done = self.make_run(name="Done")
+        done.action_done()
+        with self.assertRaisesRegex(UserError, "cannot go from done to running"):
+            done.action_start()
+        done.rollback()
+        with self.assertRaisesRegex(UserError, "cannot go from rolled_back to running"):
+            done.action_start()
+
+    def test_gdpr_needs_agreement_reference(self):
+        """Authorising without a data processing agreement reference raises UserError."""
+        run = self.make_run(state="mapping_confirmed")
+
+        with self.assertRaisesRegex(UserError, "data processing agreement"):
+            run.action_confirm_gdpr("  ")
+        self.assertEqual(run.state, "mapping_confirmed")
+
+    def test_gdpr_wizard_authorises(self):
+        """The wizard passes its agreement reference to the run."""
+        run = self.make_run(state="mapping_confirmed")
+        wizard = self.env["netmera.gdpr.authorise.wizard"].create({"run_id": run.id, "agreement_ref": "DPA-9"})
+
+        wizard.action_confirm()
+
+        self.assertEqual(run.state, "authorised")
+        self.assertEqual(run.gdpr_agreement_ref, "DPA-9")
+
+    def test_changed_mapping_returns_to_draft(self):
+        """Changing the mapping after confirmation clears the approvals."""
+        run = self.make_run(state="authorised")
+
+        run.mapping_json = '{"users": {"email": "email"}}'
+
+        self.assertEqual(run.state, "draft")
+        self.assertFalse(run.mapping_confirmed_at)
+        self.assertFalse(run.gdpr_agreement_ref)
+
+    def test_mapping_frozen_once_running(self):
+        """The mapping of a running run cannot change."""
+        run = self.make_run()
+
+        with self.assertRaisesRegex(UserError, "cannot change in state running"):
+            run.mapping_json = "{}"
+
+    def test_bridge_created_run_starts_confirmed(self):
+        """A run created with a confirmation time starts in mapping_confirmed."""
+        run = self.Run.create(
+            {
+                "name": "CLI",
+                "mapping_json": "{}",
+                "mapping_hash": "abc",
+                "mapping_confirmed_by": "ops@example.com",
+                "mapping_confirmed_at": "2024-05-01 10:00:00",
+            }
+        )
+
+        self.assertEqual(run.state, "mapping_confirmed")
+        self.assertEqual(len(run.phase_ids), 8)

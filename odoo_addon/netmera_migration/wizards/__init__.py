@@ -1,0 +1,1 @@
+from . import netmera_gdpr_authorise_wizard
