@@ -1,0 +1,310 @@
+import { extname } from "node:path";
+import type { Logger } from "../core/log.js";
+import { xmlIdFor } from "../core/xml-id.js";
+import type { Mapping } from "../mapping/types.js";
+import { indexCampaigns, readCampaigns, type Campaign } from "./campaign-source.js";
+import {
+  eventRules,
+  FileRegistry,
+  ingestDeliveryRecords,
+  ingestDeliveryTable,
+  ingestEventTable,
+  type EventRule,
+  type IngestContext,
+  type TableLike,
+} from "./ingest.js";
+import {
+  consolidatedMessage,
+  deliveryMessage,
+  eventMessage,
+  surveyMessage,
+  type MessageText,
+} from "./note-body.js";
+import { addSkipped, emptyTally, type PhaseOutput, type PhaseTally } from "./phase-io.js";
+import { HistoryStaging, type StagedItem } from "./staging.js";
+import { answersOf, readSurveys, type SurveyDefinition } from "./survey.js";
+import { odooDatetime, type ZoneClock } from "./time-zone.js";
+import { valuesHash, type ActivityTypeRow, type HistoryRow, type MessageRow } from "./types.js";
+
+export interface HistoryPhaseInput {
+  snapshotDir: string;
+  clock: ZoneClock;
+  mapping: Mapping;
+  /** Snapshot-relative paths of `events/*` files, in reading order. */
+  eventFiles: string[];
+  /** Snapshot-relative paths of `push-results/*` files. */
+  pushResultFiles: string[];
+  openTable(file: string): Promise<TableLike>;
+  /** Records of a JSON push-results file; required only when such files exist. */
+  readJsonRecords?(file: string): AsyncIterable<{ line: number; value: unknown }>;
+  /** extIds of the contacts the plan creates; history of any other extId is quarantined. */
+  contactExtIds: Iterable<string> | AsyncIterable<string>;
+  /** Directory for the disk-backed staging database (removed when the phase ends). */
+  workDir: string;
+  logger: Logger;
+}
+
+const JSON_EXTENSIONS = new Set([".json", ".ndjson", ".jsonl"]);
+
+/** Model the activity types are created for, so the type list of other models stays as it is. */
+const ACTIVITY_TYPE_MODEL = "res.partner";
+
+/**
+ * Plan the `history` phase: activity types first, then one chatter message per event, per
+ * consolidated event group, per survey answer set and per campaign delivery log, in ascending
+ * time order across all contacts. The order matters because Odoo's chatter sorts messages by
+ * id, and ids follow creation order, so rows must be created in this order.
+ */
+export async function planHistoryPhase(
+  input: HistoryPhaseInput,
+  output: PhaseOutput<HistoryRow>,
+): Promise<PhaseTally> {
+  const tally = emptyTally();
+  const rules = eventRules(input.mapping);
+  const { campaigns } = await readCampaigns(input.snapshotDir);
+  const campaignIndex = indexCampaigns(campaigns);
+  const surveys = await readSurveys(input.snapshotDir);
+  const staging = new HistoryStaging(input.workDir);
+  try {
+    for (const rule of rules.values()) {
+      staging.defineCode(rule.code, rule.action === "survey" ? "survey" : "note", rule.threshold);
+    }
+
+    const activityTypes = await writeActivityTypes(rules, output, tally);
+    const context: IngestContext = {
+      clock: input.clock,
+      staging,
+      tally,
+      output,
+      registry: new FileRegistry(),
+    };
+    await ingestFiles(input, rules, campaignIndex, context);
+
+    await stageContacts(staging, input.contactExtIds);
+    staging.finish();
+    quarantineUnknownContacts(staging, context);
+
+    const writer = new MessageWriter(
+      input.clock,
+      rules,
+      activityTypes,
+      campaignIndex,
+      surveys,
+      context.registry.files,
+    );
+    for (const item of staging.orderedItems()) {
+      const row = writer.rowFor(item);
+      await output.row(row);
+      tally.planned += 1;
+      const merged = itemRows(item) - 1;
+      if (merged > 0) {
+        addSkipped(tally, mergeReason(item), merged);
+      }
+    }
+  } finally {
+    staging.close();
+  }
+
+  input.logger.info(
+    { phase: "history", read: tally.read, planned: tally.planned, skipped: tally.skipped },
+    "history phase planned",
+  );
+  return tally;
+}
+
+async function writeActivityTypes(
+  rules: Map<string, EventRule>,
+  output: PhaseOutput<HistoryRow>,
+  tally: PhaseTally,
+): Promise<Map<string, string>> {
+  const xmlIds = new Map<string, string>();
+  for (const rule of rules.values()) {
+    if (rule.action !== "activity") {
+      continue;
+    }
+
+    const values = { name: rule.label, res_model: ACTIVITY_TYPE_MODEL };
+    const row: ActivityTypeRow = {
+      xml_id: xmlIdFor("event", rule.code),
+      kind: "activity_type",
+      values,
+      hash: valuesHash(values),
+      source: { file: "mapping.json" },
+    };
+    xmlIds.set(rule.code, row.xml_id);
+    tally.read += 1;
+    tally.planned += 1;
+    await output.row(row);
+  }
+  return xmlIds;
+}
+
+async function ingestFiles(
+  input: HistoryPhaseInput,
+  rules: Map<string, EventRule>,
+  campaigns: Map<string, Campaign>,
+  context: IngestContext,
+): Promise<void> {
+  for (const file of input.eventFiles) {
+    await ingestEventTable(await input.openTable(file), rules, context);
+  }
+
+  for (const file of input.pushResultFiles) {
+    if (JSON_EXTENSIONS.has(extname(file).toLowerCase())) {
+      if (!input.readJsonRecords) {
+        throw new Error(`no JSON reader was passed for ${file}`);
+      }
+      await ingestDeliveryRecords(file, input.readJsonRecords(file), campaigns, context);
+      continue;
+    }
+
+    await ingestDeliveryTable(await input.openTable(file), campaigns, context);
+  }
+}
+
+async function stageContacts(
+  staging: HistoryStaging,
+  extIds: Iterable<string> | AsyncIterable<string>,
+): Promise<void> {
+  let batch: string[] = [];
+  for await (const extId of extIds) {
+    batch.push(extId);
+    if (batch.length >= 10_000) {
+      staging.addContacts(batch);
+      batch = [];
+    }
+  }
+  staging.addContacts(batch);
+}
+
+function quarantineUnknownContacts(staging: HistoryStaging, context: IngestContext): void {
+  const { files, userColumns } = context.registry;
+  for (const row of staging.unknownContactRows()) {
+    context.output.quarantine({
+      file: files[row.fileId] ?? "",
+      line: row.line,
+      column: userColumns[row.fileId] ?? "",
+      value: row.extId,
+      reason: "has no contact in the plan, so its history has no record to attach to",
+    });
+    context.tally.quarantined += 1;
+  }
+}
+
+function itemRows(item: StagedItem): number {
+  return item.type === "event" ? 1 : item.count;
+}
+
+function mergeReason(item: StagedItem): string {
+  if (item.type === "consolidated") return "consolidated into a daily count note";
+  if (item.type === "survey") return "merged into one note per survey answer set";
+  return "merged into one note per campaign and contact";
+}
+
+/** Turns staged items into message rows; keeps the state that keeps external IDs unique. */
+class MessageWriter {
+  private lastEventKey = "";
+  private duplicate = 0;
+
+  constructor(
+    private readonly clock: ZoneClock,
+    private readonly rules: Map<string, EventRule>,
+    private readonly activityTypes: Map<string, string>,
+    private readonly campaigns: Map<string, Campaign>,
+    private readonly surveys: Map<string, SurveyDefinition>,
+    private readonly files: string[],
+  ) {}
+
+  rowFor(item: StagedItem): MessageRow {
+    const contact = { xml_id: xmlIdFor("user", item.extId) };
+    const date = odooDatetime(item.utcMs);
+    const local = (ms: number): string => `${this.clock.localDay(ms)} ${this.clock.localTime(ms)}`;
+    const zone = this.clock.zone;
+
+    let key: string;
+    let text: MessageText;
+    let activityType: string | undefined;
+    const source = {
+      file: this.files[item.fileId] ?? "",
+      line: item.line,
+      ...(item.type === "event" ? {} : { rows: item.count }),
+    };
+
+    if (item.type === "event" || item.type === "consolidated") {
+      const rule = this.rules.get(item.code);
+      const label = rule?.label ?? item.code;
+      activityType = this.activityTypes.get(item.code);
+      if (item.type === "event") {
+        key = this.eventKey(item.extId, item.code, item.utcMs);
+        const attributes = JSON.parse(item.attributes) as Record<string, unknown>;
+        text = eventMessage({
+          label,
+          code: item.code,
+          localTime: local(item.utcMs),
+          zone,
+          attributes,
+          done: activityType !== undefined,
+        });
+      } else {
+        key = `events|${item.extId}|${item.code}|${item.day}`;
+        text = consolidatedMessage({
+          label,
+          count: item.count,
+          day: item.day,
+          firstTime: this.clock.localTime(item.utcMs),
+          lastTime: this.clock.localTime(item.lastMs),
+          zone,
+          threshold: rule?.threshold ?? 0,
+        });
+      }
+    } else if (item.type === "survey") {
+      key = `survey|${item.extId}|${item.code}|${item.surveyKey}|${item.utcMs}`;
+      const survey = this.surveys.get(item.surveyKey);
+      const events = JSON.parse(item.answers) as Record<string, unknown>[];
+      text = surveyMessage({
+        title: survey?.name ?? this.rules.get(item.code)?.label ?? item.code,
+        localTime: local(item.utcMs),
+        zone,
+        answers: answersOf(events, survey),
+      });
+    } else {
+      key = `delivery|${item.campaign}|${item.extId}`;
+      const campaign = this.campaigns.get(item.campaign);
+      const steps = JSON.parse(item.steps) as [string, number, string, string][];
+      text = deliveryMessage({
+        campaign: campaign?.name ?? item.campaign,
+        channel: campaign?.channel ?? "PUSH",
+        zone,
+        steps: steps.map(([status, ms, platform, error]) => ({
+          status,
+          localTime: local(ms),
+          platform,
+          error,
+        })),
+      });
+    }
+
+    const values = {
+      res_id: contact,
+      date,
+      subject: text.subject,
+      body: text.body,
+      ...(activityType ? { mail_activity_type_id: { xml_id: activityType } } : {}),
+    };
+    return {
+      xml_id: xmlIdFor("message", key),
+      kind: activityType ? "activity" : "note",
+      values,
+      hash: valuesHash(values),
+      source,
+    };
+  }
+
+  /** Key of one event; identical (contact, code, instant) triples are numbered in order. */
+  private eventKey(extId: string, code: string, utcMs: number): string {
+    const base = `event|${extId}|${code}|${utcMs}`;
+    this.duplicate = base === this.lastEventKey ? this.duplicate + 1 : 0;
+    this.lastEventKey = base;
+    return this.duplicate === 0 ? base : `${base}|${this.duplicate}`;
+  }
+}

@@ -1,0 +1,331 @@
+import { basename, extname } from "node:path";
+import type { Mapping } from "../mapping/types.js";
+import type { Campaign } from "./campaign-source.js";
+import { matchDeliveryColumns, matchEventColumns, type EventColumns } from "./columns.js";
+import { addSkipped, type PhaseOutput, type PhaseTally } from "./phase-io.js";
+import type { EventAction, HistoryStaging } from "./staging.js";
+import { questionKeyOf, surveyKeyOf } from "./survey.js";
+import type { ZoneClock } from "./time-zone.js";
+import { parseTimestamp } from "./timestamp.js";
+
+/** One data row of a CSV or XLSX export; cells without a value are `undefined`. */
+export interface TableRowLike {
+  line: number;
+  cells: (string | undefined)[];
+  /** Set when the row cannot be read as a whole (for example a wrong field count). */
+  problem?: string;
+}
+
+/** A tabular snapshot file as the snapshot reader opens it. */
+export interface TableLike {
+  file: string;
+  headers: string[];
+  rows(): AsyncIterable<TableRowLike>;
+}
+
+/** How the events of one code are imported, from its mapping entry. */
+export interface EventRule {
+  code: string;
+  label: string;
+  action: EventAction | "skip" | "invalid";
+  threshold: number;
+  /** Why the rule cannot apply, for `invalid`. */
+  reason?: string;
+}
+
+/** Read the event entries of the mapping into one rule per event code. */
+export function eventRules(mapping: Mapping): Map<string, EventRule> {
+  const rules = new Map<string, EventRule>();
+  const defaultThreshold = mapping.settings.eventConsolidationThreshold;
+  for (const entry of mapping.entries) {
+    if (entry.source.kind !== "event") {
+      continue;
+    }
+
+    const action = entry.target.action;
+    const rule: EventRule = {
+      code: entry.source.name,
+      label: entry.source.label || entry.source.name,
+      action: "invalid",
+      threshold: entry.options?.consolidationThreshold ?? defaultThreshold,
+    };
+    if (action === "skip") {
+      rule.action = "skip";
+    } else if (action === "note" || action === "activity") {
+      rule.action = entry.options?.survey === true ? "survey" : action;
+    } else {
+      rule.reason = `is mapped to "${action}", which cannot apply to an event; use note, activity or skip`;
+    }
+    rules.set(rule.code, rule);
+  }
+  return rules;
+}
+
+/** Files read by the history phase, numbered in reading order for the staging tables. */
+export class FileRegistry {
+  readonly files: string[] = [];
+  readonly userColumns: string[] = [];
+
+  register(file: string, userColumn: string): number {
+    this.files.push(file);
+    this.userColumns.push(userColumn);
+    return this.files.length - 1;
+  }
+}
+
+export interface IngestContext {
+  clock: ZoneClock;
+  staging: HistoryStaging;
+  tally: PhaseTally;
+  output: PhaseOutput<unknown>;
+  registry: FileRegistry;
+}
+
+function quarantine(
+  context: IngestContext,
+  file: string,
+  line: number,
+  column: string,
+  value: string,
+  reason: string,
+): void {
+  context.output.quarantine({ file, line, column, value, reason });
+  context.tally.quarantined += 1;
+}
+
+/** Stage the rows of one events file; bad rows are quarantined with file, line and column. */
+export async function ingestEventTable(
+  table: TableLike,
+  rules: Map<string, EventRule>,
+  context: IngestContext,
+): Promise<void> {
+  const columns = matchEventColumns(table.file, table.headers);
+  const userHeader = table.headers[columns.user]!;
+  const fileId = context.registry.register(table.file, userHeader);
+  const { clock, staging, tally } = context;
+  const reject = (line: number, column: number | undefined, value: string, reason: string) =>
+    quarantine(
+      context,
+      table.file,
+      line,
+      column === undefined ? "" : table.headers[column]!,
+      value,
+      reason,
+    );
+
+  for await (const row of table.rows()) {
+    tally.read += 1;
+    if (row.problem) {
+      reject(row.line, undefined, "", row.problem);
+      continue;
+    }
+
+    const code = row.cells[columns.code]?.trim();
+    if (!code) {
+      reject(row.line, columns.code, "", "is empty; every event needs an event code");
+      continue;
+    }
+
+    const rule = rules.get(code);
+    if (!rule || rule.action === "invalid") {
+      const reason = rule?.reason ?? "has no entry in mapping.json; run map again and confirm it";
+      reject(row.line, columns.code, code, reason);
+      continue;
+    }
+
+    if (rule.action === "skip") {
+      addSkipped(tally, `mapping skips event ${code}`);
+      continue;
+    }
+
+    const extId = row.cells[columns.user];
+    if (extId === undefined || extId.trim() === "") {
+      addSkipped(tally, "no external ID (anonymous installation)");
+      continue;
+    }
+
+    const rawTime = row.cells[columns.time] ?? "";
+    const time = parseTimestamp(rawTime, clock);
+    if (!time.ok) {
+      reject(row.line, columns.time, rawTime, time.reason);
+      continue;
+    }
+
+    const attributes = readAttributes(row, columns);
+    if (!attributes.ok) {
+      reject(row.line, columns.attributes, attributes.value, attributes.reason);
+      continue;
+    }
+
+    const staged = {
+      extId,
+      code,
+      utcMs: time.utcMs,
+      day: clock.localDay(time.utcMs),
+      attributes: JSON.stringify(attributes.value),
+      fileId,
+      line: row.line,
+    };
+    if (rule.action === "survey") {
+      staging.addSurveyAnswer({
+        ...staged,
+        surveyKey: surveyKeyOf(attributes.value),
+        questionKey: questionKeyOf(attributes.value),
+      });
+    } else {
+      staging.addEvent(staged);
+    }
+  }
+}
+
+type AttributesResult =
+  { ok: true; value: Record<string, unknown> } | { ok: false; value: string; reason: string };
+
+function readAttributes(row: TableRowLike, columns: EventColumns): AttributesResult {
+  const attributes: Record<string, unknown> = {};
+  if (columns.attributes !== undefined) {
+    const text = row.cells[columns.attributes]?.trim();
+    if (text) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        return { ok: false, value: text, reason: "is not valid JSON; expected an object" };
+      }
+      if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+        return { ok: false, value: text, reason: "is not a JSON object" };
+      }
+      Object.assign(attributes, parsed);
+    }
+  }
+
+  for (const index of columns.extra) {
+    const value = row.cells[index];
+    if (value !== undefined && value.trim() !== "") {
+      attributes[columns.headers[index]!] = value;
+    }
+  }
+  return { ok: true, value: attributes };
+}
+
+/** Campaign key of a push-results file without a campaign column: its name without extension. */
+export function campaignKeyOfFile(file: string): string {
+  return basename(file, extname(file));
+}
+
+/** Stage the delivery rows of one push-results table. */
+export async function ingestDeliveryTable(
+  table: TableLike,
+  campaigns: Map<string, Campaign>,
+  context: IngestContext,
+): Promise<void> {
+  const columns = matchDeliveryColumns(table.file, table.headers);
+  const fileId = context.registry.register(table.file, table.headers[columns.user]!);
+  const fileKey = campaignKeyOfFile(table.file);
+  for await (const row of table.rows()) {
+    const cell = (index: number | undefined): string =>
+      index === undefined ? "" : (row.cells[index] ?? "").trim();
+    stageDelivery(context, table.file, fileId, row.line, row.problem, {
+      campaignKey: cell(columns.campaign) || fileKey,
+      campaignColumn: columns.campaign === undefined ? "" : table.headers[columns.campaign]!,
+      extId: row.cells[columns.user] ?? "",
+      time: cell(columns.time),
+      timeColumn: table.headers[columns.time]!,
+      status: cell(columns.status),
+      platform: cell(columns.platform),
+      error: cell(columns.error),
+      campaigns,
+    });
+  }
+}
+
+/** Stage the delivery records of one push-results JSON file (`getPushResult` rows). */
+export async function ingestDeliveryRecords(
+  file: string,
+  records: AsyncIterable<{ line: number; value: unknown }>,
+  campaigns: Map<string, Campaign>,
+  context: IngestContext,
+): Promise<void> {
+  const fileId = context.registry.register(file, "extId");
+  const fileKey = campaignKeyOfFile(file);
+  for await (const record of records) {
+    const value = (record.value ?? {}) as Record<string, unknown>;
+    const text = (key: string): string =>
+      value[key] === undefined || value[key] === null ? "" : String(value[key]).trim();
+    const campaignKey = text("notificationKey") || text("campaignId") || fileKey;
+    stageDelivery(context, file, fileId, record.line, undefined, {
+      campaignKey,
+      campaignColumn: text("notificationKey") ? "notificationKey" : "",
+      extId: text("extId") || text("externalId"),
+      time: text("timeStamp") || text("timestamp"),
+      timeColumn: "timeStamp",
+      status: text("status"),
+      platform: text("platform"),
+      error: text("errorMsg") || text("errorMessage"),
+      campaigns,
+    });
+  }
+}
+
+interface DeliveryFields {
+  campaignKey: string;
+  campaignColumn: string;
+  extId: string;
+  time: string;
+  timeColumn: string;
+  status: string;
+  platform: string;
+  error: string;
+  campaigns: Map<string, Campaign>;
+}
+
+function stageDelivery(
+  context: IngestContext,
+  file: string,
+  fileId: number,
+  line: number,
+  problem: string | undefined,
+  fields: DeliveryFields,
+): void {
+  context.tally.read += 1;
+  if (problem) {
+    quarantine(context, file, line, "", "", problem);
+    return;
+  }
+
+  const campaign = fields.campaigns.get(fields.campaignKey);
+  if (!campaign) {
+    const reason = "names no campaign in campaigns.json (by id or notificationKey)";
+    quarantine(
+      context,
+      file,
+      line,
+      fields.campaignColumn || "(file name)",
+      fields.campaignKey,
+      reason,
+    );
+    return;
+  }
+
+  if (fields.extId.trim() === "") {
+    addSkipped(context.tally, "no external ID (anonymous installation)");
+    return;
+  }
+
+  const time = parseTimestamp(fields.time, context.clock);
+  if (!time.ok) {
+    quarantine(context, file, line, fields.timeColumn, fields.time, time.reason);
+    return;
+  }
+
+  context.staging.addDelivery({
+    campaign: campaign.id,
+    extId: fields.extId,
+    status: fields.status || "UNKNOWN",
+    utcMs: time.utcMs,
+    platform: fields.platform,
+    error: fields.error,
+    fileId,
+    line,
+  });
+}

@@ -1,0 +1,141 @@
+import { BridgeError } from "../core/errors.js";
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+/** Wall-clock fields of a local time; month is 1–12. */
+export interface WallTime {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  millisecond: number;
+}
+
+/**
+ * UTC offsets of one IANA time zone, read from the ICU rules that ship with Node (`Intl`), so
+ * daylight-saving changes follow the tz database. Offsets are cached per UTC hour: a zone
+ * changes its offset at most once in any hour, and an hour whose start and end share an offset
+ * has that offset throughout. The cache grows with the time span of the data (about 9,000
+ * entries per year), not with the number of timestamps.
+ */
+export class ZoneClock {
+  readonly zone: string;
+  private readonly format: Intl.DateTimeFormat;
+  private readonly hourOffsets = new Map<number, number>();
+
+  constructor(zone: string) {
+    try {
+      this.format = new Intl.DateTimeFormat("en-US", {
+        timeZone: zone,
+        hourCycle: "h23",
+        year: "numeric",
+        month: "numeric",
+        day: "numeric",
+        hour: "numeric",
+        minute: "numeric",
+        second: "numeric",
+      });
+    } catch (error) {
+      throw new BridgeError(
+        `unknown time zone "${zone}": use an IANA name such as Europe/Istanbul`,
+        {
+          cause: error,
+        },
+      );
+    }
+    this.zone = this.format.resolvedOptions().timeZone;
+  }
+
+  /** Offset of local time from UTC at the instant `utcMs`, in milliseconds (east positive). */
+  offsetAt(utcMs: number): number {
+    const hour = Math.floor(utcMs / HOUR_MS);
+    const cached = this.hourOffsets.get(hour);
+    if (cached !== undefined) {
+      return cached;
+    }
+
+    const start = this.computeOffset(hour * HOUR_MS);
+    const end = this.computeOffset(hour * HOUR_MS + HOUR_MS - 1);
+    if (start === end) {
+      this.hourOffsets.set(hour, start);
+      return start;
+    }
+
+    // A transition falls inside this hour: answer exactly, without caching.
+    return this.computeOffset(utcMs);
+  }
+
+  /**
+   * Convert a local wall-clock time to a UTC instant. Times that do not exist because clocks
+   * jumped forward are moved forward by the size of the jump, and times that occur twice when
+   * clocks fall back take the earlier instant (the "compatible" rule of Temporal and RFC 5545).
+   */
+  toUtc(wall: WallTime): number {
+    const wallMs = Date.UTC(
+      wall.year,
+      wall.month - 1,
+      wall.day,
+      wall.hour,
+      wall.minute,
+      wall.second,
+      wall.millisecond,
+    );
+    const offsetBefore = this.offsetAt(wallMs - DAY_MS);
+    const offsetAfter = this.offsetAt(wallMs + DAY_MS);
+    const earlier = wallMs - offsetBefore;
+    const later = wallMs - offsetAfter;
+    const candidates = [earlier, later].filter((utc) => utc + this.offsetAt(utc) === wallMs);
+    if (candidates.length > 0) {
+      return Math.min(...candidates);
+    }
+
+    // In a gap the pre-transition offset maps the wall time to the instant just after the jump.
+    return earlier;
+  }
+
+  /** Local calendar day of an instant, as `YYYY-MM-DD`. */
+  localDay(utcMs: number): string {
+    return isoDate(new Date(utcMs + this.offsetAt(utcMs)));
+  }
+
+  /** Local time of day of an instant, as `HH:MM`. */
+  localTime(utcMs: number): string {
+    const local = new Date(utcMs + this.offsetAt(utcMs));
+    return `${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}`;
+  }
+
+  private computeOffset(utcMs: number): number {
+    const parts = this.format.formatToParts(new Date(utcMs));
+    const field = (type: Intl.DateTimeFormatPartTypes): number =>
+      Number(parts.find((part) => part.type === type)?.value ?? NaN);
+    const asUtc = Date.UTC(
+      field("year"),
+      field("month") - 1,
+      field("day"),
+      field("hour"),
+      field("minute"),
+      field("second"),
+    );
+    const wholeSecond = utcMs - (((utcMs % 1000) + 1000) % 1000);
+    return asUtc - wholeSecond;
+  }
+}
+
+/** Odoo's datetime text for a UTC instant: `YYYY-MM-DD HH:MM:SS` (seconds, no zone). */
+export function odooDatetime(utcMs: number): string {
+  const date = new Date(utcMs);
+  const time = `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}`;
+  return `${isoDate(date)} ${time}`;
+}
+
+function isoDate(date: Date): string {
+  const year = String(date.getUTCFullYear()).padStart(4, "0");
+  return `${year}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}`;
+}
+
+function pad(value: number): string {
+  return String(value).padStart(2, "0");
+}
