@@ -1,0 +1,206 @@
+import { createReadStream } from "node:fs";
+import { open } from "node:fs/promises";
+import { Readable } from "node:stream";
+import { parse } from "csv-parse";
+import ExcelJS from "exceljs";
+import iconv from "iconv-lite";
+import { SnapshotFileError } from "../core/errors.js";
+
+/**
+ * Header spellings of the External ID column. Netmera's Export Users dialog calls the
+ * identifier "External ID" (https://user.netmera.com/netmera-user-guide/targeting/export-users.md),
+ * the REST API calls it extId or externalId; the exact CSV header label is not documented.
+ */
+const EXT_ID_HEADERS = new Set(["externalid", "extid", "externaluserid"]);
+
+/** Delimiters the FTP Data Export offers: comma, pipe, tilde, broken pipe, caret, semicolon; plus tab. */
+const DELIMITERS = [",", ";", "|", "~", "^", "¦", "\t"];
+
+export interface UserFileSummary {
+  file: string;
+  rows: number;
+  /** Rows whose External ID cell is empty or the literal `null`. */
+  rowsWithoutExtId: number;
+  /** False when no column header names the External ID; then no row could be used. */
+  hasExtIdColumn: boolean;
+}
+
+/**
+ * Stream the extIds of one panel "Export Users" file (CSV or XLSX) to `onExtId`. Only the
+ * identifier is read here; the snapshot reader interprets the other columns later.
+ */
+export async function readExportUserIds(
+  path: string,
+  displayName: string,
+  onExtId: (extId: string) => void,
+): Promise<UserFileSummary> {
+  const rows = path.toLowerCase().endsWith(".xlsx") ? xlsxRows(path) : csvRows(path, displayName);
+  const summary: UserFileSummary = {
+    file: displayName,
+    rows: 0,
+    rowsWithoutExtId: 0,
+    hasExtIdColumn: false,
+  };
+  let column = -1;
+  let header = true;
+  for await (const row of rows) {
+    if (header) {
+      column = row.findIndex((cell) => EXT_ID_HEADERS.has(normalizeHeader(cell)));
+      summary.hasExtIdColumn = column >= 0;
+      header = false;
+      continue;
+    }
+
+    if (row.every((cell) => cell.trim() === "")) {
+      continue;
+    }
+
+    summary.rows += 1;
+    const value = column >= 0 ? (row[column] ?? "").trim() : "";
+    if (value === "" || value.toLowerCase() === "null") {
+      summary.rowsWithoutExtId += 1;
+      continue;
+    }
+
+    onExtId(value);
+  }
+
+  return summary;
+}
+
+function normalizeHeader(cell: string): string {
+  return cell
+    .replace(/^\uFEFF/, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, "");
+}
+
+async function* csvRows(path: string, displayName: string): AsyncGenerator<string[]> {
+  const { encoding, bomLength, sample } = await sniffEncoding(path);
+  const delimiter = sniffDelimiter(sample);
+  const decoded = createReadStream(path, { start: bomLength }).pipe(iconv.decodeStream(encoding));
+  const parser = decoded.pipe(
+    parse({ delimiter, relax_column_count: true, bom: true, skip_empty_lines: true }),
+  );
+  try {
+    for await (const record of parser) {
+      yield record as string[];
+    }
+  } catch (error) {
+    const line = (error as { lines?: number }).lines;
+    throw new SnapshotFileError(
+      displayName,
+      `cannot be read as ${encoding} CSV with delimiter ${JSON.stringify(delimiter)}${line === undefined ? "" : ` (line ${line})`}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * Encoding from the byte-order mark, else UTF-8 when the first 64 KiB decode cleanly, else
+ * Windows-1254 (Turkish), the usual legacy encoding of Turkish spreadsheets.
+ */
+async function sniffEncoding(
+  path: string,
+): Promise<{ encoding: string; bomLength: number; sample: string }> {
+  const handle = await open(path, "r");
+  const buffer = Buffer.alloc(65_536);
+  const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+  await handle.close();
+  const head = buffer.subarray(0, bytesRead);
+
+  let encoding = "windows-1254";
+  let bomLength = 0;
+  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) {
+    encoding = "utf8";
+    bomLength = 3;
+  } else if (head[0] === 0xff && head[1] === 0xfe) {
+    encoding = "utf16le";
+    bomLength = 2;
+  } else if (head[0] === 0xfe && head[1] === 0xff) {
+    encoding = "utf16be";
+    bomLength = 2;
+  } else if (isUtf8(head)) {
+    encoding = "utf8";
+  }
+
+  return { encoding, bomLength, sample: iconv.decode(head.subarray(bomLength), encoding) };
+}
+
+function isUtf8(bytes: Buffer): boolean {
+  // A multi-byte sequence cut at the end of the sample is not an error.
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  try {
+    decoder.decode(bytes, { stream: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The candidate delimiter that occurs most often, outside quotes, in the header line. */
+function sniffDelimiter(sample: string): string {
+  const counts = new Map<string, number>();
+  let quoted = false;
+  for (const char of sample) {
+    if (char === '"') {
+      quoted = !quoted;
+    } else if (!quoted && (char === "\n" || char === "\r")) {
+      break;
+    } else if (!quoted && DELIMITERS.includes(char)) {
+      counts.set(char, (counts.get(char) ?? 0) + 1);
+    }
+  }
+
+  let best = ",";
+  let bestCount = 0;
+  for (const [delimiter, count] of counts) {
+    if (count > bestCount) {
+      best = delimiter;
+      bestCount = count;
+    }
+  }
+
+  return best;
+}
+
+/** Rows of the first worksheet as text cells, read as a stream. */
+async function* xlsxRows(path: string): AsyncGenerator<string[]> {
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from(createReadStream(path)), {
+    worksheets: "emit",
+    sharedStrings: "cache",
+  });
+  for await (const worksheet of reader) {
+    for await (const row of worksheet) {
+      const values = (row.values as unknown[]).slice(1);
+      yield Array.from(values, cellText);
+    }
+
+    return;
+  }
+}
+
+function cellText(value: unknown): string {
+  if (value === null || value === undefined) {
+    return "";
+  }
+
+  if (typeof value !== "object") {
+    return String(value);
+  }
+
+  const cell = value as { richText?: Array<{ text: string }>; text?: unknown; result?: unknown };
+  if (cell.richText) {
+    return cell.richText.map((part) => part.text).join("");
+  }
+
+  if (cell.text !== undefined) {
+    return cellText(cell.text);
+  }
+
+  if (cell.result !== undefined) {
+    return cellText(cell.result);
+  }
+
+  return value instanceof Date ? value.toISOString() : JSON.stringify(value);
+}
