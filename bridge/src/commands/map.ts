@@ -1,13 +1,124 @@
+import { access } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import type { Command } from "commander";
-import { BridgeError } from "../core/errors.js";
+import { ConfigError } from "../core/errors.js";
+import { collectObservations } from "../mapping/collect.js";
+import { proposeMapping } from "../mapping/propose.js";
+import { confirmMapping, loadMapping, saveMapping } from "../mapping/store.js";
+import { formatMappingTable } from "../mapping/summary.js";
+import { openSnapshot } from "../snapshot/snapshot.js";
 import type { CliContext } from "./context.js";
 
-// TODO: placeholder until the map command lands; it only registers the name.
-export function registerMap(program: Command, _context: CliContext): void {
+interface MapOptions {
+  out: string;
+  confirm?: boolean;
+  by?: string;
+  mapping?: string;
+  force?: boolean;
+  eventThreshold?: string;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function threshold(text: string | undefined): number | undefined {
+  if (text === undefined) {
+    return undefined;
+  }
+
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new ConfigError(`--event-threshold must be a whole number of 1 or more, got "${text}"`);
+  }
+  return value;
+}
+
+async function propose(
+  snapshotDir: string,
+  options: MapOptions,
+  context: CliContext,
+): Promise<void> {
+  const target = join(options.out, "mapping.json");
+  if (!options.force && (await exists(target))) {
+    throw new ConfigError(
+      `${target} already exists and may hold reviewed edits; pass --force to replace it`,
+    );
+  }
+
+  const snapshot = await openSnapshot(snapshotDir, { logger: context.logger });
+  const observations = await collectObservations(snapshot, context.logger);
+  const eventThreshold = threshold(options.eventThreshold);
+  const mapping = proposeMapping(observations, {
+    snapshotHash: snapshot.hash,
+    proposedAt: new Date().toISOString(),
+    settings: eventThreshold ? { eventConsolidationThreshold: eventThreshold } : {},
+  });
+  await saveMapping(target, mapping);
+
+  context.stdout.write(formatMappingTable(mapping));
+  context.stdout.write(
+    `\nwrote ${target}\nreview it, then run: netmera-odoo map ${snapshotDir} --confirm --by NAME --mapping ${target}\n`,
+  );
+}
+
+async function confirm(
+  snapshotDir: string,
+  options: MapOptions,
+  context: CliContext,
+): Promise<void> {
+  if (!options.by) {
+    throw new ConfigError("--confirm needs --by NAME, the person who reviewed the mapping");
+  }
+
+  const path = options.mapping ?? join(options.out, "mapping.json");
+  const mapping = await loadMapping(path);
+  const snapshot = await openSnapshot(snapshotDir, { logger: context.logger });
+  if (mapping.snapshotHash !== snapshot.hash) {
+    context.stderr.write(
+      `warning: ${path} was proposed for snapshot ${mapping.snapshotHash.slice(0, 12)}…; ` +
+        `confirming it for ${snapshot.hash.slice(0, 12)}…\n`,
+    );
+  }
+
+  const confirmed = confirmMapping(mapping, options.by, snapshot.hash);
+  await saveMapping(path, confirmed);
+  const review = confirmed.entries.filter((entry) => entry.review).length;
+  const confirmation = confirmed.confirmation;
+  context.stdout.write(
+    `confirmed ${resolve(path)} by ${confirmation?.by} at ${confirmation?.at}\n` +
+      `mapping sha256 ${confirmation?.mappingHash}\nsnapshot hash ${confirmation?.snapshotHash}\n` +
+      (review > 0 ? `${review} entries marked for review were accepted as they are\n` : "") +
+      "any edit of the mapping or change of the snapshot voids this confirmation\n",
+  );
+}
+
+export function registerMap(program: Command, context: CliContext): void {
   program
     .command("map")
-    .description("not available yet")
-    .action(() => {
-      throw new BridgeError("the map command is not available in this build yet");
+    .description(
+      "propose mapping.json (every column, attribute, event and file → Odoo target), or confirm it",
+    )
+    .argument("<snapshot>", "snapshot folder")
+    .option("--out <dir>", "folder that receives mapping.json", ".")
+    .option("--confirm", "record that a person reviewed the mapping (needs --by)")
+    .option("--by <name>", "name of the person confirming")
+    .option("--mapping <file>", "mapping file to confirm (default: <out>/mapping.json)")
+    .option("--force", "replace an existing mapping.json when proposing")
+    .option(
+      "--event-threshold <n>",
+      "events per contact, day and event code above which they are consolidated (default 10)",
+    )
+    .action(async (snapshotDir: string, options: MapOptions) => {
+      if (options.confirm) {
+        await confirm(snapshotDir, options, context);
+        return;
+      }
+      await propose(snapshotDir, options, context);
     });
 }

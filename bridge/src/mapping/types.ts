@@ -34,9 +34,9 @@ export const odooFieldTypeSchema = z.enum([
 ]);
 
 /**
- * What happens to the source: `create` a new `x_netmera_*` field, write an `existing` field,
- * turn values into `tag`s (res.partner.category), write a chatter `note` or a done `activity`,
- * or `skip` it (with the reason in `reason`).
+ * What happens to the source: `create` a new `x_netmera_*` field (for a file: create records of
+ * `model`), write an `existing` field, turn values into `tag`s (res.partner.category), write a
+ * chatter `note` or a done `activity`, or `skip` it (with the reason in `reason`).
  */
 export const targetActionSchema = z.enum(["create", "existing", "tag", "note", "activity", "skip"]);
 
@@ -44,6 +44,12 @@ export const mappingSourceSchema = z.object({
   kind: sourceKindSchema,
   /** Column header, attribute code, event code or snapshot-relative file path. */
   name: z.string().min(1),
+  /**
+   * Meaning of a column as the snapshot reader matched its header: `extId`, `email`,
+   * `deviceModel` …, `attr:<code>` for a profile attribute (whose own entry then decides the
+   * target), or `column:<header>` for a header that matches nothing known.
+   */
+  meaning: z.string().optional(),
   /** Snapshot-relative files the source was seen in (columns and events). */
   files: z.array(z.string()).optional(),
   /** Netmera `dataType` of an attribute (`STRING`, `INTEGER`, `DATE` …) as published. */

@@ -129,7 +129,7 @@ export interface SegmentDefinition {
   name: string;
   type: "STANDARD" | "CONNECTORS_SEGMENT";
   dynamic: boolean;
-  rule: string;
+  ruleText: string;
   /** How membership reached the snapshot; CONNECTORS_SEGMENT membership cannot be exported. */
   membershipFile: string | null;
 }
@@ -141,7 +141,7 @@ export const SEGMENTS: SegmentDefinition[] = [
     name: "VIP Müşteriler",
     type: "STANDARD",
     dynamic: false,
-    rule: "membershipTier IN ('gold', 'platinum')",
+    ruleText: "membershipTier IN ('gold', 'platinum')",
     membershipFile: "segment-users/1001.csv",
   },
   {
@@ -150,7 +150,7 @@ export const SEGMENTS: SegmentDefinition[] = [
     name: "İstanbul Kullanıcıları",
     type: "STANDARD",
     dynamic: true,
-    rule: "city = 'İstanbul'",
+    ruleText: "city = 'İstanbul'",
     membershipFile: "segment-users/1002.csv",
   },
   {
@@ -159,7 +159,7 @@ export const SEGMENTS: SegmentDefinition[] = [
     name: "Sepeti Terk Edenler",
     type: "STANDARD",
     dynamic: true,
-    rule: "event add_to_cart in the last 30 days AND NOT event purchase in the last 30 days",
+    ruleText: "event add_to_cart in the last 30 days AND NOT event purchase in the last 30 days",
     membershipFile: "segment-users/1003.csv",
   },
   {
@@ -168,7 +168,7 @@ export const SEGMENTS: SegmentDefinition[] = [
     name: "Bülten Aboneleri",
     type: "STANDARD",
     dynamic: false,
-    rule: "tag = 'newsletter'",
+    ruleText: "tag = 'newsletter'",
     membershipFile: "segment-users/1004.csv",
   },
   {
@@ -177,7 +177,7 @@ export const SEGMENTS: SegmentDefinition[] = [
     name: "Avrupa Kullanıcıları",
     type: "STANDARD",
     dynamic: true,
-    rule: "country IN (EU/EEA countries)",
+    ruleText: "country IN (EU/EEA countries)",
     membershipFile: "segment-users/1005.json",
   },
   {
@@ -186,7 +186,7 @@ export const SEGMENTS: SegmentDefinition[] = [
     name: "Tüm iOS Kullanıcıları",
     type: "CONNECTORS_SEGMENT",
     dynamic: true,
-    rule: "installation.platform = IOS (connector segment)",
+    ruleText: "installation.platform = IOS (connector segment)",
     membershipFile: null,
   },
 ];

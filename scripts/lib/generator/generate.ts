@@ -219,7 +219,7 @@ function writeDefinitions(
         segment.type === "CONNECTORS_SEGMENT" ? null : (segmentCounts.get(segment.key) ?? 0),
       type: segment.type,
       dynamic: segment.dynamic,
-      rule: segment.rule,
+      ruleText: segment.ruleText,
       frozenAt: PULLED_AT,
     })),
   });
