@@ -1,13 +1,49 @@
+import { join, resolve } from "node:path";
 import type { Command } from "commander";
-import { BridgeError } from "../core/errors.js";
+import { formatReconciliation } from "../plan/reconciliation.js";
+import { runPlan } from "../plan/run-plan.js";
 import type { CliContext } from "./context.js";
 
-// TODO: placeholder until the plan command lands; it only registers the name.
-export function registerPlan(program: Command, _context: CliContext): void {
+interface PlanFlags {
+  mapping?: string;
+  out: string;
+  progress?: boolean;
+}
+
+export function registerPlan(program: Command, context: CliContext): void {
   program
     .command("plan")
-    .description("not available yet")
-    .action(() => {
-      throw new BridgeError("the plan command is not available in this build yet");
+    .description(
+      "Transform and validate a snapshot into Odoo-ready rows per phase, with quarantine, flags " +
+        "and a reconciliation; writes nothing to Odoo",
+    )
+    .argument("<snapshot>", "snapshot folder")
+    .option("--mapping <file>", "mapping.json to apply (default: SNAPSHOT/mapping.json)")
+    .requiredOption(
+      "--out <dir>",
+      "folder for plan/, quarantine.csv, flags.csv, reconciliation.json",
+    )
+    .option("--no-progress", "do not print progress lines (rows/s) on standard error")
+    .action(async (snapshot: string, flags: PlanFlags) => {
+      const snapshotDir = resolve(snapshot);
+      const result = await runPlan({
+        snapshotDir,
+        mappingFile: resolve(flags.mapping ?? join(snapshotDir, "mapping.json")),
+        outDir: resolve(flags.out),
+        logger: context.logger,
+        progress: flags.progress === false ? undefined : context.stderr,
+      });
+      if (result.unconfirmedReason) {
+        context.stderr.write(
+          `warning: ${result.unconfirmedReason}; plan ran anyway because it writes nothing to ` +
+            "Odoo, but migrate will refuse this mapping until it is confirmed " +
+            `(netmera-odoo map ${snapshot} --confirm --by NAME)\n`,
+        );
+      }
+      context.stdout.write(`${formatReconciliation(result.phases)}\n\n`);
+      context.stdout.write(
+        `plan written to ${result.outDir}: ${result.quarantineRows} quarantine rows, ` +
+          `${result.flagRows} flags\n`,
+      );
     });
 }

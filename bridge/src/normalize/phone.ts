@@ -9,9 +9,9 @@ export interface PhoneNumber {
   mobile: boolean;
 }
 
-function parseValid(text: string, region: CountryCode): PhoneNumber | undefined {
+function parseNumber(text: string, region: CountryCode, strict: boolean): PhoneNumber | undefined {
   const parsed = parsePhoneNumberFromString(text, region);
-  if (!parsed || !parsed.isValid()) {
+  if (!parsed || !(strict ? parsed.isValid() : parsed.isPossible())) {
     return undefined;
   }
   const type = parsed.getType();
@@ -33,8 +33,12 @@ export function normalizePhone(
   }
   const international = compact.startsWith("00") ? `+${compact.slice(2)}` : compact;
   if (international.startsWith("+")) {
-    const parsed = parseValid(international, defaultRegion);
-    return parsed ? accept(parsed) : reject("is not a valid phone number");
+    const parsed =
+      parseNumber(international, defaultRegion, true) ??
+      parseNumber(international, defaultRegion, false);
+    return parsed
+      ? accept(parsed)
+      : reject("is not a phone number (wrong length for its country code)");
   }
   if (!/^\d+$/.test(international)) {
     return reject("is not a phone number (only digits, spaces, dashes and a leading + allowed)");
@@ -43,10 +47,14 @@ export function normalizePhone(
   const attempts = international.startsWith(callingCode)
     ? [`+${international}`, international]
     : [international, `+${international}`];
-  for (const attempt of attempts) {
-    const parsed = parseValid(attempt, defaultRegion);
-    if (parsed) {
-      return accept(parsed);
+  // A number valid in the metadata wins; a number that only has a possible length comes second,
+  // because the metadata lags behind newly allocated number ranges.
+  for (const strict of [true, false]) {
+    for (const attempt of attempts) {
+      const parsed = parseNumber(attempt, defaultRegion, strict);
+      if (parsed) {
+        return accept(parsed);
+      }
     }
   }
   return reject(

@@ -1,0 +1,286 @@
+import { createHash } from "node:crypto";
+import { xmlIdFor } from "../core/xml-id.js";
+import { normalizeArray } from "../normalize/arrays.js";
+import { foldKey } from "../normalize/text.js";
+import type { MergedUser, SourcedValue } from "../snapshot/users.js";
+import type { PlanState } from "./context.js";
+import { convertValue, type ConvertContext } from "./convert.js";
+import { accept, type Normalized } from "../normalize/result.js";
+import { canonicalJson } from "./row-hash.js";
+import type { ColumnRule, MappingRules } from "./rules.js";
+import type { FlagEntry, QuarantineEntry } from "./types.js";
+
+export interface ContactEnvironment {
+  rules: MappingRules;
+  convert: ConvertContext;
+  state: PlanState;
+  /** Position of each segment id in stage order. */
+  stageOrder: Map<string, number>;
+  /** Columns that no mapping entry covers, by header, for the warning at the end. */
+  unmapped: Set<string>;
+}
+
+export interface BuiltContact {
+  xmlId: string;
+  values: Record<string, unknown>;
+  source: { file: string; line: number };
+  quarantine: QuarantineEntry[];
+  flags: FlagEntry[];
+  /** Lower-case e-mail, for the duplicate check. */
+  email?: string;
+}
+
+const DEVICE_FIELDS: [
+  meaning: string,
+  pick: (device: MergedUser["devices"][number]) => string | undefined,
+][] = [
+  ["platform", (device) => device.platform],
+  ["os", (device) => device.os],
+  ["deviceModel", (device) => device.model],
+  ["appVersion", (device) => device.appVersion],
+];
+
+/** External ID name of a contact: the extId itself, or a hash of an anonymous user's key. */
+export function contactXmlId(user: MergedUser): string {
+  if (user.extId !== undefined) {
+    return xmlIdFor("user", user.extId);
+  }
+  // The hash keeps e-mails and phone numbers of anonymous users out of the external ID.
+  const digest = createHash("sha256").update(user.key).digest("hex").slice(0, 16);
+  return xmlIdFor("user", `\u0000anonymous ${digest}`);
+}
+
+type ValueRule = Exclude<ColumnRule, { kind: "skip" } | { kind: "unmapped" }>;
+
+/** Convert one candidate value by its rule; relations are matched later, so they pass as text. */
+function convertCandidate(
+  rule: ValueRule,
+  meaning: string,
+  sourced: SourcedValue,
+  environment: ContactEnvironment,
+): Normalized<unknown> {
+  if (rule.kind === "name") {
+    return accept(sourced.value.trim());
+  }
+  if (rule.kind === "tag") {
+    return normalizeArray(sourced.value);
+  }
+  if (RELATION_FIELDS.has(rule.field)) {
+    return accept(sourced.value.trim());
+  }
+  const isArray = rule.entry?.source.isArray === true;
+  return convertValue(sourced.value, meaning, rule.target, isArray, environment.convert);
+}
+
+const RELATION_FIELDS = new Set(["user_id", "parent_id", "name"]);
+
+function place(value: SourcedValue): string {
+  return `${value.file} line ${value.line}`;
+}
+
+/** Build one contact row from a merged user; pure apart from what it records in `state`. */
+export function buildContact(user: MergedUser, environment: ContactEnvironment): BuiltContact {
+  const { rules, state } = environment;
+  const xmlId = contactXmlId(user);
+  const extid = user.extId ?? "";
+  const values: Record<string, unknown> = {};
+  const quarantine: QuarantineEntry[] = [];
+  const flags: FlagEntry[] = [];
+  const categories: string[] = [];
+  let first: string | undefined;
+  let last: string | undefined;
+
+  const drop = (sourced: SourcedValue, reason: string) =>
+    quarantine.push({
+      file: sourced.file,
+      line: sourced.line,
+      column: sourced.column,
+      value: sourced.value,
+      reason: `value dropped: ${reason}; the contact is planned without it`,
+    });
+
+  const alternatives = new Map<string, SourcedValue[]>();
+  for (const conflict of user.conflicts) {
+    alternatives.set(conflict.meaning, [
+      ...(alternatives.get(conflict.meaning) ?? []),
+      conflict.other,
+    ]);
+  }
+
+  for (const [meaning, kept] of user.values) {
+    const candidates = [kept, ...(alternatives.get(meaning) ?? [])];
+    const rule = rules.forColumn(meaning, kept.column);
+    if (rule.kind === "skip") {
+      continue;
+    }
+    if (rule.kind === "unmapped") {
+      environment.unmapped.add(kept.column);
+      continue;
+    }
+    // Each candidate in file order; the first that converts is used, later ones that convert to
+    // something else are a merge conflict, and values that do not convert are dropped.
+    const accepted: { sourced: SourcedValue; value: unknown }[] = [];
+    for (const sourced of candidates) {
+      const converted = convertCandidate(rule, meaning, sourced, environment);
+      if (converted.ok) {
+        accepted.push({ sourced, value: converted.value });
+      } else {
+        drop(sourced, converted.reason);
+      }
+    }
+    const chosen = accepted[0];
+    if (!chosen) {
+      continue;
+    }
+    for (const other of accepted.slice(1)) {
+      if (canonicalJson(other.value) !== canonicalJson(chosen.value)) {
+        flags.push({
+          xml_id: xmlId,
+          extid,
+          flag: "conflicting_merge",
+          detail:
+            `column "${chosen.sourced.column}": kept "${chosen.sourced.value}" (${place(chosen.sourced)}), ` +
+            `other value "${other.sourced.value}" (${place(other.sourced)})`,
+        });
+      }
+    }
+    const sourced = chosen.sourced;
+    if (rule.kind === "name") {
+      if (rule.part === "first") first = chosen.value as string;
+      else last = chosen.value as string;
+      continue;
+    }
+    if (rule.kind === "tag") {
+      for (const item of chosen.value as string[]) {
+        const tagXmlId = xmlIdFor("tag", `${rule.code}=${item}`);
+        state.valueTags.set(tagXmlId, item);
+        categories.push(tagXmlId);
+      }
+      continue;
+    }
+    const { field } = rule;
+    if (values[field] !== undefined) {
+      continue;
+    }
+    if (field === "user_id") {
+      const owner =
+        state.owners.get(sourced.value.trim().toLowerCase()) ??
+        state.owners.get(foldKey(sourced.value));
+      if (owner) {
+        values.user_id = { owner_email: owner };
+      } else {
+        flags.push({
+          xml_id: xmlId,
+          extid,
+          flag: "unknown_owner",
+          detail: `owner "${sourced.value.trim()}" is not in owners.csv (${place(sourced)})`,
+        });
+      }
+      continue;
+    }
+    if (field === "parent_id") {
+      const company = state.companies.get(foldKey(sourced.value));
+      if (company) {
+        values.parent_id = { xml_id: company };
+      } else {
+        flags.push({
+          xml_id: xmlId,
+          extid,
+          flag: "unknown_company",
+          detail: `company "${sourced.value.trim()}" is not in companies.csv (${place(sourced)})`,
+        });
+      }
+      continue;
+    }
+    if (field === "name") {
+      first ??= chosen.value as string;
+      continue;
+    }
+    values[field] = chosen.value;
+    if (field === "lang" && typeof chosen.value === "string") {
+      state.languages.add(chosen.value);
+    }
+  }
+
+  applyDevices(user, environment, values);
+  applyMemberships(user, environment, values, categories);
+
+  const anonymous = user.extId === undefined;
+  const fullName = [first, last].filter((part) => part).join(" ");
+  values.name =
+    fullName ||
+    (anonymous
+      ? `Anonymous Netmera user ${xmlId.slice(-12)}`
+      : ((values.email as string | undefined) ?? (values.mobile as string | undefined) ?? extid));
+  if (!anonymous) {
+    values.netmera_external_id = user.extId;
+  }
+  values.netmera_needs_enrichment = anonymous;
+  if (anonymous) {
+    flags.push({
+      xml_id: xmlId,
+      extid,
+      flag: "anonymous",
+      detail:
+        "no extId; the contact needs enrichment" + (fullName ? "" : " and has a placeholder name"),
+    });
+  }
+  const uniqueCategories = [...new Set(categories)];
+  values.netmera_untagged = uniqueCategories.length === 0;
+  if (uniqueCategories.length > 0) {
+    values.category_id = { xml_ids: uniqueCategories };
+  } else {
+    flags.push({
+      xml_id: xmlId,
+      extid,
+      flag: "untagged",
+      detail: "the user belongs to no tag or segment",
+    });
+  }
+  const email = typeof values.email === "string" ? values.email.toLowerCase() : undefined;
+  return { xmlId, values, source: user.source, quarantine, flags, email };
+}
+
+/** Device fields from the user's last listed installation, unless a user column set them. */
+function applyDevices(
+  user: MergedUser,
+  environment: ContactEnvironment,
+  values: Record<string, unknown>,
+): void {
+  const device = user.devices[user.devices.length - 1];
+  if (!device) {
+    return;
+  }
+  for (const [meaning, pick] of DEVICE_FIELDS) {
+    const value = pick(device);
+    const rule = environment.rules.forColumn(meaning, meaning);
+    if (value === undefined || rule.kind !== "field" || values[rule.field] !== undefined) {
+      continue;
+    }
+    values[rule.field] = value;
+  }
+}
+
+function applyMemberships(
+  user: MergedUser,
+  environment: ContactEnvironment,
+  values: Record<string, unknown>,
+  categories: string[],
+): void {
+  let stage: string | undefined;
+  let stagePosition = Number.POSITIVE_INFINITY;
+  for (const segment of user.segments) {
+    categories.push(xmlIdFor("segment", segment));
+    const position = environment.stageOrder.get(segment) ?? Number.POSITIVE_INFINITY;
+    if (stage === undefined || position < stagePosition) {
+      stage = segment;
+      stagePosition = position;
+    }
+  }
+  if (stage !== undefined) {
+    values.netmera_segment_stage_id = { xml_id: xmlIdFor("stage", stage) };
+  }
+  for (const tag of user.tags) {
+    categories.push(xmlIdFor("tag", tag));
+  }
+}

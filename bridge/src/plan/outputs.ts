@@ -1,0 +1,175 @@
+import { randomBytes } from "node:crypto";
+import { createWriteStream, type WriteStream } from "node:fs";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { once } from "node:events";
+import { join } from "node:path";
+import { stringify } from "csv-stringify/sync";
+import { rowHash } from "./row-hash.js";
+import type { FlagEntry, PlanRow, QuarantineEntry } from "./types.js";
+
+const FLUSH_CHARS = 1 << 20;
+
+/** A text file written through a buffer, waiting for the stream to drain when it is full. */
+class BufferedFile {
+  private readonly stream: WriteStream;
+  private buffer: string[] = [];
+  private size = 0;
+  lines = 0;
+
+  constructor(path: string) {
+    this.stream = createWriteStream(path);
+  }
+
+  async write(text: string): Promise<void> {
+    this.buffer.push(text);
+    this.size += text.length;
+    this.lines += 1;
+    if (this.size >= FLUSH_CHARS) {
+      await this.flush();
+    }
+  }
+
+  async flush(): Promise<void> {
+    if (this.size === 0) {
+      return;
+    }
+    const chunk = this.buffer.join("");
+    this.buffer = [];
+    this.size = 0;
+    if (!this.stream.write(chunk)) {
+      await once(this.stream, "drain");
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.stream.end();
+    await once(this.stream, "close");
+  }
+}
+
+/**
+ * A cell safe to open in a spreadsheet: text that a spreadsheet would run as a formula
+ * (starting with =, +, -, @, tab or carriage return) gets a leading apostrophe.
+ */
+export function spreadsheetSafe(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
+
+function csvLine(cells: (string | number)[]): string {
+  return stringify([
+    cells.map((cell) => (typeof cell === "number" ? cell : spreadsheetSafe(cell))),
+  ]);
+}
+
+/** Writer of one phase's `plan/<phase>.ndjson`. */
+export class PhaseWriter {
+  constructor(
+    readonly phase: string,
+    readonly file: string,
+    private readonly out: BufferedFile,
+  ) {}
+
+  get rows(): number {
+    return this.out.lines;
+  }
+
+  /** Write a row; its hash is computed here from `values`. */
+  async write(row: Omit<PlanRow, "hash">): Promise<void> {
+    const full: PlanRow = {
+      xml_id: row.xml_id,
+      values: row.values,
+      hash: rowHash(row.values),
+      source: row.source,
+    };
+    if (full.xml_id === undefined) {
+      delete full.xml_id;
+    }
+    if (full.source === undefined) {
+      delete full.source;
+    }
+    await this.out.write(`${JSON.stringify(full)}\n`);
+  }
+}
+
+/**
+ * Every file `plan --out DIR` writes. Files are built in a hidden folder inside DIR and moved
+ * into place by `commit()`, so a failed or interrupted plan leaves the previous plan (or
+ * nothing) rather than half a plan.
+ */
+export class PlanOutputs {
+  readonly workDir: string;
+  private readonly quarantineFile: BufferedFile;
+  private readonly flagsFile: BufferedFile;
+  private readonly phaseFiles = new Map<string, BufferedFile>();
+  private constructor(
+    readonly outDir: string,
+    workDir: string,
+  ) {
+    this.workDir = workDir;
+    this.quarantineFile = new BufferedFile(join(workDir, "quarantine.csv"));
+    this.flagsFile = new BufferedFile(join(workDir, "flags.csv"));
+  }
+
+  static async create(outDir: string): Promise<PlanOutputs> {
+    await mkdir(outDir, { recursive: true });
+    const workDir = join(outDir, `.plan-${randomBytes(6).toString("hex")}`);
+    await mkdir(join(workDir, "plan"), { recursive: true });
+    const outputs = new PlanOutputs(outDir, workDir);
+    await outputs.quarantineFile.write(csvLine(["file", "line", "column", "value", "reason"]));
+    await outputs.flagsFile.write(csvLine(["xml_id", "extid", "flag", "detail"]));
+    return outputs;
+  }
+
+  get quarantineCount(): number {
+    return this.quarantineFile.lines - 1;
+  }
+
+  get flagCount(): number {
+    return this.flagsFile.lines - 1;
+  }
+
+  phase(name: string): PhaseWriter {
+    const file = `${name}.ndjson`;
+    const out = new BufferedFile(join(this.workDir, "plan", file));
+    this.phaseFiles.set(name, out);
+    return new PhaseWriter(name, file, out);
+  }
+
+  async quarantine(entry: QuarantineEntry): Promise<void> {
+    await this.quarantineFile.write(
+      csvLine([entry.file, entry.line, entry.column, entry.value, entry.reason]),
+    );
+  }
+
+  async flag(entry: FlagEntry): Promise<void> {
+    await this.flagsFile.write(csvLine([entry.xml_id, entry.extid, entry.flag, entry.detail]));
+  }
+
+  async closeFiles(): Promise<void> {
+    for (const file of this.phaseFiles.values()) {
+      await file.close();
+    }
+    await this.quarantineFile.close();
+    await this.flagsFile.close();
+  }
+
+  async writeJson(relativePath: string, value: unknown): Promise<void> {
+    await writeFile(join(this.workDir, relativePath), `${JSON.stringify(value, null, 2)}\n`);
+  }
+
+  /** Replace the previous plan in DIR with this one. */
+  async commit(): Promise<void> {
+    for (const name of ["plan", "quarantine.csv", "flags.csv", "reconciliation.json"]) {
+      await rm(join(this.outDir, name), { recursive: true, force: true });
+      await rename(join(this.workDir, name), join(this.outDir, name));
+    }
+    await rm(this.workDir, { recursive: true, force: true });
+  }
+
+  /** Remove everything this plan wrote; the previous plan in DIR stays as it was. */
+  async discard(): Promise<void> {
+    await this.closeFiles().catch(() => undefined);
+    await rm(this.workDir, { recursive: true, force: true });
+  }
+}

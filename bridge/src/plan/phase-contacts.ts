@@ -1,0 +1,173 @@
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { NumberFormatDetector, type NumberFormat } from "../normalize/numbers.js";
+import { accept, type Normalized } from "../normalize/result.js";
+import { Staging } from "../snapshot/staging.js";
+import { mergeGroup, stageSnapshot } from "../snapshot/users.js";
+import { buildContact, type ContactEnvironment } from "./contact-builder.js";
+import type { PhaseProducer, PlanContext } from "./context.js";
+import { numericMeanings } from "./rules.js";
+import { stageOrder } from "./phase-segments.js";
+import { countSkip, emptyCounts, type PhaseCounts } from "./types.js";
+
+/** Decide each numeric column's number format from all its values (see NumberFormatDetector). */
+function numberFormats(
+  detectors: Map<string, NumberFormatDetector>,
+): (meaning: string) => Normalized<NumberFormat> {
+  const decided = new Map<string, Normalized<NumberFormat>>();
+  for (const [meaning, detector] of detectors) {
+    decided.set(meaning, detector.decide());
+  }
+  return (meaning) => decided.get(meaning) ?? accept("point");
+}
+
+/**
+ * Users of every export, merged by extId with their memberships and devices → `contacts`
+ * rows. Reconciliation counts user rows: read = planned + quarantined + skipped, where rows
+ * merged into an earlier row of the same extId and empty rows are skipped, and users known
+ * only from a membership or device file count as one read row each.
+ */
+export const contactsPhase: PhaseProducer = {
+  name: "contacts",
+  after: ["owners", "companies", "stages"],
+  async produce(context, writer) {
+    const counts = emptyCounts("contacts");
+    const staging = new Staging(context.workDir);
+    try {
+      await produceContacts(context, writer, staging, counts);
+    } finally {
+      staging.close();
+    }
+    return counts;
+  },
+};
+
+async function produceContacts(
+  context: PlanContext,
+  writer: Parameters<PhaseProducer["produce"]>[1],
+  staging: Staging,
+  counts: PhaseCounts,
+): Promise<void> {
+  const { outputs, progress } = context;
+  const numeric = numericMeanings(context.rules);
+  const detectors = new Map<string, NumberFormatDetector>();
+  const problems: Parameters<typeof outputs.quarantine>[0][] = [];
+  progress.start("contacts (reading)");
+  const staged = await stageSnapshot(
+    context.snapshot,
+    staging,
+    context.attributes,
+    {
+      onProblem: (problem) => problems.push(problem),
+      onValue: (meaning, value) => {
+        if (!numeric.has(meaning)) {
+          return;
+        }
+        let detector = detectors.get(meaning);
+        if (!detector) {
+          detector = new NumberFormatDetector();
+          detectors.set(meaning, detector);
+        }
+        detector.observe(value);
+      },
+      onProgress: (rows) => progress.update(rows, "user rows"),
+    },
+    context.logger,
+  );
+  progress.finish(staged.userRows);
+  // Problems are few by nature (bad rows), so holding them until the files are read is fine.
+  for (const problem of problems) {
+    await outputs.quarantine(problem);
+  }
+  context.state.links.memberships = {
+    read: staged.memberRows,
+    linked: staged.memberRows - staged.badMemberRows,
+    quarantined: staged.badMemberRows,
+  };
+  context.state.links.devices = {
+    read: staged.deviceRows,
+    linked: staged.deviceRows - staged.badDeviceRows,
+    quarantined: staged.badDeviceRows,
+  };
+  counts.read = staged.userRows;
+  counts.quarantined = staged.badUserRows;
+  countSkip(counts, "empty row", staged.emptyUserRows);
+
+  const environment: ContactEnvironment = {
+    rules: context.rules,
+    convert: {
+      timeZone: context.snapshot.sourceTimeZone,
+      numberFormat: numberFormats(detectors),
+      arraySeparator: context.rules.arraySeparator,
+    },
+    state: context.state,
+    stageOrder: stageOrder(context),
+    unmapped: new Set(),
+  };
+  const emails = new Database(join(staging.dir, "emails.sqlite"));
+  emails.pragma("journal_mode = OFF");
+  emails.pragma("synchronous = OFF");
+  emails.exec(
+    "CREATE TABLE emails (email TEXT NOT NULL, xml_id TEXT NOT NULL, extid TEXT NOT NULL)",
+  );
+  const insertEmail = emails.prepare("INSERT INTO emails (email, xml_id, extid) VALUES (?, ?, ?)");
+  emails.exec("BEGIN");
+
+  progress.start("contacts");
+  const files = staging.files();
+  let groups = 0;
+  for (const group of staging.groups()) {
+    const user = mergeGroup(group, files);
+    groups += 1;
+    if (user.userRows === 0) {
+      counts.read += 1;
+    } else if (user.userRows > 1) {
+      countSkip(counts, "merged into an earlier row with the same extId", user.userRows - 1);
+    }
+    const contact = buildContact(user, environment);
+    for (const entry of contact.quarantine) {
+      await outputs.quarantine(entry);
+    }
+    for (const flag of contact.flags) {
+      await outputs.flag(flag);
+    }
+    if (contact.email) {
+      insertEmail.run(contact.email, contact.xmlId, user.extId ?? "");
+    }
+    await writer.write({ xml_id: contact.xmlId, values: contact.values, source: contact.source });
+    counts.planned += 1;
+    if (groups % 10_000 === 0) {
+      progress.update(groups, "contacts");
+    }
+  }
+  emails.exec("COMMIT");
+  progress.finish(groups);
+
+  await flagDuplicateEmails(context, emails);
+  emails.close();
+  if (environment.unmapped.size > 0) {
+    context.logger.warn(
+      { columns: [...environment.unmapped] },
+      "columns without a mapping entry were not planned; run map again to cover them",
+    );
+  }
+}
+
+async function flagDuplicateEmails(context: PlanContext, emails: Database.Database): Promise<void> {
+  emails.exec("CREATE INDEX emails_email ON emails (email)");
+  const duplicates = emails
+    .prepare(
+      `SELECT e.email, e.xml_id, e.extid, d.total FROM emails e
+       JOIN (SELECT email, count(*) AS total FROM emails GROUP BY email HAVING count(*) > 1) d
+       ON d.email = e.email ORDER BY e.email, e.rowid`,
+    )
+    .iterate() as Iterable<{ email: string; xml_id: string; extid: string; total: number }>;
+  for (const row of duplicates) {
+    await context.outputs.flag({
+      xml_id: row.xml_id,
+      extid: row.extid,
+      flag: "duplicate_email",
+      detail: `${row.total} contacts share the e-mail ${row.email}`,
+    });
+  }
+}

@@ -1,0 +1,39 @@
+import type { PhaseCounts } from "./types.js";
+
+/** Phases whose counts do not add up; an empty list means every phase reconciles. */
+export function unbalancedPhases(phases: PhaseCounts[]): PhaseCounts[] {
+  return phases.filter((phase) => phase.read !== phase.planned + phase.quarantined + phase.skipped);
+}
+
+/** The reconciliation as a text table: one line per phase, read = planned + quarantined + skipped. */
+export function formatReconciliation(phases: PhaseCounts[]): string {
+  const header = ["phase", "read", "planned", "quarantined", "skipped"];
+  const rows = phases.map((phase) => [
+    phase.name,
+    String(phase.read),
+    String(phase.planned),
+    String(phase.quarantined),
+    String(phase.skipped),
+  ]);
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) =>
+        column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0),
+      )
+      .join("  ");
+  const separator = widths.map((width) => "-".repeat(width)).join("  ");
+  const skippedNotes = phases.flatMap((phase) =>
+    Object.entries(phase.skippedReasons).map(
+      ([reason, count]) => `  ${phase.name}: ${count} skipped, ${reason}`,
+    ),
+  );
+  return [
+    line(header),
+    separator,
+    ...rows.map(line),
+    ...(skippedNotes.length ? ["", ...skippedNotes] : []),
+  ].join("\n");
+}
