@@ -90,6 +90,49 @@ function instantOf(clock: WallClock, timeZone: string): number {
   return guess;
 }
 
+/** Offsets (minutes east of UTC) of a zone under its current rules: winter and summer 2024. */
+function currentOffsets(timeZone: string): number[] {
+  const offsets = new Set<number>();
+  for (const instant of [Date.UTC(2024, 0, 1), Date.UTC(2024, 6, 1)]) {
+    const clock = wallClockAt(instant, timeZone);
+    const asUtc = Date.UTC(
+      clock.year,
+      clock.month - 1,
+      clock.day,
+      clock.hour,
+      clock.minute,
+      clock.second,
+    );
+    offsets.add(Math.round((asUtc - instant) / 60_000));
+  }
+  return [...offsets];
+}
+
+/**
+ * Calendar date of an instant that is midnight in the source time zone. Netmera's documented
+ * sample dateOfBirth 624315600000 is 1989-10-13T21:00Z: midnight at today's +03:00 for
+ * Istanbul, although the zone was +02:00 on that day. So an instant counts as midnight under
+ * the zone's historical rules or under its current offsets.
+ */
+function midnightDate(epochMs: number, timeZone: string): string | undefined {
+  const clock = wallClockAt(epochMs, timeZone);
+  if (clock.hour === 0 && clock.minute === 0 && clock.second === 0 && clock.millisecond === 0) {
+    return isoDate(clock.year, clock.month, clock.day);
+  }
+  for (const offset of currentOffsets(timeZone)) {
+    const shifted = new Date(epochMs + offset * 60_000);
+    if (
+      shifted.getUTCHours() === 0 &&
+      shifted.getUTCMinutes() === 0 &&
+      shifted.getUTCSeconds() === 0 &&
+      shifted.getUTCMilliseconds() === 0
+    ) {
+      return isoDate(shifted.getUTCFullYear(), shifted.getUTCMonth() + 1, shifted.getUTCDate());
+    }
+  }
+  return undefined;
+}
+
 function pad(value: number, width = 2): string {
   return String(value).padStart(width, "0");
 }
@@ -180,16 +223,15 @@ export function normalizeDate(
 ): Normalized<string> {
   const text = raw.trim();
   if (EPOCH_MS.test(text)) {
-    const clock = wallClockAt(Number(text), timeZone);
-    const midnight =
-      clock.hour === 0 && clock.minute === 0 && clock.second === 0 && clock.millisecond === 0;
-    if (!midnight) {
+    const date = midnightDate(Number(text), timeZone);
+    if (date === undefined) {
+      const clock = wallClockAt(Number(text), timeZone);
       const at = `${isoDate(clock.year, clock.month, clock.day)} ${pad(clock.hour)}:${pad(clock.minute)}`;
       return reject(
         `is epoch milliseconds for ${at} in ${timeZone}, not local midnight, so it is not a date`,
       );
     }
-    return accept(isoDate(clock.year, clock.month, clock.day));
+    return accept(date);
   }
   const isoDateMatch = ISO_DATE.exec(text);
   if (isoDateMatch) {
@@ -212,8 +254,8 @@ export function normalizeDate(
     if (!parsed.ok) {
       return parsed;
     }
-    const { clock } = parsed.value;
-    return accept(isoDate(clock.year, clock.month, clock.day));
+    const { clock, epochMs } = parsed.value;
+    return accept(midnightDate(epochMs, timeZone) ?? isoDate(clock.year, clock.month, clock.day));
   }
   return reject("is not a date (expected epoch milliseconds, ISO 8601 or dd.MM.yyyy)");
 }
