@@ -1,0 +1,115 @@
+import { constants } from "node:fs";
+import { access, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+import { BridgeError, ConfigError } from "../core/errors.js";
+import type { Logger } from "../core/log.js";
+
+/** Debian's `chromium` package; `--chromium` or `CHROMIUM_PATH` override it. */
+export const DEFAULT_CHROMIUM_PATH = "/usr/bin/chromium";
+
+/**
+ * Chromium flags for a machine without a display or GPU that must not reach the network:
+ * background services (component updates, sync, QUIC probes) are switched off. The sandbox is
+ * off because Chromium's sandbox needs user namespaces, which containers often lack; the page
+ * it renders is our own escaped HTML under a policy that forbids scripts.
+ */
+export const CHROMIUM_FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+export interface PdfOptions {
+  chromiumPath: string;
+  logger: Logger;
+  /** Milliseconds for launch, page load and printing each. */
+  timeoutMs?: number;
+}
+
+/** Resolve the Chromium path: the option, then `CHROMIUM_PATH`, then the Debian default. */
+export function chromiumPathFrom(option: string | undefined, env: NodeJS.ProcessEnv): string {
+  return option ?? env.CHROMIUM_PATH ?? DEFAULT_CHROMIUM_PATH;
+}
+
+/** Raise a clear error when no Chromium executable is at `path`. */
+export async function assertChromium(path: string): Promise<void> {
+  try {
+    await access(path, constants.X_OK);
+  } catch (error) {
+    throw new ConfigError(
+      `Chromium not found at ${path}: install it with "apt-get install chromium", ` +
+        "or pass its path with --chromium or CHROMIUM_PATH",
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * Print an HTML document to an A4 PDF with headless Chromium. The page gets no network: every
+ * request it makes is aborted and logged, because the document is self-contained.
+ */
+export async function renderPdf(
+  html: string,
+  footerTemplate: string,
+  outFile: string,
+  options: PdfOptions,
+): Promise<void> {
+  await assertChromium(options.chromiumPath);
+  const timeout = options.timeoutMs ?? 60_000;
+  const userDataDir = await mkdtemp(join(tmpdir(), "netmera-inventory-chromium-"));
+  let blocked = 0;
+
+  try {
+    const context = await chromium
+      .launchPersistentContext(userDataDir, {
+        executablePath: options.chromiumPath,
+        headless: true,
+        args: CHROMIUM_FLAGS,
+        offline: true,
+        timeout,
+      })
+      .catch((error: unknown) => {
+        throw new BridgeError(
+          `Chromium at ${options.chromiumPath} failed to start: ${(error as Error).message}`,
+          { cause: error },
+        );
+      });
+
+    try {
+      await context.route("**/*", async (route) => {
+        blocked += 1;
+        options.logger.warn({ url: route.request().url() }, "inventory page request blocked");
+        await route.abort("blockedbyclient");
+      });
+      const page = context.pages()[0] ?? (await context.newPage());
+      page.setDefaultTimeout(timeout);
+      await page.setContent(html, { waitUntil: "load" });
+      // A string, because the bridge compiles without DOM types.
+      await page.evaluate("document.fonts.ready.then(() => true)");
+      await page.pdf({
+        path: outFile,
+        format: "A4",
+        printBackground: true,
+        displayHeaderFooter: true,
+        headerTemplate: "<span></span>",
+        footerTemplate,
+        margin: { top: "16mm", bottom: "18mm", left: "16mm", right: "16mm" },
+        outline: true,
+        tagged: true,
+      });
+    } finally {
+      await context.close();
+    }
+  } finally {
+    await rm(userDataDir, { recursive: true, force: true });
+  }
+
+  options.logger.info({ outFile, blockedRequests: blocked }, "inventory PDF written");
+}

@@ -1,0 +1,64 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Logger } from "../core/log.js";
+import { readPlanQuality } from "./read-plan.js";
+import { readInventorySnapshot } from "./read-snapshot.js";
+import { renderInventoryHtml } from "./render-html.js";
+import { assertChromium, renderPdf } from "./render-pdf.js";
+import { buildInventoryView, type InventoryView, type RunReconciliation } from "./view-model.js";
+
+export interface WriteInventoryOptions {
+  snapshotDir: string;
+  outDir: string;
+  chromiumPath: string;
+  logger: Logger;
+  planDir?: string;
+  run?: RunReconciliation;
+  templateDir?: string;
+  /** Generation time shown on the cover; defaults to now. */
+  now?: Date;
+}
+
+export interface WrittenInventory {
+  htmlFile: string;
+  pdfFile: string;
+  pdfBytes: number;
+  view: InventoryView;
+}
+
+/**
+ * Build the written inventory of a snapshot: `inventory.html` and `inventory.pdf` in `outDir`.
+ * Both are written under temporary names and renamed at the end, so a failure leaves neither
+ * a partial file nor a PDF that disagrees with the HTML.
+ */
+export async function writeInventory(options: WriteInventoryOptions): Promise<WrittenInventory> {
+  const { logger } = options;
+  await assertChromium(options.chromiumPath);
+
+  const snapshot = await readInventorySnapshot(options.snapshotDir, logger);
+  const plan = options.planDir ? await readPlanQuality(options.planDir) : null;
+  const view = buildInventoryView(snapshot, { plan, run: options.run ?? null, now: options.now });
+  const rendered = await renderInventoryHtml(view, options.templateDir);
+
+  await mkdir(options.outDir, { recursive: true });
+  const htmlFile = join(options.outDir, "inventory.html");
+  const pdfFile = join(options.outDir, "inventory.pdf");
+  const suffix = `.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+  try {
+    await writeFile(htmlFile + suffix, rendered.html, "utf8");
+    await renderPdf(rendered.html, rendered.footer, pdfFile + suffix, {
+      chromiumPath: options.chromiumPath,
+      logger,
+    });
+    await rename(htmlFile + suffix, htmlFile);
+    await rename(pdfFile + suffix, pdfFile);
+  } finally {
+    await rm(htmlFile + suffix, { force: true });
+    await rm(pdfFile + suffix, { force: true });
+  }
+
+  const pdfBytes = (await stat(pdfFile)).size;
+  logger.info({ htmlFile, pdfFile, pdfBytes }, "inventory written");
+  return { htmlFile, pdfFile, pdfBytes, view };
+}
