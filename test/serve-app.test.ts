@@ -165,7 +165,15 @@ describe("bridge API jobs", () => {
           outDir: join(runDir, "work"),
         },
       },
-      { job: "migrate", params: { runId: 5, planDir: join(runDir, "work"), sampleSize: 25 } },
+      {
+        job: "migrate",
+        params: {
+          runId: 5,
+          planDir: join(runDir, "work"),
+          mappingFile: join(runDir, "mapping.json"),
+          sampleSize: 25,
+        },
+      },
     ]);
 
     const migrated = await request(app).post("/runs/5/migrate").set("X-Bridge-Token", TOKEN);
@@ -173,7 +181,11 @@ describe("bridge API jobs", () => {
     await waitForJob(app, migrated.body.id);
     // Same snapshot and mapping: the plan is reused and only migrate runs again.
     expect(calls.map((call) => call.job)).toEqual(["plan", "migrate", "migrate"]);
-    expect(calls[2]?.params).toEqual({ runId: 5, planDir: join(runDir, "work") });
+    expect(calls[2]?.params).toEqual({
+      runId: 5,
+      planDir: join(runDir, "work"),
+      mappingFile: join(runDir, "mapping.json"),
+    });
 
     const run = await request(app).get("/runs/5").set("X-Bridge-Token", TOKEN);
     expect(run.status).toBe(200);

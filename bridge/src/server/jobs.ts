@@ -30,6 +30,8 @@ export interface MigrateParams {
   runId: number | null;
   /** The `outDir` a plan job wrote. */
   planDir: string;
+  /** Confirmed mapping.json the plan was made from; needed when `runId` is null. */
+  mappingFile?: string;
   /** Import only this many contacts (with what they need), as a sample run. */
   sampleSize?: number;
 }

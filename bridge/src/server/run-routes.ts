@@ -30,8 +30,9 @@ export function runKey(runId: number): string {
 
 /** The public view of a job: everything but the internal key. */
 export function jobView(job: JobRecord): Omit<JobRecord, "key"> {
-  const { key: _key, ...view } = job;
-  return view;
+  const view: Partial<JobRecord> = { ...job };
+  delete view.key;
+  return view as Omit<JobRecord, "key">;
 }
 
 function ensureIdle(manager: JobManager, runId: number): void {
@@ -127,7 +128,8 @@ export function runRoutes(deps: RunRouteDeps): Router {
       const job = manager.start(runKey(runId), kind, runId, async (context) => {
         const planDir = await planIfNeeded(jobs, folder, inputs, context);
         context.onProgress({ step: "migrate" });
-        const params = { runId, planDir, sampleSize: body.sampleSize };
+        const mappingFile = folder.mappingFile;
+        const params = { runId, planDir, mappingFile, sampleSize: body.sampleSize };
         return jobs.migrate(params, context);
       });
       accept(res, job);
