@@ -1,10 +1,21 @@
 import { xmlIdFor } from "../core/xml-id.js";
+import type { Mapping } from "../mapping/types.js";
 import { CAMPAIGNS_FILE, readCampaigns, type Campaign } from "./campaign-source.js";
+import { eventRules } from "./ingest.js";
 import { emptyTally, type PhaseOutput, type PhaseTally } from "./phase-io.js";
 import type { ZoneClock } from "./time-zone.js";
 import { odooDatetime } from "./time-zone.js";
 import { parseTimestamp } from "./timestamp.js";
-import { valuesHash, type CampaignRow, type CampaignValues } from "./types.js";
+import {
+  valuesHash,
+  type ActivityTypeRow,
+  type CampaignRow,
+  type CampaignValues,
+  type CampaignsPhaseRow,
+} from "./types.js";
+
+/** Model the activity types are created for, so the type list of other models stays as it is. */
+const ACTIVITY_TYPE_MODEL = "res.partner";
 
 /**
  * Largest media Netmera serves in campaigns and widgets: images below 1 MB, videos up to 12 MB.
@@ -29,6 +40,7 @@ const MEDIUM_NAMES: Record<string, string> = {
 export interface CampaignsPhaseInput {
   snapshotDir: string;
   clock: ZoneClock;
+  mapping: Mapping;
   /** Ids of the segments the plan turns into tags; targets outside it are flagged. */
   segmentIds: ReadonlySet<string>;
 }
@@ -47,16 +59,28 @@ export function mediumName(channel: string): string {
     .join(" ");
 }
 
-/** Plan the `campaigns` phase: one `utm.campaign` row per campaign in `campaigns.json`. */
+/** External ID of the activity type of an event code mapped to `activity`. */
+export function activityTypeXmlId(code: string): string {
+  return xmlIdFor("event", code);
+}
+
+/**
+ * Plan the `campaigns` phase: one `mail.activity.type` per event code mapped to `activity`,
+ * then one `utm.campaign` per campaign in `campaigns.json`. Activity types are here rather than
+ * in the history phase because they must exist before any history batch, and because a sample
+ * run keeps only history rows of sampled contacts but keeps every row they reference.
+ */
 export async function planCampaignsPhase(
   input: CampaignsPhaseInput,
-  output: PhaseOutput<CampaignRow>,
+  output: PhaseOutput<CampaignsPhaseRow>,
 ): Promise<PhaseTally> {
   const tally = emptyTally();
+  await writeActivityTypes(input.mapping, output, tally);
+
   const { campaigns, issues } = await readCampaigns(input.snapshotDir);
   const badIndexes = new Set(issues.map((issue) => issue.index));
   for (const issue of issues) {
-    output.quarantine({
+    await output.quarantine({
       file: CAMPAIGNS_FILE,
       line: "",
       column: `[${issue.index}].${issue.path}`,
@@ -64,13 +88,13 @@ export async function planCampaignsPhase(
       reason: issue.reason,
     });
   }
-  tally.read = campaigns.length + badIndexes.size;
-  tally.quarantined = badIndexes.size;
+  tally.read += campaigns.length + badIndexes.size;
+  tally.quarantined += badIndexes.size;
 
   const seen = new Set<string>();
-  for (const campaign of campaigns) {
+  for (const [index, campaign] of campaigns.entries()) {
     if (seen.has(campaign.id)) {
-      output.quarantine({
+      await output.quarantine({
         file: CAMPAIGNS_FILE,
         line: "",
         column: "id",
@@ -82,22 +106,49 @@ export async function planCampaignsPhase(
     }
     seen.add(campaign.id);
 
-    await output.row(campaignRow(campaign, input, output));
+    await output.row(await campaignRow(campaign, index, input, output));
     tally.planned += 1;
   }
   return tally;
 }
 
-function campaignRow(
+async function writeActivityTypes(
+  mapping: Mapping,
+  output: PhaseOutput<CampaignsPhaseRow>,
+  tally: PhaseTally,
+): Promise<void> {
+  for (const rule of eventRules(mapping).values()) {
+    if (rule.action !== "activity") {
+      continue;
+    }
+
+    const values = {
+      kind: "activity_type" as const,
+      name: rule.label,
+      res_model: ACTIVITY_TYPE_MODEL,
+    };
+    const row: ActivityTypeRow = {
+      xml_id: activityTypeXmlId(rule.code),
+      values,
+      hash: valuesHash(values),
+    };
+    tally.read += 1;
+    tally.planned += 1;
+    await output.row(row);
+  }
+}
+
+async function campaignRow(
   campaign: Campaign,
+  index: number,
   input: CampaignsPhaseInput,
-  output: PhaseOutput<CampaignRow>,
-): CampaignRow {
+  output: PhaseOutput<CampaignsPhaseRow>,
+): Promise<CampaignRow> {
   const xmlId = xmlIdFor("campaign", campaign.id);
   const segmentXmlIds: string[] = [];
   for (const segmentId of campaign.segmentIds) {
     if (!input.segmentIds.has(segmentId)) {
-      output.flag({
+      await output.flag({
         xml_id: xmlId,
         extid: campaign.id,
         flag: "unknown_segment",
@@ -110,10 +161,11 @@ function campaignRow(
 
   const oversized = oversizedAssets(campaign);
   for (const detail of oversized) {
-    output.flag({ xml_id: xmlId, extid: campaign.id, flag: "manual_upload", detail });
+    await output.flag({ xml_id: xmlId, extid: campaign.id, flag: "manual_upload", detail });
   }
 
   const values: CampaignValues = {
+    kind: "campaign",
     title: campaign.name,
     netmera_campaign_id: campaign.id,
     netmera_notification_key: campaign.notificationKey ?? false,
@@ -121,7 +173,7 @@ function campaignRow(
     netmera_medium_id: { utm_medium: mediumName(campaign.channel) },
     netmera_status: campaign.status ?? false,
     netmera_content: contentText(campaign) || false,
-    netmera_scheduled_at: scheduledAt(campaign, input.clock, output, xmlId),
+    netmera_scheduled_at: await scheduledAt(campaign, input.clock, output, xmlId),
     netmera_schedule: scheduleText(campaign, input.clock) || false,
     netmera_sent: campaign.stats.sent,
     netmera_failed: campaign.stats.failed,
@@ -134,10 +186,9 @@ function campaignRow(
   };
   return {
     xml_id: xmlId,
-    kind: "campaign",
     values,
     hash: valuesHash(values),
-    source: { file: CAMPAIGNS_FILE },
+    source: { file: CAMPAIGNS_FILE, line: index + 1 },
   };
 }
 
@@ -150,12 +201,12 @@ function contentText(campaign: Campaign): string {
   return parts.join("\n\n");
 }
 
-function scheduledAt(
+async function scheduledAt(
   campaign: Campaign,
   clock: ZoneClock,
-  output: PhaseOutput<CampaignRow>,
+  output: PhaseOutput<CampaignsPhaseRow>,
   xmlId: string,
-): string | false {
+): Promise<string | false> {
   const raw = campaign.schedule.sendAt ?? campaign.schedule.startDate;
   if (!raw) {
     return false;
@@ -163,7 +214,7 @@ function scheduledAt(
 
   const parsed = parseTimestamp(raw, clock);
   if (!parsed.ok) {
-    output.flag({
+    await output.flag({
       xml_id: xmlId,
       extid: campaign.id,
       flag: "invalid_schedule",

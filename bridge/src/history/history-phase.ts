@@ -3,6 +3,7 @@ import type { Logger } from "../core/log.js";
 import { xmlIdFor } from "../core/xml-id.js";
 import type { Mapping } from "../mapping/types.js";
 import { indexCampaigns, readCampaigns, type Campaign } from "./campaign-source.js";
+import { activityTypeXmlId } from "./campaigns-phase.js";
 import {
   eventRules,
   FileRegistry,
@@ -24,7 +25,7 @@ import { addSkipped, emptyTally, type PhaseOutput, type PhaseTally } from "./pha
 import { HistoryStaging, type StagedItem } from "./staging.js";
 import { answersOf, readSurveys, type SurveyDefinition } from "./survey.js";
 import { odooDatetime, type ZoneClock } from "./time-zone.js";
-import { valuesHash, type ActivityTypeRow, type HistoryRow, type MessageRow } from "./types.js";
+import { valuesHash, type MessageRow, type MessageValues } from "./types.js";
 
 export interface HistoryPhaseInput {
   snapshotDir: string;
@@ -46,18 +47,15 @@ export interface HistoryPhaseInput {
 
 const JSON_EXTENSIONS = new Set([".json", ".ndjson", ".jsonl"]);
 
-/** Model the activity types are created for, so the type list of other models stays as it is. */
-const ACTIVITY_TYPE_MODEL = "res.partner";
-
 /**
- * Plan the `history` phase: activity types first, then one chatter message per event, per
- * consolidated event group, per survey answer set and per campaign delivery log, in ascending
- * time order across all contacts. The order matters because Odoo's chatter sorts messages by
- * id, and ids follow creation order, so rows must be created in this order.
+ * Plan the `history` phase: one chatter message per event, per consolidated event group, per
+ * survey answer set and per campaign delivery log, in ascending time order across all
+ * contacts. The order matters because Odoo's chatter sorts messages by id, and ids follow
+ * creation order, so rows must be created in this order.
  */
 export async function planHistoryPhase(
   input: HistoryPhaseInput,
-  output: PhaseOutput<HistoryRow>,
+  output: PhaseOutput<MessageRow>,
 ): Promise<PhaseTally> {
   const tally = emptyTally();
   const rules = eventRules(input.mapping);
@@ -70,7 +68,12 @@ export async function planHistoryPhase(
       staging.defineCode(rule.code, rule.action === "survey" ? "survey" : "note", rule.threshold);
     }
 
-    const activityTypes = await writeActivityTypes(rules, output, tally);
+    const activityTypes = new Map<string, string>();
+    for (const rule of rules.values()) {
+      if (rule.action === "activity") {
+        activityTypes.set(rule.code, activityTypeXmlId(rule.code));
+      }
+    }
     const context: IngestContext = {
       clock: input.clock,
       staging,
@@ -82,7 +85,7 @@ export async function planHistoryPhase(
 
     await stageContacts(staging, input.contactExtIds);
     staging.finish();
-    quarantineUnknownContacts(staging, context);
+    await quarantineUnknownContacts(staging, context);
 
     const writer = new MessageWriter(
       input.clock,
@@ -110,33 +113,6 @@ export async function planHistoryPhase(
     "history phase planned",
   );
   return tally;
-}
-
-async function writeActivityTypes(
-  rules: Map<string, EventRule>,
-  output: PhaseOutput<HistoryRow>,
-  tally: PhaseTally,
-): Promise<Map<string, string>> {
-  const xmlIds = new Map<string, string>();
-  for (const rule of rules.values()) {
-    if (rule.action !== "activity") {
-      continue;
-    }
-
-    const values = { name: rule.label, res_model: ACTIVITY_TYPE_MODEL };
-    const row: ActivityTypeRow = {
-      xml_id: xmlIdFor("event", rule.code),
-      kind: "activity_type",
-      values,
-      hash: valuesHash(values),
-      source: { file: "mapping.json" },
-    };
-    xmlIds.set(rule.code, row.xml_id);
-    tally.read += 1;
-    tally.planned += 1;
-    await output.row(row);
-  }
-  return xmlIds;
 }
 
 async function ingestFiles(
@@ -177,10 +153,13 @@ async function stageContacts(
   staging.addContacts(batch);
 }
 
-function quarantineUnknownContacts(staging: HistoryStaging, context: IngestContext): void {
+async function quarantineUnknownContacts(
+  staging: HistoryStaging,
+  context: IngestContext,
+): Promise<void> {
   const { files, userColumns } = context.registry;
   for (const row of staging.unknownContactRows()) {
-    context.output.quarantine({
+    await context.output.quarantine({
       file: files[row.fileId] ?? "",
       line: row.line,
       column: userColumns[row.fileId] ?? "",
@@ -284,7 +263,8 @@ class MessageWriter {
       });
     }
 
-    const values = {
+    const values: MessageValues = {
+      kind: activityType ? "activity" : "note",
       res_id: contact,
       date,
       subject: text.subject,
@@ -293,7 +273,6 @@ class MessageWriter {
     };
     return {
       xml_id: xmlIdFor("message", key),
-      kind: activityType ? "activity" : "note",
       values,
       hash: valuesHash(values),
       source,

@@ -81,16 +81,16 @@ export interface IngestContext {
   registry: FileRegistry;
 }
 
-function quarantine(
+async function quarantine(
   context: IngestContext,
   file: string,
   line: number,
   column: string,
   value: string,
   reason: string,
-): void {
-  context.output.quarantine({ file, line, column, value, reason });
+): Promise<void> {
   context.tally.quarantined += 1;
+  await context.output.quarantine({ file, line, column, value, reason });
 }
 
 /** Stage the rows of one events file; bad rows are quarantined with file, line and column. */
@@ -103,7 +103,12 @@ export async function ingestEventTable(
   const userHeader = table.headers[columns.user]!;
   const fileId = context.registry.register(table.file, userHeader);
   const { clock, staging, tally } = context;
-  const reject = (line: number, column: number | undefined, value: string, reason: string) =>
+  const reject = (
+    line: number,
+    column: number | undefined,
+    value: string,
+    reason: string,
+  ): Promise<void> =>
     quarantine(
       context,
       table.file,
@@ -116,20 +121,20 @@ export async function ingestEventTable(
   for await (const row of table.rows()) {
     tally.read += 1;
     if (row.problem) {
-      reject(row.line, undefined, "", row.problem);
+      await reject(row.line, undefined, "", row.problem);
       continue;
     }
 
     const code = row.cells[columns.code]?.trim();
     if (!code) {
-      reject(row.line, columns.code, "", "is empty; every event needs an event code");
+      await reject(row.line, columns.code, "", "is empty; every event needs an event code");
       continue;
     }
 
     const rule = rules.get(code);
     if (!rule || rule.action === "invalid") {
       const reason = rule?.reason ?? "has no entry in mapping.json; run map again and confirm it";
-      reject(row.line, columns.code, code, reason);
+      await reject(row.line, columns.code, code, reason);
       continue;
     }
 
@@ -138,8 +143,9 @@ export async function ingestEventTable(
       continue;
     }
 
-    const extId = row.cells[columns.user];
-    if (extId === undefined || extId.trim() === "") {
+    // Trimmed like the contacts phase trims it; case and every other character count.
+    const extId = row.cells[columns.user]?.trim();
+    if (!extId) {
       addSkipped(tally, "no external ID (anonymous installation)");
       continue;
     }
@@ -147,13 +153,13 @@ export async function ingestEventTable(
     const rawTime = row.cells[columns.time] ?? "";
     const time = parseTimestamp(rawTime, clock);
     if (!time.ok) {
-      reject(row.line, columns.time, rawTime, time.reason);
+      await reject(row.line, columns.time, rawTime, time.reason);
       continue;
     }
 
     const attributes = readAttributes(row, columns);
     if (!attributes.ok) {
-      reject(row.line, columns.attributes, attributes.value, attributes.reason);
+      await reject(row.line, columns.attributes, attributes.value, attributes.reason);
       continue;
     }
 
@@ -225,7 +231,7 @@ export async function ingestDeliveryTable(
   for await (const row of table.rows()) {
     const cell = (index: number | undefined): string =>
       index === undefined ? "" : (row.cells[index] ?? "").trim();
-    stageDelivery(context, table.file, fileId, row.line, row.problem, {
+    await stageDelivery(context, table.file, fileId, row.line, row.problem, {
       campaignKey: cell(columns.campaign) || fileKey,
       campaignColumn: columns.campaign === undefined ? "" : table.headers[columns.campaign]!,
       extId: row.cells[columns.user] ?? "",
@@ -253,7 +259,7 @@ export async function ingestDeliveryRecords(
     const text = (key: string): string =>
       value[key] === undefined || value[key] === null ? "" : String(value[key]).trim();
     const campaignKey = text("notificationKey") || text("campaignId") || fileKey;
-    stageDelivery(context, file, fileId, record.line, undefined, {
+    await stageDelivery(context, file, fileId, record.line, undefined, {
       campaignKey,
       campaignColumn: text("notificationKey") ? "notificationKey" : "",
       extId: text("extId") || text("externalId"),
@@ -279,24 +285,24 @@ interface DeliveryFields {
   campaigns: Map<string, Campaign>;
 }
 
-function stageDelivery(
+async function stageDelivery(
   context: IngestContext,
   file: string,
   fileId: number,
   line: number,
   problem: string | undefined,
   fields: DeliveryFields,
-): void {
+): Promise<void> {
   context.tally.read += 1;
   if (problem) {
-    quarantine(context, file, line, "", "", problem);
+    await quarantine(context, file, line, "", "", problem);
     return;
   }
 
   const campaign = fields.campaigns.get(fields.campaignKey);
   if (!campaign) {
     const reason = "names no campaign in campaigns.json (by id or notificationKey)";
-    quarantine(
+    await quarantine(
       context,
       file,
       line,
@@ -307,20 +313,21 @@ function stageDelivery(
     return;
   }
 
-  if (fields.extId.trim() === "") {
+  const extId = fields.extId.trim();
+  if (!extId) {
     addSkipped(context.tally, "no external ID (anonymous installation)");
     return;
   }
 
   const time = parseTimestamp(fields.time, context.clock);
   if (!time.ok) {
-    quarantine(context, file, line, fields.timeColumn, fields.time, time.reason);
+    await quarantine(context, file, line, fields.timeColumn, fields.time, time.reason);
     return;
   }
 
   context.staging.addDelivery({
     campaign: campaign.id,
-    extId: fields.extId,
+    extId,
     status: fields.status || "UNKNOWN",
     utcMs: time.utcMs,
     platform: fields.platform,

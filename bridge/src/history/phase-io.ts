@@ -18,8 +18,8 @@ export interface FlagEntry {
 /** Where a producer sends its plan rows, quarantine rows and flags. */
 export interface PhaseOutput<Row> {
   row(row: Row): void | Promise<void>;
-  quarantine(entry: QuarantineEntry): void;
-  flag(entry: FlagEntry): void;
+  quarantine(entry: QuarantineEntry): void | Promise<void>;
+  flag(entry: FlagEntry): void | Promise<void>;
 }
 
 /**

@@ -6,27 +6,36 @@ export interface XmlIdRef {
   xml_id: string;
 }
 
-/** Where a plan row came from in the snapshot. */
+/**
+ * Where a plan row came from in the snapshot: file and line (for JSON files, the entry's
+ * position in its list), and how many source rows were merged into it.
+ */
 export interface RowSource {
   file: string;
-  line?: number;
-  /** Number of source rows merged into this plan row (consolidated events, delivery rows). */
+  line: number;
   rows?: number;
 }
 
 /**
- * Rows of the `campaigns` phase. `medium` rows are absent: a campaign names its channel's
- * `utm.medium` by name and the addon matches an existing medium or creates one.
+ * Plan rows of the campaigns and history phases. Each phase writes more than one model, so
+ * `values.kind` names the row's kind, as it does in the schema phase; the addon removes it
+ * before writing.
  */
-export interface CampaignRow {
+export interface PlanRowOf<Values> {
   xml_id: string;
-  kind: "campaign";
-  values: CampaignValues;
+  values: Values;
   hash: string;
-  source: RowSource;
+  source?: RowSource;
 }
 
+/**
+ * A campaign. Its channel's `utm.medium` is named, not referenced: the addon matches an
+ * existing medium of that name or creates one.
+ */
+export type CampaignRow = PlanRowOf<CampaignValues>;
+
 export interface CampaignValues {
+  kind: "campaign";
   title: string;
   netmera_campaign_id: string;
   netmera_notification_key: string | false;
@@ -47,36 +56,25 @@ export interface CampaignValues {
 }
 
 /** A `mail.activity.type` for one event code whose mapping action is `activity`. */
-export interface ActivityTypeRow {
-  xml_id: string;
-  kind: "activity_type";
-  values: { name: string; res_model: string };
-  hash: string;
-  source: RowSource;
-}
+export type ActivityTypeRow = PlanRowOf<{ kind: "activity_type"; name: string; res_model: string }>;
+
+export type CampaignsPhaseRow = ActivityTypeRow | CampaignRow;
 
 /**
  * A chatter message on a contact: `note` is an internal note (message_type `comment`, subtype
  * note), `activity` is a done activity (message_type `notification`, subtype activities, with
  * `mail_activity_type_id`). `date` is UTC in Odoo's `YYYY-MM-DD HH:MM:SS` form.
  */
-export interface MessageRow {
-  xml_id: string;
-  kind: "note" | "activity";
-  values: MessageValues;
-  hash: string;
-  source: RowSource;
-}
+export type MessageRow = PlanRowOf<MessageValues>;
 
 export interface MessageValues {
+  kind: "note" | "activity";
   res_id: XmlIdRef;
   date: string;
   subject: string;
   body: string;
   mail_activity_type_id?: XmlIdRef;
 }
-
-export type HistoryRow = ActivityTypeRow | MessageRow;
 
 /** sha256 (hex, first 32 characters) of the canonical JSON of a row's values. */
 export function valuesHash(values: unknown): string {

@@ -20,13 +20,10 @@ _logger = logging.getLogger(__name__)
 # Model whose chatter receives the history of a contact.
 CONTACT_MODEL = "res.partner"
 
-# Plan row kinds of each phase and the model they land in.
-CAMPAIGN_KINDS = {"campaign": "utm.campaign"}
-HISTORY_KINDS = {
-    "activity_type": "mail.activity.type",
-    "note": "mail.message",
-    "activity": "mail.message",
-}
+# Row kinds (``values["kind"]``) of each phase and the model they land in. Activity types are
+# planned in the campaigns phase, so that they exist before the first history batch.
+CAMPAIGN_KINDS = {"activity_type": "mail.activity.type", "campaign": "utm.campaign"}
+HISTORY_KINDS = {"note": "mail.message", "activity": "mail.message"}
 
 # Fields a message row may carry. The kind of the row fixes every other message field.
 MESSAGE_FIELDS = ("res_id", "date", "subject", "body", "mail_activity_type_id")
@@ -108,13 +105,19 @@ class NetmeraMigrationRun(models.Model):
             )
 
     def _import_by_kind(self, phase, batch_no, rows, kinds):
-        """Import consecutive rows of one kind together, keeping the order of the batch."""
+        """Import consecutive rows of one kind together, keeping the order of the batch.
+
+        The kind is taken out of the values before they are written; the row hash, computed
+        by the bridge over the values including the kind, is stored unchanged.
+        """
         result = self._new_batch_result()
+        kinds_of_rows = [self._row_kind(row) for row in rows]
+        rows = [self._without_kind(row) for row in rows]
         start = 0
         while start < len(rows):
-            kind = self._row_kind(rows[start])
+            kind = kinds_of_rows[start]
             end = start + 1
-            while end < len(rows) and self._row_kind(rows[end]) == kind:
+            while end < len(rows) and kinds_of_rows[end] == kind:
                 end += 1
             chunk = rows[start:end]
             if kind not in kinds:
@@ -135,7 +138,15 @@ class NetmeraMigrationRun(models.Model):
 
     @staticmethod
     def _row_kind(row):
-        return row.get("kind") if isinstance(row, dict) else None
+        values = row.get("values") if isinstance(row, dict) else None
+        return values.get("kind") if isinstance(values, dict) else None
+
+    @staticmethod
+    def _without_kind(row):
+        if not isinstance(row, dict) or not isinstance(row.get("values"), dict):
+            return row
+        values = {key: value for key, value in row["values"].items() if key != "kind"}
+        return dict(row, values=values)
 
     @staticmethod
     def _merge_result(result, part, offset):

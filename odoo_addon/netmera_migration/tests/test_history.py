@@ -5,7 +5,7 @@ from .common import NetmeraMigrationCase, plan_row
 
 
 def history_row(kind, xml_id, values):
-    return dict(plan_row(xml_id, values), kind=kind)
+    return plan_row(xml_id, dict(values, kind=kind))
 
 
 def note(xml_id, contact, date, body="<p>Opened the app</p>", subject="Open App"):
@@ -75,13 +75,12 @@ class TestHistoryImport(NetmeraMigrationCase):
         self.assertEqual(self.xml_record("netmera_message_m").author_id, self.owner.partner_id)
 
     def test_done_activity_has_activity_type(self):
-        """An activity row creates its type first and a done-activity message that uses it."""
+        """A campaigns-phase type row and a history activity row make a done activity."""
+        type_row = history_row(
+            "activity_type", "netmera_event_purchase", {"name": "Purchase", "res_model": "res.partner"}
+        )
+        types = self.run.import_batch("campaigns", 0, [type_row])
         rows = [
-            history_row(
-                "activity_type",
-                "netmera_event_purchase",
-                {"name": "Purchase", "res_model": "res.partner"},
-            ),
             history_row(
                 "activity",
                 "netmera_message_purchase",
@@ -96,6 +95,7 @@ class TestHistoryImport(NetmeraMigrationCase):
         ]
         result = self.run.import_batch("history", 0, rows)
 
+        self.assertEqual(types["errors"], [])
         self.assertEqual(result["errors"], [])
         activity_type = self.xml_record("netmera_event_purchase")
         self.assertEqual(activity_type.name, "Purchase")
@@ -164,8 +164,8 @@ class TestHistoryImport(NetmeraMigrationCase):
             "campaigns",
             0,
             [
-                dict(plan_row("netmera_campaign_502", values), kind="campaign"),
-                dict(plan_row("netmera_campaign_501", push), kind="campaign"),
+                history_row("campaign", "netmera_campaign_502", values),
+                history_row("campaign", "netmera_campaign_501", push),
             ],
         )
 
@@ -190,20 +190,18 @@ class TestHistoryImport(NetmeraMigrationCase):
             "campaigns",
             0,
             [
-                dict(
-                    plan_row(
-                        "netmera_campaign_9",
-                        {"title": "Push", "netmera_medium_id": {"utm_medium": "Push Notification"}},
-                    ),
-                    kind="campaign",
-                )
+                history_row(
+                    "campaign",
+                    "netmera_campaign_9",
+                    {"title": "Push", "netmera_medium_id": {"utm_medium": "Push Notification"}},
+                ),
+                history_row("activity_type", "netmera_event_buy", {"name": "Buy", "res_model": "res.partner"}),
             ],
         )
         self.run.import_batch(
             "history",
             0,
             [
-                history_row("activity_type", "netmera_event_buy", {"name": "Buy", "res_model": "res.partner"}),
                 note("netmera_message_1", "netmera_user_ayse", "2024-03-01 21:30:00"),
                 history_row(
                     "activity",
