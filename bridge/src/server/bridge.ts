@@ -10,6 +10,12 @@ import { scheduleResync, type ResyncSchedule } from "./resync.js";
 import { startServer, type RunningServer } from "./server.js";
 import { DataDir } from "./snapshot-store.js";
 
+/**
+ * Job reports are best effort: a few quick tries, so that an Odoo outage delays neither the
+ * jobs (which retry on their own) nor shutdown by much.
+ */
+const REPORT_RETRY_POLICY = { maxAttempts: 3, baseDelayMs: 250, maxDelayMs: 1000 };
+
 export interface RunningBridge extends RunningServer {
   manager: JobManager;
   resync: ResyncSchedule | null;
@@ -39,7 +45,11 @@ export async function startBridge(
     options.odoo !== undefined
       ? options.odoo
       : settings.odoo
-        ? new OdooClient({ ...settings.odoo, logger: logger.child({ component: "reporter" }) })
+        ? new OdooClient({
+            ...settings.odoo,
+            logger: logger.child({ component: "reporter" }),
+            retry: REPORT_RETRY_POLICY,
+          })
         : null;
   const reporter = odoo ? odooJobReporter({ odoo, logger }) : null;
   const manager = new JobManager({ logger, onChange: reporter?.onChange });
