@@ -111,7 +111,7 @@ beforeAll(async () => {
  */
 async function killAndResume(killAt: number, concurrency: number) {
   const out = join(await mkdtemp(join(tmpdir(), "pull-resume-")), "snapshot");
-  let first: CliRun | undefined;
+  const running: { first?: CliRun } = {};
   let seen = 0;
   let killed = false;
   const server = await startServer(() => {
@@ -122,14 +122,14 @@ async function killAndResume(killAt: number, concurrency: number) {
     seen += 1;
     if (seen === killAt) {
       killed = true;
-      first?.child.kill("SIGKILL");
+      running.first?.child.kill("SIGKILL");
       return "hold";
     }
 
     return undefined;
   });
-  first = runCli(pullArgs(server, out, concurrency));
-  const interrupted = await first.done;
+  running.first = runCli(pullArgs(server, out, concurrency));
+  const interrupted = await running.first.done;
   const firstRun = server.requests.slice();
   killed = false;
   seen = Number.NEGATIVE_INFINITY;
