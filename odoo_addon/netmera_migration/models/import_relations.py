@@ -2,8 +2,8 @@
 
 A plan row never carries database ids. Its relations are objects:
 
-* ``{"xml_id": name}`` for a many2one; ``name`` is looked up in module ``__import__`` unless it
-  contains a dot, in which case it is a full ``module.name`` (for example ``base.tr``);
+* ``{"xml_id": name}`` for a many2one. A name without a dot belongs to module ``__import__``,
+  and a name with a dot is a full ``module.name`` such as ``base.tr``;
 * ``{"xml_ids": [name, ...]}`` for many2many links to add;
 * ``{"owner_email": email}`` for a ``res.users`` many2one, matched through the run's owners;
 * ``{"code": code}`` for a many2one to a model with a ``code`` field, such as ``res.country``.
@@ -26,30 +26,30 @@ def split_xml_id(name):
 def lookup_xml_ids(cr, names):
     """Return ``{name: (model, res_id, content_hash)}`` for the given external ID names.
 
-    One query for the whole list; ``content_hash`` is the hash bound to the name, or None when
-    the external ID exists without a binding (for example after a CSV import).
+    One query per module serves the whole list. ``content_hash`` is the hash bound to the name,
+    or None when the external ID exists without a binding, as after a CSV import.
     """
-    pairs = {split_xml_id(name): name for name in names}
-    if not pairs:
-        return {}
+    names_by_module = defaultdict(dict)
+    for name in names:
+        module, local = split_xml_id(name)
+        names_by_module[module][local] = name
 
     found = {}
-    keys = list(pairs)
-    for start in range(0, len(keys), 5000):
-        chunk = tuple(keys[start : start + 5000])
+    for module, locals_to_names in names_by_module.items():
+        # One array parameter keeps the statement the same size whatever the batch size, and
+        # the (module, name) unique index serves it.
         cr.execute(
             """
-            SELECT d.module, d.name, d.model, d.res_id, b.content_hash
+            SELECT d.name, d.model, d.res_id, b.content_hash
               FROM ir_model_data d
               LEFT JOIN netmera_migration_binding b
-                ON d.module = %s AND b.xml_id = d.name
-               AND b.model = d.model AND b.res_id = d.res_id
-             WHERE (d.module, d.name) IN %s
+                ON %s = %s AND b.xml_id = d.name AND b.model = d.model AND b.res_id = d.res_id
+             WHERE d.module = %s AND d.name = ANY(%s)
             """,
-            (XML_ID_MODULE, chunk),
+            (module, XML_ID_MODULE, module, list(locals_to_names)),
         )
-        for module, local, model, res_id, content_hash in cr.fetchall():
-            found[pairs[(module, local)]] = (model, res_id, content_hash)
+        for local, model, res_id, content_hash in cr.fetchall():
+            found[locals_to_names[local]] = (model, res_id, content_hash)
     return found
 
 

@@ -1,14 +1,14 @@
 """Conversion of plain plan-row values to ORM values and back, without database access.
 
-Relations are resolved elsewhere (``import_relations``); this module checks the types of the
-plain values, so that a wrong type becomes a row error before any SQL runs.
+Relations are resolved in ``import_relations``. This module checks the types of the plain
+values, so that a wrong type becomes a row error before any SQL runs.
 """
 
 from datetime import datetime, timezone
 
 from odoo import fields
 
-# Fields the import never writes, whatever the plan row says.
+# Fields the import never writes, whatever the plan row contains.
 PROTECTED_FIELDS = frozenset(
     {"id", "create_uid", "create_date", "write_uid", "write_date", "__last_update", "display_name"}
 )

@@ -297,9 +297,9 @@ class NetmeraMigrationRun(models.Model):
     def get_reconciliation(self):
         """Return per-phase counts read back from the checkpoints, the ledger and Odoo.
 
-        ``in_odoo`` counts the existing records bound to the phase's external IDs (all runs);
-        for phases without bindings (schema, history) it counts the existing records of this
-        run's ledger, and for owners the queue entries that are matched or ignored.
+        ``in_odoo`` counts the existing records bound to the phase's external IDs, whichever
+        run wrote them. For a phase without bindings (schema) it counts the existing records of
+        this run's ledger. For owners it counts the queue entries that are matched or ignored.
         """
         self.ensure_one()
         run = self.sudo()

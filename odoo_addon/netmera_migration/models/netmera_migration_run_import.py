@@ -1,8 +1,8 @@
 """Server-side import API of a run: ``import_batch`` and the generic upsert by external ID.
 
 Phase handlers are methods named ``_import_phase_<phase>(phase, batch_no, rows)`` on the run
-model; ``import_batch`` dispatches to them by name, so another module or file can add or
-override a phase by inheriting ``netmera.migration.run``. A handler receives the run in sudo
+model. ``import_batch`` dispatches to them by name, so another module or file adds or
+overrides a phase by inheriting ``netmera.migration.run``. A handler receives the run in sudo
 with the import context, and returns the dict built by ``_new_batch_result()``.
 
 Helpers a handler can reuse, all on the run record:
@@ -162,7 +162,7 @@ class NetmeraMigrationRun(models.Model):
     @staticmethod
     def _new_batch_result():
         return {
-            "batch_no": None,
+            "batch_no": False,
             "replayed": False,
             "created": 0,
             "updated": 0,
@@ -173,8 +173,9 @@ class NetmeraMigrationRun(models.Model):
 
     @staticmethod
     def _add_row_error(result, index, xml_id, field, message):
+        # False, not None: Odoo's XML-RPC marshaller rejects None.
         result["errors"].append(
-            {"index": index, "xml_id": xml_id, "field": field or None, "message": message}
+            {"index": index, "xml_id": xml_id or False, "field": field or False, "message": message}
         )
 
     def _upsert_rows(self, model_name, phase, batch_no, rows, defaults=None):

@@ -7,7 +7,7 @@ from itertools import groupby
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
-from .constants import IMPORT_CONTEXT
+from .constants import IMPORT_CONTEXT, PHASES
 
 _logger = logging.getLogger(__name__)
 
@@ -18,10 +18,10 @@ class NetmeraMigrationRun(models.Model):
     def rollback(self):
         """Undo everything the run created or changed; a second call does nothing.
 
-        Ledger lines are undone newest first, a stretch of lines of one model and operation
-        at a time. Phases write in dependency order (fields, tags and stages before the contacts
-        that use them, contacts before their notes), so the reverse order deletes notes before
-        contacts and contacts before the tags and fields they use. Returns
+        Ledger lines are undone by phase in reverse import order, newest first within a phase,
+        a stretch of lines of one model and operation at a time. Phases import in dependency
+        order (fields, tags and stages before the contacts that use them, contacts before their
+        notes), so notes go before contacts and contacts before their tags and fields. Returns
         ``{"deleted": n, "restored": m}`` (records deleted, records whose values came back).
         """
         self.ensure_one()
@@ -51,8 +51,10 @@ class NetmeraMigrationRun(models.Model):
 
     def _undo_ledger(self):
         Ledger = self.env["netmera.migration.ledger"]
-        entries = Ledger.search(
-            [("run_id", "=", self.id), ("rolled_back", "=", False)], order="id desc"
+        entries = Ledger.search([("run_id", "=", self.id), ("rolled_back", "=", False)])
+        phase_order = {phase: position for position, phase in enumerate(PHASES)}
+        entries = entries.sorted(
+            key=lambda entry: (phase_order.get(entry.phase, len(PHASES)), entry.id), reverse=True
         )
         created = {(entry.model, entry.res_id) for entry in entries if entry.operation == "create"}
         counts = {"deleted": 0, "restored": 0}
@@ -91,8 +93,8 @@ class NetmeraMigrationRun(models.Model):
         model = self.env[model_name]
         restore = {}
         hashes = {}
-        # Entries come newest first; the oldest entry of a record holds its pre-run value, so
-        # later iterations overwrite earlier ones.
+        # Entries come newest first, and the oldest entry of a record contains its pre-run
+        # values, so later iterations overwrite earlier ones.
         for entry in entries:
             vals = restore.setdefault(entry.res_id, {})
             for field_name, value in json.loads(entry.previous_values or "{}").items():

@@ -1,3 +1,5 @@
+import xmlrpc.client
+
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -52,11 +54,13 @@ class TestPartialBatch(NetmeraMigrationCase):
                 {
                     "index": 6,
                     "xml_id": "netmera_user_no_values",
-                    "field": None,
+                    "field": False,
                     "message": "Row has no values object.",
                 },
             ],
         )
+        # Odoo answers XML-RPC with allow_none=False, so the result must not contain None.
+        self.assertTrue(xmlrpc.client.dumps((result,), methodresponse=True, allow_none=False))
         for index in range(3):
             self.assertTrue(self.xml_record(f"netmera_user_good_{index}"))
         self.assertFalse(self.xml_record("netmera_user_bad_tag"))
