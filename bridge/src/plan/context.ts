@@ -1,3 +1,6 @@
+import { createReadStream } from "node:fs";
+import { createInterface } from "node:readline";
+import { BridgeError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import type { Mapping } from "../mapping/types.js";
 import type { ProfileAttribute, Segment } from "../snapshot/schemas.js";
@@ -22,6 +25,8 @@ export interface PlanState {
   membershipTags: Set<string>;
   /** Membership and device rows: how many were read and how many could not be linked. */
   links: Record<string, { read: number; linked: number; quarantined: number }>;
+  /** File with the extId of every planned contact, one JSON string per line, in key order. */
+  contactExtIdsFile?: string;
 }
 
 export interface PlanContext {
@@ -47,6 +52,27 @@ export interface PhaseProducer {
   name: string;
   after?: string[];
   produce(context: PlanContext, writer: PhaseWriter): Promise<PhaseCounts>;
+}
+
+/**
+ * extIds of the contacts the contacts phase planned (anonymous contacts have none). Only
+ * producers that run after `contacts` can read them.
+ */
+export async function* plannedContactExtIds(state: PlanState): AsyncGenerator<string> {
+  if (!state.contactExtIdsFile) {
+    throw new BridgeError(
+      "contact extIds are read before the contacts phase ran; list contacts in `after`",
+    );
+  }
+  const lines = createInterface({
+    input: createReadStream(state.contactExtIdsFile, "utf8"),
+    crlfDelay: Infinity,
+  });
+  for await (const line of lines) {
+    if (line) {
+      yield JSON.parse(line) as string;
+    }
+  }
 }
 
 export function emptyState(): PlanState {

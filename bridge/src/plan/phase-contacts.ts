@@ -1,3 +1,5 @@
+import { createWriteStream } from "node:fs";
+import { once } from "node:events";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { NumberFormatDetector, type NumberFormat } from "../normalize/numbers.js";
@@ -113,6 +115,8 @@ async function produceContacts(
   const insertEmail = emails.prepare("INSERT INTO emails (email, xml_id, extid) VALUES (?, ?, ?)");
   emails.exec("BEGIN");
 
+  const extIdsFile = join(context.workDir, "contact-extids.ndjson");
+  const extIds = createWriteStream(extIdsFile);
   progress.start("contacts");
   const files = staging.files();
   let groups = 0;
@@ -135,12 +139,18 @@ async function produceContacts(
       insertEmail.run(contact.email, contact.xmlId, user.extId ?? "");
     }
     await writer.write({ xml_id: contact.xmlId, values: contact.values, source: contact.source });
+    if (user.extId !== undefined && !extIds.write(`${JSON.stringify(user.extId)}\n`)) {
+      await once(extIds, "drain");
+    }
     counts.planned += 1;
     if (groups % 10_000 === 0) {
       progress.update(groups, "contacts");
     }
   }
   emails.exec("COMMIT");
+  extIds.end();
+  await once(extIds, "close");
+  context.state.contactExtIdsFile = extIdsFile;
   progress.finish(groups);
 
   await flagDuplicateEmails(context, emails);

@@ -1,4 +1,5 @@
 import { BridgeError } from "../core/errors.js";
+import { campaignsPhase, historyPhase } from "../history/plan-producers.js";
 import type { PhaseProducer } from "./context.js";
 import { companiesPhase } from "./phase-companies.js";
 import { contactsPhase } from "./phase-contacts.js";
@@ -18,6 +19,8 @@ export const DEFAULT_PRODUCERS: PhaseProducer[] = [
   ownersPhase,
   companiesPhase,
   contactsPhase,
+  campaignsPhase,
+  historyPhase,
 ];
 
 /** Producers in an order where each runs after the phases it lists in `after`. */

@@ -6,7 +6,7 @@ import { SnapshotFileError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { detectDelimiter } from "./delimiter.js";
 import { createDecoder, detectEncoding, type DetectedEncoding } from "./encoding.js";
-import { cellValue, type Table, type TableRow } from "./table.js";
+import { cellValue, rowsOf, type Table, type TableRow } from "./table.js";
 
 const SAMPLE_BYTES = 64 * 1024;
 
@@ -39,7 +39,8 @@ export async function openCsvTable(path: string, file: string, logger: Logger): 
   logger.debug({ file, delimiter }, "delimiter chosen");
   let headers: string[] | undefined;
 
-  async function* records(): AsyncGenerator<{ line: number; record: string[] }> {
+  /** Records in batches: one promise per batch of parsed records, not one per record. */
+  async function* recordBatches(): AsyncGenerator<{ line: number; record: string[] }[]> {
     const parser = parse({
       delimiter,
       info: true,
@@ -54,14 +55,46 @@ export async function openCsvTable(path: string, file: string, logger: Logger): 
     source.pipe(decoder).pipe(parser);
     let previousEnd = 0;
     let previousEmpty = 0;
+    let failure: unknown;
+    let ended = false;
+    let wake: (() => void) | undefined;
+    const signal = () => {
+      wake?.();
+      wake = undefined;
+    };
+    parser.on("readable", signal);
+    parser.on("end", () => {
+      ended = true;
+      signal();
+    });
+    parser.on("error", (error) => {
+      failure = error;
+      signal();
+    });
     try {
-      for await (const item of parser as AsyncIterable<{ record: string[]; info: CsvInfo }>) {
-        const { record, info } = item;
-        // csv-parse reports the line where a record ends; skipped empty lines sit in between.
-        const line = previousEnd + 1 + (info.empty_lines - previousEmpty);
-        previousEnd = info.lines;
-        previousEmpty = info.empty_lines;
-        yield { line, record };
+      while (true) {
+        const batch: { line: number; record: string[] }[] = [];
+        let item: { record: string[]; info: CsvInfo } | null;
+        while ((item = parser.read() as { record: string[]; info: CsvInfo } | null) !== null) {
+          // csv-parse reports the line where a record ends; skipped empty lines sit in between.
+          const line = previousEnd + 1 + (item.info.empty_lines - previousEmpty);
+          previousEnd = item.info.lines;
+          previousEmpty = item.info.empty_lines;
+          batch.push({ line, record: item.record });
+        }
+        if (failure) {
+          throw failure;
+        }
+        if (batch.length > 0) {
+          yield batch;
+          continue;
+        }
+        if (ended) {
+          return;
+        }
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
       }
     } catch (error) {
       if (error instanceof SnapshotFileError) {
@@ -75,25 +108,25 @@ export async function openCsvTable(path: string, file: string, logger: Logger): 
       );
     } finally {
       source.destroy();
+      parser.destroy();
     }
   }
 
-  const headerIterator = records();
+  const headerIterator = recordBatches();
   const first = await headerIterator.next();
   await headerIterator.return(undefined);
-  if (first.done) {
+  const headerRecord = first.done ? undefined : first.value[0];
+  if (!headerRecord) {
     throw new SnapshotFileError(file, "is empty (no header line)");
   }
-  headers = first.value.record.map((header) => header.trim());
+  headers = headerRecord.record.map((header) => header.trim());
 
-  return {
-    file,
-    headers,
-    format: { kind: "csv", encoding: detected.encoding, delimiter },
-    async *rows(): AsyncGenerator<TableRow> {
-      const expected = headers?.length ?? 0;
-      let isHeader = true;
-      for await (const { line, record } of records()) {
+  async function* rowBatches(): AsyncGenerator<TableRow[]> {
+    const expected = headers?.length ?? 0;
+    let isHeader = true;
+    for await (const records of recordBatches()) {
+      const rows: TableRow[] = [];
+      for (const { line, record } of records) {
         if (isHeader) {
           isHeader = false;
           continue;
@@ -102,8 +135,19 @@ export async function openCsvTable(path: string, file: string, logger: Logger): 
         if (record.length !== expected) {
           row.problem = `has ${record.length} fields, the header has ${expected}`;
         }
-        yield row;
+        rows.push(row);
       }
-    },
+      if (rows.length > 0) {
+        yield rows;
+      }
+    }
+  }
+
+  return {
+    file,
+    headers,
+    format: { kind: "csv", encoding: detected.encoding, delimiter },
+    rowBatches,
+    rows: () => rowsOf(rowBatches()),
   };
 }

@@ -20,6 +20,15 @@ export interface Table {
   /** Details of how the file was read (encoding, delimiter), for the audit. */
   format: { kind: "csv"; encoding: string; delimiter: string } | { kind: "xlsx"; sheet: string };
   rows(): AsyncIterable<TableRow>;
+  /** The same rows in batches, for loops where one promise per row costs too much. */
+  rowBatches(): AsyncIterable<TableRow[]>;
+}
+
+/** Flatten row batches into single rows. */
+export async function* rowsOf(batches: AsyncIterable<TableRow[]>): AsyncGenerator<TableRow> {
+  for await (const batch of batches) {
+    yield* batch;
+  }
 }
 
 /** Open a CSV or XLSX export; the rows are streamed, never loaded whole. */

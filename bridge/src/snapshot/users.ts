@@ -152,43 +152,45 @@ async function stageUserFile(
   const extIdAt = meanings.indexOf("extId");
   const emailAt = meanings.indexOf("email");
   const msisdnAt = meanings.indexOf("msisdn");
-  for await (const row of table.rows()) {
-    counts.userRows += 1;
-    if (counts.userRows % 50_000 === 0) {
-      hooks.onProgress?.(counts.userRows);
-    }
-    if (row.problem) {
-      counts.badUserRows += 1;
-      hooks.onProblem({
-        file,
-        line: row.line,
-        column: "",
-        value: rowText(row.cells),
-        reason: `row rejected: ${row.problem}`,
-      });
-      continue;
-    }
-    if (row.cells.every((cell) => cell === undefined)) {
-      counts.emptyUserRows += 1;
-      continue;
-    }
-    const extId = extIdAt >= 0 ? row.cells[extIdAt]?.trim() : undefined;
-    const email = emailAt >= 0 ? row.cells[emailAt]?.trim() : undefined;
-    const msisdn = msisdnAt >= 0 ? row.cells[msisdnAt]?.trim() : undefined;
-    const key = extId || anonymousKey(email, msisdn, `row:${file}:${row.line}`);
-    if (extId) {
-      if (email) staging.addIdentity(emailIdent(email), key);
-      if (msisdn) staging.addIdentity(msisdnIdent(msisdn), key);
-    }
-    if (hooks.onValue) {
-      for (let i = 0; i < row.cells.length; i += 1) {
-        const value = row.cells[i];
-        if (value !== undefined) {
-          hooks.onValue(columns[i]?.meaning ?? "", value);
+  for await (const batch of table.rowBatches()) {
+    for (const row of batch) {
+      counts.userRows += 1;
+      if (counts.userRows % 50_000 === 0) {
+        hooks.onProgress?.(counts.userRows);
+      }
+      if (row.problem) {
+        counts.badUserRows += 1;
+        hooks.onProblem({
+          file,
+          line: row.line,
+          column: "",
+          value: rowText(row.cells),
+          reason: `row rejected: ${row.problem}`,
+        });
+        continue;
+      }
+      if (row.cells.every((cell) => cell === undefined)) {
+        counts.emptyUserRows += 1;
+        continue;
+      }
+      const extId = extIdAt >= 0 ? row.cells[extIdAt]?.trim() : undefined;
+      const email = emailAt >= 0 ? row.cells[emailAt]?.trim() : undefined;
+      const msisdn = msisdnAt >= 0 ? row.cells[msisdnAt]?.trim() : undefined;
+      const key = extId || anonymousKey(email, msisdn, `row:${file}:${row.line}`);
+      if (extId) {
+        if (email) staging.addIdentity(emailIdent(email), key);
+        if (msisdn) staging.addIdentity(msisdnIdent(msisdn), key);
+      }
+      if (hooks.onValue) {
+        for (let i = 0; i < row.cells.length; i += 1) {
+          const value = row.cells[i];
+          if (value !== undefined) {
+            hooks.onValue(columns[i]?.meaning ?? "", value);
+          }
         }
       }
+      staging.add(key, SOURCE_USER, fileId, row.line, JSON.stringify(row.cells));
     }
-    staging.add(key, SOURCE_USER, fileId, row.line, JSON.stringify(row.cells));
   }
 }
 

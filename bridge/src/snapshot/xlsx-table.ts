@@ -105,28 +105,39 @@ export async function openXlsxTable(path: string, file: string, _logger: Logger)
   }
   const headerCount = headers.length;
 
-  return {
-    file,
-    headers,
-    format: { kind: "xlsx", sheet: sheetName },
-    async *rows(): AsyncGenerator<TableRow> {
-      for await (const row of sheetRows()) {
-        if (row.line <= headerLine || row.cells.every((cell) => cell === undefined)) {
-          continue;
-        }
-        const cells = row.cells.slice(0, Math.max(headerCount, row.cells.length));
-        while (cells.length < headerCount) {
-          cells.push(undefined);
-        }
-        const tableRow: TableRow = { line: row.line, cells };
-        if (
-          row.cells.length > headerCount &&
-          row.cells.slice(headerCount).some((c) => c !== undefined)
-        ) {
-          tableRow.problem = `has values in ${row.cells.length} columns, the header has ${headerCount}`;
-        }
-        yield tableRow;
+  async function* rows(): AsyncGenerator<TableRow> {
+    for await (const row of sheetRows()) {
+      if (row.line <= headerLine || row.cells.every((cell) => cell === undefined)) {
+        continue;
       }
-    },
-  };
+      const cells = row.cells.slice(0, Math.max(headerCount, row.cells.length));
+      while (cells.length < headerCount) {
+        cells.push(undefined);
+      }
+      const tableRow: TableRow = { line: row.line, cells };
+      if (
+        row.cells.length > headerCount &&
+        row.cells.slice(headerCount).some((c) => c !== undefined)
+      ) {
+        tableRow.problem = `has values in ${row.cells.length} columns, the header has ${headerCount}`;
+      }
+      yield tableRow;
+    }
+  }
+
+  async function* rowBatches(): AsyncGenerator<TableRow[]> {
+    let batch: TableRow[] = [];
+    for await (const row of rows()) {
+      batch.push(row);
+      if (batch.length >= 1000) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) {
+      yield batch;
+    }
+  }
+
+  return { file, headers, format: { kind: "xlsx", sheet: sheetName }, rows, rowBatches };
 }
