@@ -1,0 +1,126 @@
+import { extname } from "node:path";
+import type { PhaseProducer, PlanContext } from "../plan/context.js";
+import type { PhaseWriter } from "../plan/outputs.js";
+import { segmentItems } from "../plan/phase-segments.js";
+import type { PhaseCounts } from "../plan/types.js";
+import { streamJsonRecords } from "../snapshot/json-stream.js";
+import { snapshotPath } from "../snapshot/snapshot.js";
+import { Staging } from "../snapshot/staging.js";
+import { openTable } from "../snapshot/table.js";
+import { isAnonymousKey, stageSnapshot } from "../snapshot/users.js";
+import { planCampaignsPhase } from "./campaigns-phase.js";
+import { planHistoryPhase } from "./history-phase.js";
+import type { PhaseOutput, PhaseTally } from "./phase-io.js";
+import { ZoneClock } from "./time-zone.js";
+import type { CampaignsPhaseRow, MessageRow, PlanRowOf } from "./types.js";
+
+const TABLE_EXTENSIONS = new Set([".csv", ".txt", ".tsv", ".xlsx"]);
+const RECORD_EXTENSIONS = new Set([...TABLE_EXTENSIONS, ".json", ".ndjson", ".jsonl"]);
+
+function filesIn(context: PlanContext, folder: string, extensions: Set<string>): string[] {
+  return context.snapshot.files.filter(
+    (file) => file.startsWith(`${folder}/`) && extensions.has(extname(file).toLowerCase()),
+  );
+}
+
+function phaseOutput<Row extends PlanRowOf<object>>(
+  context: PlanContext,
+  writer: PhaseWriter,
+): PhaseOutput<Row> {
+  return {
+    // The writer hashes the values itself, with the same canonical JSON as `valuesHash`.
+    row: (row) =>
+      writer.write({
+        xml_id: row.xml_id,
+        values: row.values as Record<string, unknown>,
+        source: row.source,
+      }),
+    quarantine: (entry) =>
+      context.outputs.quarantine({ ...entry, line: entry.line === "" ? 0 : entry.line }),
+    flag: (entry) => context.outputs.flag(entry),
+  };
+}
+
+function phaseCounts(name: string, tally: PhaseTally): PhaseCounts {
+  return {
+    name,
+    read: tally.read,
+    planned: tally.planned,
+    quarantined: tally.quarantined,
+    skipped: tally.skipped,
+    skippedReasons: tally.skipReasons,
+  };
+}
+
+/**
+ * extIds of the contacts the contacts phase plans, read the same way it reads them: every user
+ * export, membership and device file, keyed by trimmed extId. Users without an extId are left
+ * out, because no event or delivery row can name them.
+ */
+async function* contactExtIds(context: PlanContext): AsyncGenerator<string> {
+  const staging = new Staging(context.workDir);
+  try {
+    await stageSnapshot(
+      context.snapshot,
+      staging,
+      context.attributes,
+      // The contacts phase quarantines these rows already; listing them twice would double them.
+      { onProblem: () => undefined },
+      context.logger,
+    );
+    for (const group of staging.groups()) {
+      if (!isAnonymousKey(group.key)) {
+        yield group.key;
+      }
+    }
+  } finally {
+    staging.close();
+  }
+}
+
+/** `campaigns` phase: activity types of events mapped to `activity`, then utm.campaign rows. */
+export const campaignsPhase: PhaseProducer = {
+  name: "campaigns",
+  after: ["tags"],
+  async produce(context, writer) {
+    context.progress.start("campaigns");
+    const tally = await planCampaignsPhase(
+      {
+        snapshotDir: context.snapshot.root,
+        clock: new ZoneClock(context.snapshot.sourceTimeZone),
+        mapping: context.mapping,
+        segmentIds: new Set(segmentItems(context).map((item) => item.id)),
+      },
+      phaseOutput<CampaignsPhaseRow>(context, writer),
+    );
+    context.progress.finish(tally.read);
+    return phaseCounts("campaigns", tally);
+  },
+};
+
+/** `history` phase: events, survey answers and campaign deliveries as chatter messages. */
+export const historyPhase: PhaseProducer = {
+  name: "history",
+  after: ["contacts", "campaigns"],
+  async produce(context, writer) {
+    context.progress.start("history");
+    const { snapshot } = context;
+    const tally = await planHistoryPhase(
+      {
+        snapshotDir: snapshot.root,
+        clock: new ZoneClock(snapshot.sourceTimeZone),
+        mapping: context.mapping,
+        eventFiles: filesIn(context, "events", TABLE_EXTENSIONS),
+        pushResultFiles: filesIn(context, "push-results", RECORD_EXTENSIONS),
+        openTable: (file) => openTable(snapshotPath(snapshot, file), file, context.logger),
+        readJsonRecords: (file) => streamJsonRecords(snapshotPath(snapshot, file), file),
+        contactExtIds: contactExtIds(context),
+        workDir: context.workDir,
+        logger: context.logger,
+      },
+      phaseOutput<MessageRow>(context, writer),
+    );
+    context.progress.finish(tally.read);
+    return phaseCounts("history", tally);
+  },
+};
