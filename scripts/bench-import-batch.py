@@ -41,7 +41,9 @@ WRITE_CONTEXT = {
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=20000, help="partners to import (default 20000)")
+    parser.add_argument(
+        "--rows", type=int, default=20000, help="partners to import (default 20000)"
+    )
     parser.add_argument("--batch", type=int, default=1000, help="rows per batch (default 1000)")
     parser.add_argument("--tags", type=int, default=50, help="distinct tags (default 50)")
     parser.add_argument("--port", type=int, default=8101, help="Odoo HTTP port (default 8101)")
@@ -150,9 +152,7 @@ class Client:
         )
 
     def call(self, model, method, args, kwargs=None):
-        return self.models.execute_kw(
-            self.db, self.uid, "admin", model, method, args, kwargs or {}
-        )
+        return self.models.execute_kw(self.db, self.uid, "admin", model, method, args, kwargs or {})
 
 
 def start_run(client):
@@ -233,7 +233,9 @@ def run_benchmark(url, names, args):
 
     fields = ["id", "name", "email", "phone", "city", "category_id/id"]
     timings = {"import_batch": 0.0, "load": 0.0, "rerun": 0.0}
-    batches = [partners[start : start + args.batch] for start in range(0, len(partners), args.batch)]
+    batches = [
+        partners[start : start + args.batch] for start in range(0, len(partners), args.batch)
+    ]
     for batch_no, batch in enumerate(batches):
         rows = import_rows(batch)
         started = time.perf_counter()
@@ -253,14 +255,18 @@ def run_benchmark(url, names, args):
     for batch_no, batch in enumerate(batches, start=len(batches)):
         started = time.perf_counter()
         result = importer.call(
-            "netmera.migration.run", "import_batch", [[run_id], "contacts", batch_no, import_rows(batch)]
+            "netmera.migration.run",
+            "import_batch",
+            [[run_id], "contacts", batch_no, import_rows(batch)],
         )
         timings["rerun"] += time.perf_counter() - started
         if result["unchanged"] != len(batch):
             raise SystemExit(f"re-run batch {batch_no} wrote rows: {json.dumps(result)[:300]}")
 
     ledger = importer.call(
-        "netmera.migration.ledger", "search_count", [[["run_id", "=", run_id], ["phase", "=", "contacts"]]]
+        "netmera.migration.ledger",
+        "search_count",
+        [[["run_id", "=", run_id], ["phase", "=", "contacts"]]],
     )
     return timings, ledger, len(batches)
 
@@ -287,7 +293,9 @@ def main():
     load_rate = args.rows / timings["load"]
     rerun_rate = args.rows / timings["rerun"]
     print(f"rows {args.rows}, batch {args.batch} ({batch_count} batches), tags {args.tags}")
-    print(f"import_batch  {timings['import_batch']:8.2f} s  {import_rate:8.0f} rows/s  ledger lines {ledger}")
+    print(
+        f"import_batch  {timings['import_batch']:8.2f} s  {import_rate:8.0f} rows/s  ledger lines {ledger}"
+    )
     print(f"load()        {timings['load']:8.2f} s  {load_rate:8.0f} rows/s")
     print(f"re-run        {timings['rerun']:8.2f} s  {rerun_rate:8.0f} rows/s (all rows unchanged)")
     print(f"ratio import_batch/load {import_rate / load_rate:.2f}")

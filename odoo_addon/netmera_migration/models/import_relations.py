@@ -65,9 +65,7 @@ def filter_existing(env, targets):
             continue
         records = env[model].browse(list(ids)).exists()
         alive.update((model, res_id) for res_id in records.ids)
-    return {
-        name: target for name, target in targets.items() if (target[0], target[1]) in alive
-    }
+    return {name: target for name, target in targets.items() if (target[0], target[1]) in alive}
 
 
 class RelationResolver:
@@ -117,7 +115,7 @@ class RelationResolver:
         if not isinstance(value, dict):
             raise RowValueError(
                 name,
-                f"{name} must be a relation object such as {{\"xml_id\": ...}}, not {value!r}; "
+                f'{name} must be a relation object such as {{"xml_id": ...}}, not {value!r}; '
                 "plan rows never carry database ids.",
             )
 
@@ -134,7 +132,7 @@ class RelationResolver:
     def _resolve_many(self, field, value):
         names = value.get("xml_ids")
         if not isinstance(names, list) or not all(isinstance(item, str) for item in names):
-            raise RowValueError(field.name, f"{field.name} expects {{\"xml_ids\": [...]}}.")
+            raise RowValueError(field.name, f'{field.name} expects {{"xml_ids": [...]}}.')
 
         ids = []
         missing = []
@@ -172,7 +170,9 @@ class RelationResolver:
         return self.owners[key]
 
     def _resolve_code(self, field, code):
-        target = self.codes.get((field.comodel_name, self._normalize_code(field.comodel_name, code)))
+        target = self.codes.get(
+            (field.comodel_name, self._normalize_code(field.comodel_name, code))
+        )
         if target is None:
             raise RowValueError(field.name, f"No {field.comodel_name} with code {code!r}.")
         return target

@@ -47,8 +47,10 @@ class NetmeraMigrationPhase(models.Model):
 
     def _compute_batch_counters(self):
         aggregates = [f"{column}:sum" for column in CHECKPOINT_COUNTERS.values()] + ["__count"]
-        groups = self.env["netmera.migration.checkpoint"].sudo()._read_group(
-            [("run_id", "in", self.run_id.ids)], ["run_id", "phase"], aggregates
+        groups = (
+            self.env["netmera.migration.checkpoint"]
+            .sudo()
+            ._read_group([("run_id", "in", self.run_id.ids)], ["run_id", "phase"], aggregates)
         )
         totals = {(run.id, phase): values for run, phase, *values in groups}
         for line in self:

@@ -250,7 +250,9 @@ class NetmeraMigrationRun(models.Model):
         self._check_manager()
         for run in self:
             run._set_state("failed")
-            run.write({"last_error": message or _("Unknown error"), "finished_at": fields.Datetime.now()})
+            run.write(
+                {"last_error": message or _("Unknown error"), "finished_at": fields.Datetime.now()}
+            )
         _logger.warning("Netmera migration runs %s failed: %s", self.ids, message)
         return True
 
@@ -334,13 +336,17 @@ class NetmeraMigrationRun(models.Model):
 
     def _count_in_odoo(self, phase):
         if phase == "owners":
-            return self.env["netmera.owner.queue"].sudo().search_count(
-                [("run_id", "=", self.id), ("state", "!=", "pending")]
+            return (
+                self.env["netmera.owner.queue"]
+                .sudo()
+                .search_count([("run_id", "=", self.id), ("state", "!=", "pending")])
             )
 
         cr = self.env.cr
         self.env["netmera.migration.binding"].flush_model()
-        cr.execute("SELECT DISTINCT model FROM netmera_migration_binding WHERE phase = %s", (phase,))
+        cr.execute(
+            "SELECT DISTINCT model FROM netmera_migration_binding WHERE phase = %s", (phase,)
+        )
         bound_models = [model for (model,) in cr.fetchall() if model in self.env]
         if bound_models:
             total = 0
@@ -359,8 +365,10 @@ class NetmeraMigrationRun(models.Model):
             return total
 
         total = 0
-        entries = self.env["netmera.migration.ledger"].sudo().search(
-            [("run_id", "=", self.id), ("phase", "=", phase), ("rolled_back", "=", False)]
+        entries = (
+            self.env["netmera.migration.ledger"]
+            .sudo()
+            .search([("run_id", "=", self.id), ("phase", "=", phase), ("rolled_back", "=", False)])
         )
         for model in set(entries.mapped("model")):
             if model in self.env:
@@ -370,8 +378,10 @@ class NetmeraMigrationRun(models.Model):
 
     def pending_owner_count(self):
         self.ensure_one()
-        return self.env["netmera.owner.queue"].sudo().search_count(
-            [("run_id", "=", self.id), ("state", "=", "pending")]
+        return (
+            self.env["netmera.owner.queue"]
+            .sudo()
+            .search_count([("run_id", "=", self.id), ("state", "=", "pending")])
         )
 
     def _check_manager(self):
@@ -398,7 +408,9 @@ class NetmeraMigrationRun(models.Model):
         self.ensure_one()
         if isinstance(reconciliation, str):
             reconciliation = json.loads(reconciliation)
-        phases = reconciliation.get("phases", []) if isinstance(reconciliation, dict) else reconciliation
+        phases = (
+            reconciliation.get("phases", []) if isinstance(reconciliation, dict) else reconciliation
+        )
         Line = self.env["netmera.migration.reconciliation"]
         self.reconciliation_ids.unlink()
         lines = []

@@ -85,7 +85,9 @@ class NetmeraMigrationRun(models.Model):
         if phase not in PHASES:
             raise UserError(_("Unknown phase %(phase)s.", phase=phase))
         if isinstance(batch_no, bool) or not isinstance(batch_no, int) or batch_no < 0:
-            raise UserError(_("Batch number %(batch)s is not a non-negative integer.", batch=batch_no))
+            raise UserError(
+                _("Batch number %(batch)s is not a non-negative integer.", batch=batch_no)
+            )
         if not isinstance(rows, list):
             raise UserError(_("Rows of batch %(batch)s must be a list.", batch=batch_no))
 

@@ -13,7 +13,16 @@ _logger = logging.getLogger(__name__)
 # ir_model_fields) and a valid PostgreSQL identifier of at most 63 characters.
 CUSTOM_FIELD_NAME_RE = re.compile(r"^x_[a-z0-9_]+$")
 MAX_FIELD_NAME_LENGTH = 63
-CUSTOM_FIELD_TYPES = ("char", "text", "integer", "float", "date", "datetime", "boolean", "selection")
+CUSTOM_FIELD_TYPES = (
+    "char",
+    "text",
+    "integer",
+    "float",
+    "date",
+    "datetime",
+    "boolean",
+    "selection",
+)
 CUSTOM_FIELD_MODEL = "res.partner"
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+$")
@@ -127,7 +136,9 @@ class NetmeraMigrationRun(models.Model):
         )
         if created:
             _logger.info(
-                "Run %s created custom fields %s", self.id, [item.values["name"] for item in created]
+                "Run %s created custom fields %s",
+                self.id,
+                [item.values["name"] for item in created],
             )
 
     @staticmethod

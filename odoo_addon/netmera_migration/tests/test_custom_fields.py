@@ -10,7 +10,9 @@ class TestCustomFields(NetmeraMigrationCase):
         self.run = self.make_run()
 
     def field_row(self, name, ttype="char", **extra):
-        return plan_row(f"netmera_field_{name}", {"kind": "field", "name": name, "ttype": ttype, **extra})
+        return plan_row(
+            f"netmera_field_{name}", {"kind": "field", "name": name, "ttype": ttype, **extra}
+        )
 
     def test_fields_are_created_and_ledgered(self):
         """Schema rows create manual fields of each type and ledger them."""
@@ -27,8 +29,12 @@ class TestCustomFields(NetmeraMigrationCase):
         fields = self.env["res.partner"]._fields
         self.assertEqual(fields["x_netmera_birthday"].type, "date")
         self.assertEqual(fields["x_netmera_birthday"].string, "Birthday")
-        self.assertEqual(fields["x_netmera_tier"].selection, [("gold", "Gold"), ("silver", "silver")])
-        entries = self.Ledger.search([("run_id", "=", self.run.id), ("model", "=", "ir.model.fields")])
+        self.assertEqual(
+            fields["x_netmera_tier"].selection, [("gold", "Gold"), ("silver", "silver")]
+        )
+        entries = self.Ledger.search(
+            [("run_id", "=", self.run.id), ("model", "=", "ir.model.fields")]
+        )
         self.assertEqual(len(entries), 3)
         partner = self.env["res.partner"].create({"name": "P", "x_netmera_score": 1.5})
         self.assertEqual(partner.x_netmera_score, 1.5)
@@ -46,19 +52,34 @@ class TestCustomFields(NetmeraMigrationCase):
         result = self.run.import_batch("schema", 0, rows)
 
         self.assertEqual(result["created"], 1)
-        self.assertEqual([(e["index"], e["field"]) for e in result["errors"]], [(0, "name"), (1, "name"), (2, "name"), (4, "ttype")])
-        self.assertEqual(result["errors"][0]["message"], "Custom field name netmera_points must start with x_.")
         self.assertEqual(
-            result["errors"][2]["message"], f"Custom field name x_{'a' * 62} is longer than 63 characters."
+            [(e["index"], e["field"]) for e in result["errors"]],
+            [(0, "name"), (1, "name"), (2, "name"), (4, "ttype")],
+        )
+        self.assertEqual(
+            result["errors"][0]["message"], "Custom field name netmera_points must start with x_."
+        )
+        self.assertEqual(
+            result["errors"][2]["message"],
+            f"Custom field name x_{'a' * 62} is longer than 63 characters.",
         )
 
     def test_existing_field_is_kept_by_rollback(self):
         """Rollback removes only the fields its run created."""
         model = self.env["ir.model"]._get("res.partner")
         self.env["ir.model.fields"].create(
-            {"model_id": model.id, "name": "x_netmera_before", "ttype": "char", "field_description": "Before", "state": "manual"}
+            {
+                "model_id": model.id,
+                "name": "x_netmera_before",
+                "ttype": "char",
+                "field_description": "Before",
+                "state": "manual",
+            }
         )
-        rows = [self.field_row("x_netmera_before", field_description="Before"), self.field_row("x_netmera_new")]
+        rows = [
+            self.field_row("x_netmera_before", field_description="Before"),
+            self.field_row("x_netmera_new"),
+        ]
         result = self.run.import_batch("schema", 0, rows)
         self.assertEqual(result["created"], 1)
         self.assertEqual(result["unchanged"], 1)
@@ -66,7 +87,11 @@ class TestCustomFields(NetmeraMigrationCase):
 
         self.run.rollback()
 
-        names = self.env["ir.model.fields"].search([("model", "=", "res.partner"), ("name", "like", "x_netmera_")]).mapped("name")
+        names = (
+            self.env["ir.model.fields"]
+            .search([("model", "=", "res.partner"), ("name", "like", "x_netmera_")])
+            .mapped("name")
+        )
         self.assertEqual(names, ["x_netmera_before"])
 
     def test_type_clash_is_an_error(self):
@@ -80,7 +105,10 @@ class TestCustomFields(NetmeraMigrationCase):
     def test_create_custom_fields_method(self):
         """create_custom_fields() creates fields from specs outside a batch."""
         result = self.run.create_custom_fields(
-            [{"name": "x_netmera_level", "ttype": "integer", "field_description": "Level"}, {"name": "bad"}]
+            [
+                {"name": "x_netmera_level", "ttype": "integer", "field_description": "Level"},
+                {"name": "bad"},
+            ]
         )
 
         self.assertEqual(result["created"], 1)

@@ -24,7 +24,10 @@ class TestImportBatch(NetmeraMigrationCase):
             ),
             plan_row(
                 "netmera_user_mehmet_2",
-                {"name": "Mehmet Kaya", "category_id": {"xml_ids": ["netmera_tag_vip", "netmera_tag_churn"]}},
+                {
+                    "name": "Mehmet Kaya",
+                    "category_id": {"xml_ids": ["netmera_tag_vip", "netmera_tag_churn"]},
+                },
             ),
         ]
 
@@ -48,7 +51,9 @@ class TestImportBatch(NetmeraMigrationCase):
         self.assertEqual(len(ledger), 2)
         self.assertEqual(set(ledger.mapped("operation")), {"create"})
         self.assertEqual(set(ledger.mapped("res_id")), {ayse.id, mehmet.id})
-        self.assertEqual(ledger.filtered(lambda e: e.res_id == ayse.id).content_hash, self.rows[0]["hash"])
+        self.assertEqual(
+            ledger.filtered(lambda e: e.res_id == ayse.id).content_hash, self.rows[0]["hash"]
+        )
 
     def test_replay_returns_stored_result(self):
         """Replaying a committed batch number writes nothing and returns its result."""
@@ -124,7 +129,12 @@ class TestImportBatch(NetmeraMigrationCase):
         """A record with an __import__ external ID but no binding is updated, not duplicated."""
         partner = self.Partner.create({"name": "From CSV"})
         self.env["ir.model.data"].create(
-            {"module": "__import__", "name": "netmera_user_csv_7", "model": "res.partner", "res_id": partner.id}
+            {
+                "module": "__import__",
+                "name": "netmera_user_csv_7",
+                "model": "res.partner",
+                "res_id": partner.id,
+            }
         )
 
         result = self.run.import_batch(
@@ -137,9 +147,15 @@ class TestImportBatch(NetmeraMigrationCase):
     def test_companies_phase_creates_companies(self):
         """The companies phase creates company partners that contacts link to."""
         self.run.import_batch(
-            "companies", 0, [plan_row("netmera_company_acme", {"name": "Acme", "website": "acme.example"})]
+            "companies",
+            0,
+            [plan_row("netmera_company_acme", {"name": "Acme", "website": "acme.example"})],
         )
-        rows = [plan_row("netmera_user_x", {"name": "X", "parent_id": {"xml_id": "netmera_company_acme"}})]
+        rows = [
+            plan_row(
+                "netmera_user_x", {"name": "X", "parent_id": {"xml_id": "netmera_company_acme"}}
+            )
+        ]
 
         self.run.import_batch("contacts", 0, rows)
 
@@ -152,12 +168,22 @@ class TestImportBatch(NetmeraMigrationCase):
         self.run.import_batch(
             "stages",
             0,
-            [plan_row("netmera_stage_hot", {"name": "Hot", "segment_key": "seg-1", "rule_text": "age > 30"})],
+            [
+                plan_row(
+                    "netmera_stage_hot",
+                    {"name": "Hot", "segment_key": "seg-1", "rule_text": "age > 30"},
+                )
+            ],
         )
         self.run.import_batch(
             "contacts",
             0,
-            [plan_row("netmera_user_s", {"name": "S", "netmera_segment_stage_id": {"xml_id": "netmera_stage_hot"}})],
+            [
+                plan_row(
+                    "netmera_user_s",
+                    {"name": "S", "netmera_segment_stage_id": {"xml_id": "netmera_stage_hot"}},
+                )
+            ],
         )
 
         stage = self.xml_record("netmera_stage_hot")
@@ -177,7 +203,14 @@ class TestImportBatch(NetmeraMigrationCase):
         recon = {phase["name"]: phase for phase in self.run.get_reconciliation()["phases"]}
         self.assertEqual(
             recon["contacts"],
-            {"name": "contacts", "created": 2, "updated": 0, "unchanged": 2, "errors": 0, "in_odoo": 2},
+            {
+                "name": "contacts",
+                "created": 2,
+                "updated": 0,
+                "unchanged": 2,
+                "errors": 0,
+                "in_odoo": 2,
+            },
         )
         self.assertEqual(recon["tags"]["in_odoo"], 2)
 

@@ -7,7 +7,9 @@ from .common import NetmeraMigrationCase, plan_row
 class TestOwnerMatching(NetmeraMigrationCase):
     def setUp(self):
         super().setUp()
-        self.sales = new_test_user(self.env, login="Sales.Lead@Example.com", groups="base.group_user")
+        self.sales = new_test_user(
+            self.env, login="Sales.Lead@Example.com", groups="base.group_user"
+        )
         self.by_email = new_test_user(
             self.env, login="deniz", email="Deniz@Example.COM.tr", groups="base.group_user"
         )
@@ -32,27 +34,49 @@ class TestOwnerMatching(NetmeraMigrationCase):
         self.assertEqual(
             result["unmatched_owners"],
             [
-                {"index": 2, "xml_id": "netmera_owner_3", "email": "gone@example.com", "name": "Gone"},
-                {"index": 3, "xml_id": "netmera_owner_4", "email": "nobody@example.com", "name": "Nobody"},
+                {
+                    "index": 2,
+                    "xml_id": "netmera_owner_3",
+                    "email": "gone@example.com",
+                    "name": "Gone",
+                },
+                {
+                    "index": 3,
+                    "xml_id": "netmera_owner_4",
+                    "email": "nobody@example.com",
+                    "name": "Nobody",
+                },
             ],
         )
         queue = self.env["netmera.owner.queue"].search([("run_id", "=", self.run.id)])
-        matched = {entry.email: entry.matched_user_id for entry in queue if entry.state == "matched"}
-        self.assertEqual(matched, {"sales.lead@example.com": self.sales, "deniz@example.com.tr": self.by_email})
+        matched = {
+            entry.email: entry.matched_user_id for entry in queue if entry.state == "matched"
+        }
+        self.assertEqual(
+            matched, {"sales.lead@example.com": self.sales, "deniz@example.com.tr": self.by_email}
+        )
         self.assertEqual(self.run.pending_owner_count(), 2)
 
     def test_contacts_resolve_matched_owners(self):
         """Contacts get the matched user; a manual match and an ignore resolve queued owners."""
         self.run.import_batch("owners", 0, self.owner_rows())
-        queue = self.env["netmera.owner.queue"].search([("run_id", "=", self.run.id), ("state", "=", "pending")])
+        queue = self.env["netmera.owner.queue"].search(
+            [("run_id", "=", self.run.id), ("state", "=", "pending")]
+        )
         queue.filtered(lambda e: e.email == "nobody@example.com").matched_user_id = self.sales
         queue.filtered(lambda e: e.email == "gone@example.com").action_ignore()
         self.assertEqual(self.run.pending_owner_count(), 0)
 
         rows = [
-            plan_row("netmera_user_a", {"name": "A", "user_id": {"owner_email": "DENIZ@example.com.tr"}}),
-            plan_row("netmera_user_b", {"name": "B", "user_id": {"owner_email": "nobody@example.com"}}),
-            plan_row("netmera_user_c", {"name": "C", "user_id": {"owner_email": "gone@example.com"}}),
+            plan_row(
+                "netmera_user_a", {"name": "A", "user_id": {"owner_email": "DENIZ@example.com.tr"}}
+            ),
+            plan_row(
+                "netmera_user_b", {"name": "B", "user_id": {"owner_email": "nobody@example.com"}}
+            ),
+            plan_row(
+                "netmera_user_c", {"name": "C", "user_id": {"owner_email": "gone@example.com"}}
+            ),
         ]
         result = self.run.import_batch("contacts", 0, rows)
 
@@ -75,9 +99,18 @@ class TestOwnerMatching(NetmeraMigrationCase):
 
     def test_invalid_owner_email_is_a_row_error(self):
         """An owner row without a valid email is an error on the email field."""
-        result = self.run.import_batch("owners", 0, [plan_row("netmera_owner_x", {"email": "not-an-email"})])
+        result = self.run.import_batch(
+            "owners", 0, [plan_row("netmera_owner_x", {"email": "not-an-email"})]
+        )
 
         self.assertEqual(
             result["errors"],
-            [{"index": 0, "xml_id": "netmera_owner_x", "field": "email", "message": "Owner email 'not-an-email' is not valid."}],
+            [
+                {
+                    "index": 0,
+                    "xml_id": "netmera_owner_x",
+                    "field": "email",
+                    "message": "Owner email 'not-an-email' is not valid.",
+                }
+            ],
         )

@@ -22,7 +22,13 @@ class TestPartialBatch(NetmeraMigrationCase):
     def test_bad_values_come_back_as_errors(self):
         """Rows with bad values fail alone; the good rows of the batch commit."""
         rows = self.good_rows(3)
-        rows.insert(1, plan_row("netmera_user_bad_tag", {"name": "B", "category_id": {"xml_ids": ["netmera_tag_nope"]}}))
+        rows.insert(
+            1,
+            plan_row(
+                "netmera_user_bad_tag",
+                {"name": "B", "category_id": {"xml_ids": ["netmera_tag_nope"]}},
+            ),
+        )
         rows.insert(3, plan_row("netmera_user_bad_type", {"name": "C", "netmera_os": 17}))
         rows.append(plan_row("netmera_user_bad_field", {"name": "D", "x_unknown": "1"}))
         rows.append({"xml_id": "netmera_user_no_values"})
@@ -59,7 +65,7 @@ class TestPartialBatch(NetmeraMigrationCase):
                 },
             ],
         )
-        # Odoo answers XML-RPC with allow_none=False, so the result must not contain None.
+        # Odoo marshals XML-RPC responses with allow_none=False, so None must not appear.
         self.assertTrue(xmlrpc.client.dumps((result,), methodresponse=True, allow_none=False))
         for index in range(3):
             self.assertTrue(self.xml_record(f"netmera_user_good_{index}"))
@@ -87,9 +93,12 @@ class TestPartialBatch(NetmeraMigrationCase):
         self.assertEqual(self.Partner.search_count([("name", "=like", "Good %")]), 6)
 
     def test_unknown_owner_is_a_field_error(self):
-        """An owner email nobody matched fails the row on user_id, not the batch."""
+        """An owner email without a matched user fails the row on user_id, not the batch."""
         rows = [
-            plan_row("netmera_user_owned", {"name": "Owned", "user_id": {"owner_email": "ghost@example.com"}}),
+            plan_row(
+                "netmera_user_owned",
+                {"name": "Owned", "user_id": {"owner_email": "ghost@example.com"}},
+            ),
             plan_row("netmera_user_free", {"name": "Free"}),
         ]
 
@@ -111,7 +120,10 @@ class TestPartialBatch(NetmeraMigrationCase):
 
     def test_duplicate_xml_id_in_batch(self):
         """The second row with an external ID already in the batch is an error."""
-        rows = [plan_row("netmera_user_twice", {"name": "One"}), plan_row("netmera_user_twice", {"name": "Two"})]
+        rows = [
+            plan_row("netmera_user_twice", {"name": "One"}),
+            plan_row("netmera_user_twice", {"name": "Two"}),
+        ]
 
         result = self.run.import_batch("contacts", 0, rows)
 

@@ -10,13 +10,26 @@ class TestRollback(NetmeraMigrationCase):
         super().setUp()
         self.old_tag = self.env["res.partner.category"].create({"name": "Existing"})
         self.untouched = self.Partner.create(
-            {"name": "Untouched", "email": "keep@example.com", "category_id": [(6, 0, self.old_tag.ids)]}
+            {
+                "name": "Untouched",
+                "email": "keep@example.com",
+                "category_id": [(6, 0, self.old_tag.ids)],
+            }
         )
         self.bound = self.Partner.create(
-            {"name": "Old Name", "email": "old@example.com", "category_id": [(6, 0, self.old_tag.ids)]}
+            {
+                "name": "Old Name",
+                "email": "old@example.com",
+                "category_id": [(6, 0, self.old_tag.ids)],
+            }
         )
         self.env["ir.model.data"].create(
-            {"module": "__import__", "name": "netmera_user_bound", "model": "res.partner", "res_id": self.bound.id}
+            {
+                "module": "__import__",
+                "name": "netmera_user_bound",
+                "model": "res.partner",
+                "res_id": self.bound.id,
+            }
         )
         self.untouched_write_date = self.untouched.write_date
         self.run = self.make_run()
@@ -29,7 +42,12 @@ class TestRollback(NetmeraMigrationCase):
             [
                 plan_row(
                     "netmera_field_points",
-                    {"kind": "field", "name": "x_netmera_points", "ttype": "integer", "field_description": "Points"},
+                    {
+                        "kind": "field",
+                        "name": "x_netmera_points",
+                        "ttype": "integer",
+                        "field_description": "Points",
+                    },
                 ),
                 {"values": {"kind": "lang", "code": "tr_TR"}},
             ],
@@ -51,14 +69,22 @@ class TestRollback(NetmeraMigrationCase):
                 ),
                 plan_row(
                     "netmera_user_created",
-                    {"name": "Created", "x_netmera_points": 7, "category_id": {"xml_ids": ["netmera_tag_vip"]}},
+                    {
+                        "name": "Created",
+                        "x_netmera_points": 7,
+                        "category_id": {"xml_ids": ["netmera_tag_vip"]},
+                    },
                 ),
             ],
         )
         created = self.xml_record("netmera_user_created")
         # Notes as the history phase writes them: created records with ledger lines.
-        notes = created.message_post(body="Opened the app", message_type="comment", subtype_xmlid="mail.mt_note")
-        notes |= self.bound.message_post(body="Bought", message_type="comment", subtype_xmlid="mail.mt_note")
+        notes = created.message_post(
+            body="Opened the app", message_type="comment", subtype_xmlid="mail.mt_note"
+        )
+        notes |= self.bound.message_post(
+            body="Bought", message_type="comment", subtype_xmlid="mail.mt_note"
+        )
         run._write_ledger(
             "history",
             0,
@@ -85,7 +111,9 @@ class TestRollback(NetmeraMigrationCase):
         self.assertFalse(vip.exists())
         self.assertFalse(self.xml_record("netmera_user_created"))
         self.assertFalse(
-            self.env["ir.model.fields"].search([("model", "=", "res.partner"), ("name", "=", "x_netmera_points")])
+            self.env["ir.model.fields"].search(
+                [("model", "=", "res.partner"), ("name", "=", "x_netmera_points")]
+            )
         )
         self.assertNotIn("x_netmera_points", self.env["res.partner"]._fields)
         self.assertFalse(self.env["res.lang"]._lang_get("tr_TR").active)
@@ -101,7 +129,13 @@ class TestRollback(NetmeraMigrationCase):
         self.assertEqual(counts, {"deleted": 5, "restored": 2})
         self.assertFalse(
             self.env["netmera.migration.binding"].search(
-                [("xml_id", "in", ["netmera_user_bound", "netmera_user_created", "netmera_tag_vip"])]
+                [
+                    (
+                        "xml_id",
+                        "in",
+                        ["netmera_user_bound", "netmera_user_created", "netmera_tag_vip"],
+                    )
+                ]
             )
         )
 
@@ -144,8 +178,12 @@ class TestRollback(NetmeraMigrationCase):
 
     def test_two_updates_in_one_run_restore_first_values(self):
         """Two updates of one record in a run roll back to the values before the first."""
-        self.run.import_batch("contacts", 0, [plan_row("netmera_user_bound", {"name": "Second Name"})])
-        self.run.import_batch("contacts", 1, [plan_row("netmera_user_bound", {"name": "Third Name"})])
+        self.run.import_batch(
+            "contacts", 0, [plan_row("netmera_user_bound", {"name": "Second Name"})]
+        )
+        self.run.import_batch(
+            "contacts", 1, [plan_row("netmera_user_bound", {"name": "Third Name"})]
+        )
         self.run.action_done()
 
         self.run.rollback()

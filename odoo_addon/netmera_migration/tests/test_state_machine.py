@@ -23,7 +23,13 @@ class TestStateMachine(NetmeraMigrationCase):
 
         run.action_start()
         self.assertEqual(run.state, "running")
-        run.action_done({"phases": [{"name": "contacts", "read": 10, "written": 8, "quarantined": 1, "skipped": 1}]})
+        run.action_done(
+            {
+                "phases": [
+                    {"name": "contacts", "read": 10, "written": 8, "quarantined": 1, "skipped": 1}
+                ]
+            }
+        )
         self.assertEqual(run.state, "done")
         line = run.reconciliation_ids
         self.assertEqual(line.phase, "contacts")
@@ -80,7 +86,9 @@ class TestStateMachine(NetmeraMigrationCase):
     def test_gdpr_wizard_authorises(self):
         """The wizard passes its agreement reference to the run."""
         run = self.make_run(state="mapping_confirmed")
-        wizard = self.env["netmera.gdpr.authorise.wizard"].create({"run_id": run.id, "agreement_ref": "DPA-9"})
+        wizard = self.env["netmera.gdpr.authorise.wizard"].create(
+            {"run_id": run.id, "agreement_ref": "DPA-9"}
+        )
 
         wizard.action_confirm()
 
