@@ -374,6 +374,61 @@ describe("runPull", () => {
   });
 });
 
+describe("runPull with a misbehaving server", () => {
+  it("stops on a nextPage link to the page just read", async () => {
+    const server = await start();
+    const dataset = makeDataset();
+    server.inject({
+      endpoint: "getDeviceTokens",
+      response: {
+        status: 200,
+        json: {
+          total: 12,
+          devices: dataset.installations.slice(0, 1),
+          nextPage: `${server.url}/rest/3.0/getDeviceTokens?max=1000&offset=0`,
+        },
+      },
+    });
+
+    await expect(pull(server)).rejects.toThrow(
+      `Netmera GET /rest/3.0/getDeviceTokens returned a nextPage link to the page just read (${server.url}/rest/3.0/getDeviceTokens?max=1000&offset=0); stopping to avoid an endless loop`,
+    );
+    expect(server.counts().getDeviceTokens).toBe(1);
+  });
+
+  it("does not follow a nextPage link to another host", async () => {
+    const server = await start();
+    server.inject({
+      endpoint: "getSegmentUsers",
+      response: {
+        status: 200,
+        json: {
+          name: "VIP",
+          list: [{ externalId: "u01" }],
+          nextPage: "http://192.0.2.1/rest/3.0/x",
+        },
+      },
+    });
+
+    await expect(pull(server)).rejects.toThrow(
+      "Netmera nextPage link points at another host (http://192.0.2.1); refusing to send the API key there",
+    );
+    expect(server.requests.every((request) => request.apiKey === API_KEY)).toBe(true);
+  });
+
+  it("reports requests, rate and retries while a step runs", async () => {
+    const server = await start();
+    server.inject({ endpoint: "getDeviceTokens", response: { status: 500, text: "oops" } });
+    server.inject({ endpoint: "getDeviceTokens", response: { delayMs: 300 } });
+
+    const { stderr } = await pull(server, { progressIntervalMs: 100 });
+
+    expect(stderr).toMatch(
+      /^pull: installation scan: \d+ items \| \d+ requests, \d+\.\d req\/s, 1 retries$/m,
+    );
+  });
+});
+
 describe("runPull on an existing folder", () => {
   it("refuses a finished snapshot", async () => {
     const server = await start();

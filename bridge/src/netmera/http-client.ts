@@ -132,7 +132,10 @@ export class NetmeraClient {
       const giveUp = !outcome.retryable || attempt >= this.backoff.maxAttempts;
       if (giveUp) {
         const error = this.failure(request, url, outcome, attempt);
-        this.options.logger.error(
+        // Callers expect some 4xx answers (an unknown extId, a connector segment), so only
+        // exhausted retries are logged as errors here.
+        const level = outcome.retryable ? "error" : "debug";
+        this.options.logger[level](
           { endpoint, attempt, httpStatus: outcome.httpStatus },
           error.message,
         );

@@ -126,6 +126,7 @@ async function perUserRequest(
       throw error;
     }
 
+    context.logger.debug({ extId, netmeraCode: error.netmeraCode }, "per-user request rejected");
     return { extId, error: { netmeraCode: error.netmeraCode ?? null, message: error.message } };
   }
 }
