@@ -1,13 +1,11 @@
 import { extname } from "node:path";
-import type { PhaseProducer, PlanContext } from "../plan/context.js";
+import { plannedContactExtIds, type PhaseProducer, type PlanContext } from "../plan/context.js";
 import type { PhaseWriter } from "../plan/outputs.js";
 import { segmentItems } from "../plan/phase-segments.js";
 import type { PhaseCounts } from "../plan/types.js";
 import { streamJsonRecords } from "../snapshot/json-stream.js";
 import { snapshotPath } from "../snapshot/snapshot.js";
-import { Staging } from "../snapshot/staging.js";
 import { openTable } from "../snapshot/table.js";
-import { isAnonymousKey, stageSnapshot } from "../snapshot/users.js";
 import { planCampaignsPhase } from "./campaigns-phase.js";
 import { planHistoryPhase } from "./history-phase.js";
 import type { PhaseOutput, PhaseTally } from "./phase-io.js";
@@ -52,32 +50,6 @@ function phaseCounts(name: string, tally: PhaseTally): PhaseCounts {
   };
 }
 
-/**
- * extIds of the contacts the contacts phase plans, read the same way it reads them: every user
- * export, membership and device file, keyed by trimmed extId. Users without an extId are left
- * out, because no event or delivery row can name them.
- */
-async function* contactExtIds(context: PlanContext): AsyncGenerator<string> {
-  const staging = new Staging(context.workDir);
-  try {
-    await stageSnapshot(
-      context.snapshot,
-      staging,
-      context.attributes,
-      // The contacts phase quarantines these rows already; listing them twice would double them.
-      { onProblem: () => undefined },
-      context.logger,
-    );
-    for (const group of staging.groups()) {
-      if (!isAnonymousKey(group.key)) {
-        yield group.key;
-      }
-    }
-  } finally {
-    staging.close();
-  }
-}
-
 /** `campaigns` phase: activity types of events mapped to `activity`, then utm.campaign rows. */
 export const campaignsPhase: PhaseProducer = {
   name: "campaigns",
@@ -114,7 +86,7 @@ export const historyPhase: PhaseProducer = {
         pushResultFiles: filesIn(context, "push-results", RECORD_EXTENSIONS),
         openTable: (file) => openTable(snapshotPath(snapshot, file), file, context.logger),
         readJsonRecords: (file) => streamJsonRecords(snapshotPath(snapshot, file), file),
-        contactExtIds: contactExtIds(context),
+        contactExtIds: plannedContactExtIds(context.state),
         workDir: context.workDir,
         logger: context.logger,
       },
