@@ -1,13 +1,25 @@
 import type { Command } from "commander";
-import { BridgeError } from "../core/errors.js";
+import { runAudit } from "../audit/run-audit.js";
 import type { CliContext } from "./context.js";
 
-// TODO: placeholder until the audit command lands; it only registers the name.
-export function registerAudit(program: Command, _context: CliContext): void {
+export function registerAudit(program: Command, context: CliContext): void {
   program
     .command("audit")
-    .description("not available yet")
-    .action(() => {
-      throw new BridgeError("the audit command is not available in this build yet");
+    .description(
+      "write a discovery report (audit.md, audit.json): counts, segment coverage, event schema, push-token volume, GDPR scope",
+    )
+    .argument("<snapshot>", "snapshot folder")
+    .option("--out <dir>", "folder that receives the report", "audit")
+    .action(async (snapshotDir: string, options: { out: string }) => {
+      const { report, files } = await runAudit(snapshotDir, options.out, context.logger);
+      const { users, segmentCoverage, gdpr, pushTokens, events } = report;
+      context.stdout.write(
+        `${users.total} users (${users.anonymous} anonymous), ${events.total} events, ` +
+          `${pushTokens.withPushToken} push tokens\n` +
+          `segment coverage ${segmentCoverage.coveragePercent}% ` +
+          `(${segmentCoverage.usersInNoSegment} users in no segment); ` +
+          `${gdpr.euEeaUsers} users in EU/EEA countries; ${report.tags.usersWithNoTag} users without a tag\n` +
+          `wrote ${files.join(", ")}\n`,
+      );
     });
 }
