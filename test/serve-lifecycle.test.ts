@@ -79,7 +79,7 @@ describe("bridge shutdown", () => {
     const upload = await fetch(`${bridge.url}/snapshots`, {
       method: "POST",
       headers: { "x-bridge-token": TOKEN, "content-type": "application/zip" },
-      body: new Uint8Array(buildZip([{ name: "manifest.json", data: "{}" }])),
+      body: new Uint8Array(buildZip([{ name: "owners.csv", data: "email\n" }])),
     });
     const { snapshotId } = (await upload.json()) as { snapshotId: string };
     const response = await post(`${bridge.url}/runs/12/migrate`, {

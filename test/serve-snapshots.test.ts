@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -5,9 +6,21 @@ import request from "supertest";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../bridge/src/server/app.js";
 import type { UploadLimits } from "../bridge/src/server/snapshot-store.js";
+import { snapshotHashOf } from "../bridge/src/snapshot/manifest.js";
 import { buildZip, captureLogger, recordingJobs, type ZipEntrySpec } from "./serve-fixtures.js";
 
 const TOKEN = "snapshot-upload-token-0123456789abcdef";
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+function manifestFor(files: Record<string, string>): string {
+  const hashes = Object.fromEntries(
+    Object.entries(files).map(([path, text]) => [path, sha256(text)]),
+  );
+  return JSON.stringify({ app: "demo", pulledAt: "2026-12-01T10:00:00Z", files: hashes });
+}
 
 let root: string;
 let dataDir: string;
@@ -50,24 +63,30 @@ function snapshotFolders(): string[] {
 describe("snapshot upload", () => {
   it("unpacks a zip into a new snapshot folder", async () => {
     const users = "extId;email\nu1;a@example.com\n";
+    const tags = "extId\nu1\n";
+    const manifest = manifestFor({ "users/segment-1.csv": users, "tags/vip müşteri.csv": tags });
     const zip = buildZip([
-      { name: "manifest.json", data: '{"app":"demo"}' },
+      { name: "manifest.json", data: manifest },
       { name: "users/", mode: 0o040755 },
       { name: "users/segment-1.csv", data: users, deflate: true },
-      { name: "tags/vip müşteri.csv", data: "extId\nu1\n" },
+      { name: "tags/vip müşteri.csv", data: tags },
     ]);
     const response = await upload(zip);
     expect(response.status).toBe(201);
     expect(response.body).toEqual({
       snapshotId: expect.stringMatching(/^upload-[0-9a-f]{16}$/),
       sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      snapshotHash: snapshotHashOf({
+        "tags/vip müşteri.csv": sha256(tags),
+        "users/segment-1.csv": sha256(users),
+      }),
       files: 3,
-      unpackedBytes: 14 + users.length + 9,
+      unpackedBytes: Buffer.byteLength(manifest) + users.length + tags.length,
       existing: false,
     });
     const dir = join(dataDir, "snapshots", response.body.snapshotId);
     expect(readFileSync(join(dir, "users/segment-1.csv"), "utf8")).toBe(users);
-    expect(readFileSync(join(dir, "tags/vip müşteri.csv"), "utf8")).toBe("extId\nu1\n");
+    expect(readFileSync(join(dir, "tags/vip müşteri.csv"), "utf8")).toBe(tags);
     expect(readdirSync(dir).sort()).toEqual(["manifest.json", "tags", "users"]);
     expect(leftovers()).toEqual([]);
 
@@ -134,6 +153,34 @@ describe("snapshot upload", () => {
     expect(existsSync(join(dataDir, "escaped.txt"))).toBe(false);
     expect(snapshotFolders()).toEqual([]);
     expect(leftovers()).toEqual([]);
+  });
+
+  it("rejects a snapshot that does not match its manifest", async () => {
+    const manifest = manifestFor({ "users/a.csv": "extId\nu1\n" });
+    const zip = buildZip([
+      { name: "manifest.json", data: manifest },
+      { name: "users/a.csv", data: "extId\nu2\n" },
+      { name: "users/b.csv", data: "extId\nu3\n" },
+    ]);
+    const response = await upload(zip);
+    expect(response.status).toBe(409);
+    expect(response.body).toEqual({
+      error:
+        "upload no longer matches its manifest (changed: users/a.csv; added: users/b.csv); " +
+        "pull a fresh snapshot instead of editing this one",
+      code: "snapshot_tampered",
+      requestId: expect.any(String),
+    });
+    expect(snapshotFolders()).toEqual([]);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it("hashes a snapshot without a manifest from its files", async () => {
+    const response = await upload(buildZip([{ name: "owners.csv", data: "email\na@b.co\n" }]));
+    expect(response.status).toBe(201);
+    expect(response.body.snapshotHash).toBe(
+      snapshotHashOf({ "owners.csv": sha256("email\na@b.co\n") }),
+    );
   });
 
   it("rejects an archive that unpacks past the size cap", async () => {

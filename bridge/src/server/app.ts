@@ -58,9 +58,14 @@ export function createApp(deps: AppDeps): Express {
       );
     }
 
-    const stored = await storeSnapshotUpload(dataDir, req, uploadLimits);
+    const stored = await storeSnapshotUpload(dataDir, req, uploadLimits, logger);
     logger.info(
-      { requestId: res.locals.requestId, snapshotId: stored.snapshotId, files: stored.files },
+      {
+        requestId: res.locals.requestId,
+        snapshotId: stored.snapshotId,
+        snapshotHash: stored.snapshotHash,
+        files: stored.files,
+      },
       stored.existing ? "snapshot upload matched an earlier one" : "snapshot stored",
     );
     res.status(stored.existing ? 200 : 201).json(stored);

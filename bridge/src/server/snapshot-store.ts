@@ -4,7 +4,9 @@ import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { NotFoundError } from "../core/errors.js";
+import { NotFoundError, SnapshotTamperedError } from "../core/errors.js";
+import type { Logger } from "../core/log.js";
+import { openSnapshot } from "../snapshot/snapshot.js";
 import { PayloadTooLargeError } from "./errors.js";
 import { unzipSafely, type UnzipLimits } from "./unzip.js";
 
@@ -20,6 +22,8 @@ export interface StoredSnapshot {
   snapshotId: string;
   /** sha256 of the uploaded zip, hex. */
   sha256: string;
+  /** The snapshot's identity, as mapping confirmations and plans record it. */
+  snapshotHash: string;
   files: number;
   unpackedBytes: number;
   /** True when the same zip was uploaded before and its folder is reused. */
@@ -92,7 +96,8 @@ async function receive(body: Readable, limiter: Transform, path: string): Promis
 
 /**
  * Store an uploaded snapshot zip: stream it to a temporary file (hashing and counting bytes on
- * the way), unpack it into a temporary folder, then rename that folder into place. A failure at
+ * the way), unpack it into a temporary folder, check it against its manifest, then rename that
+ * folder into place. A failure at
  * any step removes both temporaries, so a snapshot folder exists only when it is complete. The
  * id comes from the zip's hash, so uploading the same zip twice reuses the first folder.
  */
@@ -100,6 +105,7 @@ export async function storeSnapshotUpload(
   dataDir: DataDir,
   body: Readable,
   limits: UploadLimits,
+  logger: Logger,
 ): Promise<StoredSnapshot> {
   const incoming = join(dataDir.root, "incoming");
   await mkdir(incoming, { recursive: true });
@@ -119,7 +125,15 @@ export async function storeSnapshotUpload(
 
     await mkdir(unpackDir);
     const { files, unpackedBytes } = await unzipSafely(zipPath, unpackDir, limits);
-    const stored = { snapshotId, sha256, files, unpackedBytes };
+    // Checks every file against manifest.json, when there is one, before the folder is kept.
+    const snapshot = await openSnapshot(unpackDir, { logger, verify: true }).catch(
+      (error: unknown) => {
+        // The message names the temporary folder, which means nothing to the uploader.
+        if (!(error instanceof SnapshotTamperedError)) throw error;
+        throw new SnapshotTamperedError(error.message.replace(`snapshot ${unpackDir}`, "upload"));
+      },
+    );
+    const stored = { snapshotId, sha256, snapshotHash: snapshot.hash, files, unpackedBytes };
     // The metadata sits beside the folder, not in it: the snapshot's manifest lists every file
     // inside, and an extra one would make the snapshot look tampered with.
     await writeFile(metaPath, `${JSON.stringify(stored)}\n`);
