@@ -108,7 +108,7 @@ describe("NetmeraClient", () => {
     const error = await failure(client({ timeoutMs: 100 }).request(segments));
 
     expect(error.message).toBe(
-      "Netmera GET /rest/3.0/getSegments failed after 3 attempts: no answer within 100 ms",
+      "Netmera GET /rest/3.0/getSegments failed after 3 attempts: timed out after 100 ms",
     );
     expect(error.httpStatus).toBe(0);
   });
@@ -202,7 +202,7 @@ describe("NetmeraClient", () => {
       `${server.url}/rest/3.0/getSegmentUsers?offset=abc`,
     );
     expect(() => api.resolveNextPage("https://elsewhere.example/rest/3.0/x", served)).toThrow(
-      "Netmera nextPage link points at another host (https://elsewhere.example); refusing to send the API key there",
+      "Netmera nextPage link points at another host (https://elsewhere.example) and is not followed, because the API key goes only to the configured host",
     );
   });
 

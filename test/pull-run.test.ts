@@ -411,7 +411,7 @@ describe("runPull with a misbehaving server", () => {
     });
 
     await expect(pull(server)).rejects.toThrow(
-      "Netmera nextPage link points at another host (http://192.0.2.1); refusing to send the API key there",
+      "Netmera nextPage link points at another host (http://192.0.2.1) and is not followed, because the API key goes only to the configured host",
     );
     expect(server.requests.every((request) => request.apiKey === API_KEY)).toBe(true);
   });
@@ -435,7 +435,7 @@ describe("runPull on an existing folder", () => {
     const { out } = await pull(server);
 
     await expect(pull(server, { out })).rejects.toThrow(
-      `${out} already holds a finished snapshot (manifest.json); snapshots are never modified, so pull into a new folder`,
+      `${out} already contains a finished snapshot (manifest.json); snapshots are never modified, so pull into a new folder`,
     );
   });
 
@@ -446,7 +446,7 @@ describe("runPull on an existing folder", () => {
     await writeFile(join(out, "note.txt"), "x");
 
     await expect(pull(server, { out })).rejects.toThrow(
-      `${out} is not empty and holds no interrupted pull; pull into a new or empty folder`,
+      `${out} is not empty and contains no interrupted pull; pull into a new or empty folder`,
     );
     expect(server.requests).toHaveLength(0);
   });

@@ -1,11 +1,11 @@
 /**
- * Reading of Netmera's error answers. The REST API uses three shapes, documented on the error
+ * Parsing of Netmera error responses. The REST API uses three shapes, documented on the error
  * page (https://user.netmera.com/netmera-developer-guide/api-documentation/rest-api/error-responses.md)
  * and in the community OpenAPI description of v3.0:
  * - application errors: JSON `{"code": 2004, "error": "Field 'notificationKey' should be a text"}`;
  * - framework errors such as an unknown path: RFC 9457 problem JSON (`type`, `title`, `status`,
  *   `detail`, `instance`);
- * - a few endpoints answer 400 with plain text, for example `Please provide an external id.`
+ * - a few endpoints return 400 with plain text, for example `Please provide an external id.`
  */
 export interface ErrorBody {
   /** Netmera's own error code, when the body carries one. */

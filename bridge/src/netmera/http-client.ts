@@ -22,9 +22,9 @@ export interface NetmeraRequest {
 
 export interface NetmeraResponse {
   status: number;
-  /** Parsed JSON, or null for 204 and for a 2xx answer with an empty body. */
+  /** Parsed JSON, or null for 204 and for a 2xx response with an empty body. */
   body: unknown;
-  /** Absolute URL that served the answer; relative `nextPage` links resolve against it. */
+  /** Absolute URL that served the response; relative `nextPage` links resolve against it. */
   url: string;
 }
 
@@ -55,9 +55,9 @@ interface AttemptFailure {
 }
 
 /**
- * Read-only client for Netmera's REST API: one slot of the rate limiter per attempt, bounded
- * retries with backoff for 5xx, 429 and timeouts, and every documented error shape turned into a
- * `NetmeraApiError` that names the endpoint and its parameters but never the key.
+ * Read-only client for Netmera's REST API. Every attempt takes a slot of the rate limiter, and
+ * 5xx, 429 and timeouts are retried with backoff a bounded number of times. Each documented
+ * error shape becomes a `NetmeraApiError` that names the endpoint and its parameters, never the key.
  */
 export class NetmeraClient {
   private readonly base: URL;
@@ -94,7 +94,7 @@ export class NetmeraClient {
         endpointOf("GET", new URL(servedBy)),
         0,
         undefined,
-        `Netmera nextPage link points at another host (${next.origin}); refusing to send the API key there`,
+        `Netmera nextPage link points at another host (${next.origin}) and is not followed, because the API key goes only to the configured host`,
       );
     }
 
@@ -108,7 +108,7 @@ export class NetmeraClient {
         endpointOf(request.method, url),
         0,
         undefined,
-        `Netmera request to ${url.origin} refused: only ${this.base.origin} receives the API key`,
+        `Netmera request to ${url.origin} rejected: the API key goes only to ${this.base.origin}`,
       );
     }
 
@@ -132,7 +132,7 @@ export class NetmeraClient {
       const giveUp = !outcome.retryable || attempt >= this.backoff.maxAttempts;
       if (giveUp) {
         const error = this.failure(request, url, outcome, attempt);
-        // Callers expect some 4xx answers (an unknown extId, a connector segment), so only
+        // Callers expect some 4xx responses (an unknown extId, a connector segment), so only
         // exhausted retries are logged as errors here.
         const level = outcome.retryable ? "error" : "debug";
         this.options.logger[level](
@@ -247,7 +247,7 @@ function transportFailure(error: unknown, timeoutMs: number): AttemptFailure {
       retryable: true,
       httpStatus: 0,
       netmeraCode: undefined,
-      reason: `no answer within ${timeoutMs} ms`,
+      reason: `timed out after ${timeoutMs} ms`,
       cause: error,
     };
   }

@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS messages (
 `;
 
 /**
- * Disk-backed progress of one pull. Every page and every per-user answer is committed in one
+ * Disk-backed progress of one pull. Every page and every per-user response is committed in one
  * SQLite transaction together with its side effects, so a pull killed at any instant resumes
  * without asking Netmera again for anything already committed, and memory does not grow with
  * the number of users (the user set lives on disk too).
@@ -147,7 +147,7 @@ export class PullJournal {
     }
   }
 
-  /** Up to `limit` users, in extId order after `after`, that have no `column` answer yet. */
+  /** Up to `limit` users, in extId order after `after`, that have no `column` result yet. */
   pendingUsers(column: UserResultColumn, after: string, limit: number): string[] {
     const rows = this.db
       .prepare(
@@ -197,7 +197,7 @@ export class PullJournal {
     return row.n;
   }
 
-  /** Keep the first answer for a notification key; windows may overlap at their edges. */
+  /** Keep the first statistics row of a notification key; windows may overlap at their edges. */
   addMessage(key: string, windowStart: number, body: unknown): void {
     this.db
       .prepare(

@@ -12,12 +12,12 @@ export interface Page {
   next: NetmeraRequest | null;
 }
 
-/** Turns one answer into its items and the request for the following page, if any. */
+/** Turns one response into its items and the request for the following page, if any. */
 export type PageReader = (response: NetmeraResponse, request: NetmeraRequest) => Page;
 
 /**
  * `nextPage` style, used by getDeviceTokens (numeric offset), getSegmentUsers and
- * getPushResult (opaque offset): the answer links to the next page and the link is called as
+ * getPushResult (opaque offset): the response links to the next page and the link is called as
  * it is (https://user.netmera.com/netmera-developer-guide/api-documentation/api-reference/segments-and-targeting/list-segment-users).
  * The documentation does not say how the last page is marked, so a missing, null or empty
  * `nextPage` ends the list, and so does a page without items.

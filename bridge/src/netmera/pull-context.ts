@@ -35,7 +35,7 @@ export async function runStep(
   context.progress.endStep(detail);
 }
 
-/** Items of a JSON object field, or an empty list when the answer had no body. */
+/** Items of a JSON object field, or an empty list when the response had no body. */
 export function listField(body: unknown, field: string): unknown[] {
   const value = (body as Record<string, unknown> | null)?.[field];
   return Array.isArray(value) ? value : [];

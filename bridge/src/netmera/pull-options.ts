@@ -3,7 +3,7 @@ import type { Logger } from "../core/log.js";
 import type { BackoffPolicy } from "./backoff.js";
 
 /**
- * Largest page or batch any request asks for. Netmera caps lookups at 1000 unique extIds or
+ * Largest page or batch size of any request. Netmera caps lookups at 1000 unique extIds or
  * tokens per request and getSegmentUsers pages at 1000
  * (https://user.netmera.com/netmera-developer-guide/api-documentation/rest-api/user-and-device-management.md).
  */
@@ -30,7 +30,7 @@ export interface PullOptions {
   concurrency: number;
   timeoutMs: number;
   backoff?: BackoffPolicy;
-  /** Lines per NDJSON part file of per-user answers. */
+  /** Lines per NDJSON part file of per-user results. */
   partSize?: number;
   logger: Logger;
   /** Human-readable progress lines (standard error for the CLI). */
@@ -86,8 +86,8 @@ export function defaultSince(until: Date): Date {
 }
 
 /**
- * File name for a Netmera id (segment id, notification key). Plain ids are kept as they are so
- * that people find the file; anything else gets a readable part plus a hash of the exact id.
+ * File name for a Netmera id (segment id, notification key). Plain ids are kept as they are, so
+ * people find the file. Any other id gets a readable part plus a hash of the exact id.
  */
 export function fileNameFor(id: string): string {
   if (/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$/.test(id)) {

@@ -143,13 +143,14 @@ async function pullAll(context: PullContext): Promise<CoverageSummary> {
 }
 
 /**
- * Whether the folder holds an interrupted pull. A folder with a manifest is a finished
- * snapshot and is never written again; any other non-empty folder without a journal is not ours.
+ * Return whether the folder contains an interrupted pull. A folder with a manifest is a
+ * finished snapshot and is never written again. Any other non-empty folder without a journal
+ * belongs to someone else.
  */
 async function checkTarget(out: string): Promise<boolean> {
   if (existsSync(join(out, MANIFEST))) {
     throw new ConfigError(
-      `${out} already holds a finished snapshot (manifest.json); snapshots are never modified, so pull into a new folder`,
+      `${out} already contains a finished snapshot (manifest.json); snapshots are never modified, so pull into a new folder`,
     );
   }
 
@@ -161,7 +162,7 @@ async function checkTarget(out: string): Promise<boolean> {
   const entries = (await readdir(out)).filter((name) => name !== STATE_DIR);
   if (entries.length > 0) {
     throw new ConfigError(
-      `${out} is not empty and holds no interrupted pull; pull into a new or empty folder`,
+      `${out} is not empty and contains no interrupted pull; pull into a new or empty folder`,
     );
   }
 
@@ -169,7 +170,7 @@ async function checkTarget(out: string): Promise<boolean> {
 }
 
 /**
- * Fix the options that shape the snapshot on the first run; a resumed pull takes them from the
+ * Fix the options that shape the snapshot on the first run. A resumed pull takes them from the
  * journal and rejects a conflicting value given on the command line.
  */
 function freezeOptions(

@@ -84,7 +84,7 @@ async function pullPushResults(context: PullContext, key: string, start: number)
   return `${count} delivery rows`;
 }
 
-/** The notification key, or a content hash for the rare statistics row that has none. */
+/** Return the notification key, or a content hash for the rare statistics row without one. */
 function messageKey(message: unknown): string {
   const key = stringField(message, "notificationKey");
   if (key !== undefined) {

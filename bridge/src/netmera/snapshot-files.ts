@@ -26,7 +26,7 @@ export class SnapshotWriter {
   }
 
   /**
-   * Stream an object whose `listKey` holds many items, one item per line, so that memory does
+   * Stream an object whose `listKey` contains many items, one item per line, so that memory does
    * not depend on the length of the list.
    */
   async writeJsonList(

@@ -55,14 +55,14 @@ export async function pullUsers(context: PullContext): Promise<void> {
         context.journal.userResults(item.column),
         context.options.partSize ?? DEFAULT_PART_SIZE,
       );
-      return `${written} users, ${failed} answered with an error (kept in ${item.folder}/)`;
+      return `${written} users, ${failed} rejected by Netmera (kept in ${item.folder}/)`;
     });
   }
 }
 
 /**
- * Work through the users still missing `column`, `concurrency` requests at a time. Each answer
- * is committed on its own, so a restarted pull asks only for the users still missing.
+ * Work through the users still missing `column`, `concurrency` requests at a time. Each response
+ * is committed on its own, so a restarted pull requests only the users still missing.
  */
 async function fetchForAllUsers(context: PullContext, item: PerUserFetch): Promise<number> {
   const { journal } = context;
@@ -109,8 +109,8 @@ async function fetchForAllUsers(context: PullContext, item: PerUserFetch): Promi
 }
 
 /**
- * A 400 answer concerns this one user (for example code 5016, extId not found) and is kept as
- * the user's result; any other failure stops the pull.
+ * Keep a 400 response as the user's result, because it concerns this one user (for example
+ * code 5016, extId not found). Any other failure stops the pull.
  */
 async function perUserRequest(
   context: PullContext,
