@@ -36,7 +36,10 @@ export function registerMigrate(program: Command, context: CliContext): void {
     )
     .argument("<snapshot>", "snapshot folder");
   addConnectionOptions(command)
-    .option("--plan <dir>", "plan folder written by `plan --out DIR` (default: run plan first)")
+    .option(
+      "--plan <dir>",
+      "plan folder written by `plan --out DIR` (default: run plan into ./netmera-odoo-work/)",
+    )
     .option("--mapping <file>", "confirmed mapping.json (default: SNAPSHOT/mapping.json)")
     .option("--run <id>", "continue this Odoo run id")
     .option("--sample <n>", "import only n contacts (deterministic) with what they need")
@@ -68,6 +71,7 @@ async function runMigrate(
     snapshotDir,
     mappingFile,
     logger: context.logger,
+    progress: context.stderr,
   });
 
   const result = await migrate({

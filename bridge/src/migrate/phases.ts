@@ -18,15 +18,31 @@ export interface PhaseDefinition {
   /** Odoo model the phase writes, named in messages. */
   model: string;
   sample: SampleMode;
+  /**
+   * Send one batch at a time. Creating fields reloads Odoo's model registry, and two batches
+   * doing that at once in one server process break it (Odoo 18: KeyError on the new column).
+   */
+  serial?: boolean;
   /** Do not start this phase while panel owners wait in the addon's queue. */
   waitsForOwners?: boolean;
+  /**
+   * Count the phase's rows as the owner queue entries of the run: every valid owner row ends
+   * up there, matched or waiting for an admin, and writes no business record.
+   */
+  writtenAs?: "owner-queue-entries";
 }
 
 export const PHASES: PhaseDefinition[] = [
-  { name: "schema", file: "schema.ndjson", model: "ir.model.fields", sample: "all" },
+  { name: "schema", file: "schema.ndjson", model: "ir.model.fields", sample: "all", serial: true },
   { name: "tags", file: "tags.ndjson", model: "res.partner.category", sample: "referenced" },
   { name: "stages", file: "stages.ndjson", model: "netmera.segment.stage", sample: "referenced" },
-  { name: "owners", file: "owners.ndjson", model: "res.users", sample: "referenced" },
+  {
+    name: "owners",
+    file: "owners.ndjson",
+    model: "res.users",
+    sample: "referenced",
+    writtenAs: "owner-queue-entries",
+  },
   { name: "companies", file: "companies.ndjson", model: "res.partner", sample: "referenced" },
   {
     name: "contacts",

@@ -1,6 +1,7 @@
-import { resolve } from "node:path";
-import { ConfigError } from "../core/errors.js";
+import { createHash } from "node:crypto";
+import { join, resolve } from "node:path";
 import type { Logger } from "../core/log.js";
+import { runPlan } from "../plan/run-plan.js";
 
 export interface PlanStepRequest {
   /** Plan folder given by the user; when set it is used as it is. */
@@ -8,17 +9,34 @@ export interface PlanStepRequest {
   snapshotDir: string;
   mappingFile: string;
   logger: Logger;
+  /** Where the plan step's progress lines go. */
+  progress?: NodeJS.WritableStream;
+  /** Folder under which plans made here are kept; the current directory by default. */
+  workRoot?: string;
 }
 
-/** Return the plan folder to import: the one given, or one the plan step writes first. */
+/**
+ * Return the plan folder to import: the one given, or one that the plan step writes first. The
+ * work folder's name depends only on the snapshot and mapping paths, so a resumed migrate finds
+ * the batch limits it recorded there.
+ */
 export async function prepareMigratePlan(request: PlanStepRequest): Promise<string> {
   if (request.planDir) {
     return resolve(request.planDir);
   }
 
-  // TODO: call the plan step into a work folder here once it exists in bridge/src/plan/.
-  throw new ConfigError(
-    `--plan DIR is needed: run netmera-odoo plan ${request.snapshotDir} --mapping ` +
-      `${request.mappingFile} --out DIR first, then pass --plan DIR`,
-  );
+  const key = createHash("sha256")
+    .update(`${resolve(request.snapshotDir)}\u0000${resolve(request.mappingFile)}`)
+    .digest("hex")
+    .slice(0, 12);
+  const outDir = join(resolve(request.workRoot ?? "."), "netmera-odoo-work", `plan-${key}`);
+  request.logger.info({ outDir }, "no --plan given: running the plan step first");
+  await runPlan({
+    snapshotDir: request.snapshotDir,
+    mappingFile: request.mappingFile,
+    outDir,
+    logger: request.logger,
+    progress: request.progress,
+  });
+  return outDir;
 }

@@ -71,12 +71,12 @@ export async function runPhases(options: PhaseRunnerOptions): Promise<PhaseRecon
     const tally = await runPhase(options, phase);
     unmatchedOwners.push(...tally.unmatchedOwners);
 
-    const odooCounts = await readOdooCounts(options, phase.definition.name);
+    const odooCounts = await readOdooCounts(options, phase);
     const row = reconcilePhase({
       phase,
       planned: options.planReconciliation.get(phase.definition.name),
       sampleRows: options.selection ? selectedCount(phase, options.selection) : undefined,
-      odoo: odooCounts ?? tally,
+      odoo: odooCounts,
     });
     rows.push(row);
     options.onPhaseDone?.(row);
@@ -104,7 +104,8 @@ async function runPhase(options: PhaseRunnerOptions, phase: PlannedPhase): Promi
   options.logger.info({ phase: name, rows: total, committed: committed.size }, "phase started");
 
   const batches = batchItems(selectRows(phase, options.selection), options.limits);
-  await runPool(batches, options.concurrency, async (batch) => {
+  const concurrency = phase.definition.serial ? 1 : options.concurrency;
+  await runPool(batches, concurrency, async (batch) => {
     if (committed.has(batch.no)) {
       progress.skip(batch.items.length);
       return;
@@ -176,16 +177,45 @@ async function assertOwnersCleared(
   throw new OwnersPendingError(options.runId, phase.definition.name, pending, owners);
 }
 
+/**
+ * The phase's row counts as the run's batch checkpoints in Odoo hold them, earlier attempts
+ * included. The ledger counts records instead (a campaign row can also create its medium), so
+ * it cannot balance against plan rows.
+ */
 async function readOdooCounts(
   options: PhaseRunnerOptions,
-  name: string,
-): Promise<OdooPhaseCounts | undefined> {
-  const result = await options.client.executeKw<{ phases: (OdooPhaseCounts & { name: string })[] }>(
-    RUN_MODEL,
-    "get_reconciliation",
-    [[options.runId]],
+  phase: PlannedPhase,
+): Promise<OdooPhaseCounts> {
+  const { client, runId } = options;
+  const checkpoints = await client.executeKw<
+    { created_count: number; updated_count: number; unchanged_count: number; error_count: number }[]
+  >(
+    "netmera.migration.checkpoint",
+    "search_read",
+    [
+      [
+        ["run_id", "=", runId],
+        ["phase", "=", phase.definition.name],
+      ],
+    ],
+    { fields: ["created_count", "updated_count", "unchanged_count", "error_count"] },
   );
-  return result.phases.find((phase) => phase.name === name);
+  const counts: OdooPhaseCounts = { created: 0, updated: 0, unchanged: 0, errors: 0 };
+  for (const checkpoint of checkpoints) {
+    counts.created += checkpoint.created_count;
+    counts.updated += checkpoint.updated_count;
+    counts.unchanged += checkpoint.unchanged_count;
+    counts.errors += checkpoint.error_count;
+  }
+
+  if (phase.definition.writtenAs !== "owner-queue-entries") {
+    return counts;
+  }
+
+  const entries = await client.executeKw<number>("netmera.owner.queue", "search_count", [
+    [["run_id", "=", runId]],
+  ]);
+  return { created: 0, updated: 0, unchanged: entries, errors: counts.errors };
 }
 
 /** Reports progress to the run record at most once per interval; failures only get logged. */

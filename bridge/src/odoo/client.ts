@@ -223,7 +223,8 @@ export class OdooClient {
     const message =
       `${label.model ?? model} ${label.method ?? method} failed on db "${this.db}"${context}: ` +
       summariseFault(error.faultString);
-    const FaultType = CONCURRENCY_FAULT.test(error.faultString)
+    // Only the exception that ended the call decides; a traceback may quote earlier ones.
+    const FaultType = CONCURRENCY_FAULT.test(summariseFault(error.faultString))
       ? OdooConcurrencyError
       : OdooFaultError;
     return new FaultType(model, method, String(error.faultCode), message, { cause: error });
