@@ -1,6 +1,44 @@
 #!/usr/bin/env bash
-# Run the main job on the bundled sample snapshot; results go to out/demo.
+# Run the main job on the bundled sample snapshot, from discovery to the written inventory.
+# Results go to out/demo (or the folder given as the first argument). Nothing is written to Odoo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+snapshot=samples/small
+out=${1:-out/demo}
+cli=(node bridge/bin/netmera-odoo.js)
+
+step() {
+  printf '\n== %s\n' "$*"
+}
+
 npm run build --silent
-node bridge/bin/netmera-odoo.js --help
+rm -rf "$out"
+mkdir -p "$out"
+
+step "audit: what the snapshot holds"
+"${cli[@]}" audit "$snapshot" --out "$out"
+
+step "map: propose the mapping"
+"${cli[@]}" map "$snapshot" --out "$out"
+
+step "map --confirm: a person confirms it (here the demo itself)"
+"${cli[@]}" map "$snapshot" --confirm --by "demo" --mapping "$out/mapping.json"
+
+step "plan: transform and validate into Odoo-ready rows"
+"${cli[@]}" plan "$snapshot" --mapping "$out/mapping.json" --out "$out"
+
+step "export-csv: Odoo import package for instances without API access"
+"${cli[@]}" export-csv "$snapshot" --plan "$out" --out "$out/odoo-import"
+
+step "inventory: what cannot migrate, as HTML and PDF"
+if command -v "${CHROMIUM_PATH:-chromium}" >/dev/null; then
+  "${cli[@]}" inventory "$snapshot" --plan "$out" --out "$out"
+else
+  echo "Chromium not found: writing the HTML only (install it with: apt-get install chromium)"
+  "${cli[@]}" inventory "$snapshot" --plan "$out" --out "$out" --html-only
+fi
+
+step "done"
+echo "results in $out: audit.md, mapping.json, plan/, quarantine.csv, reconciliation.json,"
+echo "odoo-import/, inventory.html, inventory.pdf"
