@@ -17,7 +17,7 @@ Helpers a handler can reuse, all on the run record:
 * ``_add_row_error(result, index, xml_id, field, message)``: appends an error in the API shape.
 * ``_create_records(model, items, result)`` / ``_register_xml_ids(model_name, items)``: batch
   create with savepoint bisection, then external IDs for the created items.
-* ``_write_ledger(phase, batch_no, entries)``: one batch create of ledger lines; an entry is a
+* ``_write_ledger(phase, batch_no, entries)``: one INSERT per 1000 ledger lines; an entry is a
   dict with ``model``, ``res_id``, ``xml_id``, ``operation`` and optionally
   ``previous_values``, ``links_added``, ``content_hash``, ``previous_hash``. Rollback deletes
   every ``create`` entry's record, so a record created outside ``_upsert_rows`` (a
@@ -35,7 +35,7 @@ import psycopg2
 from odoo import _, models
 from odoo.exceptions import UserError
 
-from .constants import IMPORT_CONTEXT, PHASES
+from .constants import IMPORT_CONTEXT, PHASES, XML_ID_MODULE
 from .import_relations import RelationResolver, lookup_xml_ids, split_xml_id
 from .import_values import RowValueError, check_writable, convert_plain_value, serialize_current
 
@@ -46,6 +46,40 @@ _logger = logging.getLogger(__name__)
 DATA_ERRORS = (psycopg2.Error, UserError, ValueError, TypeError)
 
 MAX_XML_ID_LENGTH = 256
+
+LEDGER_COLUMNS = (
+    "run_id",
+    "phase",
+    "batch_no",
+    "model",
+    "res_id",
+    "xml_id",
+    "operation",
+    "previous_values",
+    "links_added",
+    "content_hash",
+    "previous_hash",
+    "rolled_back",
+)
+
+
+def insert_rows(cr, uid, table, columns, rows):
+    """Insert ``rows`` into ``table`` with one multi-row INSERT per 1000 rows.
+
+    The creation and write user and date columns get ``uid`` and the transaction's time, as
+    the ORM would set them. ``table`` and ``columns`` come from this module, never from a
+    request.
+    """
+    column_list = ", ".join(columns)
+    for start in range(0, len(rows), 1000):
+        chunk = rows[start : start + 1000]
+        placeholder = "(" + ", ".join(["%s"] * len(columns)) + ", %s, %s, {now}, {now})"
+        placeholders = ", ".join([placeholder.format(now="now() AT TIME ZONE 'UTC'")] * len(chunk))
+        cr.execute(
+            f"INSERT INTO {table} ({column_list}, create_uid, write_uid, create_date, write_date) "
+            f"VALUES {placeholders}",
+            [value for row in chunk for value in (*row, uid, uid)],
+        )
 
 
 class ImportItem:
@@ -354,19 +388,16 @@ class NetmeraMigrationRun(models.Model):
         self._add_row_error(result, item.index, item.xml_id, field_name, message)
 
     def _register_xml_ids(self, model_name, items):
-        if not items:
-            return
-        self.env["ir.model.data"].create(
-            [
-                {
-                    "module": "__import__",
-                    "name": item.xml_id,
-                    "model": model_name,
-                    "res_id": item.res_id,
-                }
-                for item in items
-            ]
-        )
+        """Insert the external IDs of newly created records with one statement per 1000.
+
+        Plain SQL like ``ir.model.data._update_xmlids``, which ``load()`` uses, but without
+        adding every name to the registry's ``loaded_xmlids`` set, which would grow with the data.
+        """
+        rows = [(XML_ID_MODULE, item.xml_id, model_name, item.res_id, False) for item in items]
+        columns = ("module", "name", "model", "res_id", "noupdate")
+        insert_rows(self.env.cr, self.env.uid, "ir_model_data", columns, rows)
+        if rows:
+            self.env["ir.model.data"].invalidate_model()
 
     def _update_records(self, model, items, result):
         """Write only the fields that differ; identical value sets share one ``write``.
@@ -454,17 +485,32 @@ class NetmeraMigrationRun(models.Model):
         return entry
 
     def _write_ledger(self, phase, batch_no, entries):
-        """Create the ledger lines of a batch with one ``create``."""
-        if not entries:
-            return
-        vals_list = []
+        """Insert the ledger lines of a batch with one statement per 1000 lines."""
+        rows = []
         for entry in entries:
-            vals = dict(entry, run_id=self.id, phase=phase, batch_no=batch_no)
-            for key in ("previous_values", "links_added"):
-                if vals.get(key) is not None:
-                    vals[key] = json.dumps(vals[key], sort_keys=True)
-            vals_list.append(vals)
-        self.env["netmera.migration.ledger"].sudo().create(vals_list)
+            undo = [
+                json.dumps(entry[key], sort_keys=True) if entry.get(key) is not None else None
+                for key in ("previous_values", "links_added")
+            ]
+            rows.append(
+                (
+                    self.id,
+                    phase,
+                    batch_no,
+                    entry["model"],
+                    entry["res_id"],
+                    entry.get("xml_id") or None,
+                    entry["operation"],
+                    *undo,
+                    entry.get("content_hash") or None,
+                    entry.get("previous_hash") or None,
+                    False,
+                )
+            )
+        insert_rows(self.env.cr, self.env.uid, "netmera_migration_ledger", LEDGER_COLUMNS, rows)
+        if rows:
+            self.env["netmera.migration.ledger"].invalidate_model()
+            self.invalidate_recordset(["ledger_ids"])
 
     def _write_bindings(self, phase, model_name, items):
         """Upsert the content hash of each item's external ID with one statement per 1000."""
