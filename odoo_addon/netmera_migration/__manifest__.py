@@ -17,6 +17,8 @@
         "views/res_config_settings_views.xml",
         "wizards/netmera_gdpr_authorise_wizard_views.xml",
         "views/menus.xml",
+        "views/netmera_migration_run_bridge_views.xml",
+        "wizards/netmera_snapshot_upload_views.xml",
     ],
     "installable": True,
     "application": True,

@@ -12,3 +12,4 @@ from . import netmera_migration_run_schema
 from . import netmera_migration_run_rollback
 from . import res_config_settings
 from . import netmera_migration_run_history
+from . import netmera_migration_run_bridge

@@ -6,3 +6,4 @@ from . import test_owner_matching
 from . import test_custom_fields
 from . import test_access_rights
 from . import test_history
+from . import test_bridge_buttons

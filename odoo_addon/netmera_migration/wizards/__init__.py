@@ -1,1 +1,2 @@
 from . import netmera_gdpr_authorise_wizard
+from . import netmera_snapshot_upload

@@ -1,0 +1,197 @@
+import base64
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .common import NetmeraMigrationCase
+
+TOKEN = "addon-test-token-0123456789abcdefghij"
+
+
+class RecordingBridge(BaseHTTPRequestHandler):
+    """Answers the way the bridge API does and records each request for the test."""
+
+    requests = []
+    replies = {}
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length)
+        self.requests.append(
+            {"path": self.path, "headers": dict(self.headers), "body": body}
+        )
+        status, reply = self.replies.get(self.path, (202, {"id": "job-1", "kind": "x"}))
+        data = json.dumps(reply).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+@tagged("post_install", "-at_install")
+class TestBridgeButtons(NetmeraMigrationCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.server = ThreadingHTTPServer(("127.0.0.1", 0), RecordingBridge)
+        threading.Thread(target=cls.server.serve_forever, daemon=True).start()
+        cls.addClassCleanup(cls.server.server_close)
+        cls.addClassCleanup(cls.server.shutdown)
+        params = cls.env["ir.config_parameter"].sudo()
+        params.set_param("netmera_migration.bridge_url", f"http://127.0.0.1:{cls.server.server_port}/")
+        params.set_param("netmera_migration.bridge_token", TOKEN)
+
+    def setUp(self):
+        super().setUp()
+        RecordingBridge.requests = []
+        RecordingBridge.replies = {}
+
+    def authorised_run(self, **vals):
+        run = self.make_run(state="authorised", **vals)
+        run.bridge_snapshot_id = "upload-0123456789abcdef"
+        return run
+
+    def test_start_sample_posts_snapshot_mapping_and_size(self):
+        """Start Sample sends the snapshot, the mapping and the sample size with the token."""
+        run = self.authorised_run()
+        RecordingBridge.replies = {f"/runs/{run.id}/sample": (202, {"id": "job-7", "kind": "sample"})}
+        run.with_user(self.manager).action_start_sample()
+
+        request = RecordingBridge.requests[0]
+        self.assertEqual(request["path"], f"/runs/{run.id}/sample")
+        self.assertEqual(request["headers"]["Authorization"], f"Bearer {TOKEN}")
+        self.assertEqual(
+            json.loads(request["body"]),
+            {"snapshotId": "upload-0123456789abcdef", "mapping": {"users": {}}, "sampleSize": 100},
+        )
+        self.assertTrue(run.is_sample)
+        self.assertEqual(run.bridge_job_id, "job-7")
+        self.assertEqual(run.bridge_job_state, "running")
+
+    def test_start_migration_after_sample_creates_full_run(self):
+        """A sampled run hands the full migration to a new run with the same approvals."""
+        run = self.authorised_run(is_sample=True, sample_size=10)
+        run.action_start()
+        run.action_done()
+        self.assertEqual(run.state, "sampled")
+
+        action = run.with_user(self.manager).action_start_migration()
+        full = self.Run.browse(action["res_id"])
+        self.assertNotEqual(full, run)
+        self.assertEqual(full.state, "authorised")
+        self.assertFalse(full.is_sample)
+        self.assertEqual(full.gdpr_agreement_ref, "DPA-TEST-1")
+        self.assertEqual(full.mapping_hash, run.mapping_hash)
+        self.assertEqual(full.bridge_snapshot_id, run.bridge_snapshot_id)
+        self.assertEqual(RecordingBridge.requests[0]["path"], f"/runs/{full.id}/migrate")
+
+    def test_render_inventory_asks_for_pdf(self):
+        """Render Inventory sends the run's snapshot and asks for the PDF too."""
+        run = self.authorised_run()
+        run.with_user(self.manager).action_render_inventory()
+        request = RecordingBridge.requests[0]
+        self.assertEqual(request["path"], f"/runs/{run.id}/inventory")
+        self.assertEqual(json.loads(request["body"]), {"snapshotId": run.bridge_snapshot_id, "pdf": True})
+
+    def test_bridge_errors_become_user_errors(self):
+        """Refusals of the bridge reach the user as readable messages, never with the token."""
+        run = self.authorised_run()
+        path = f"/runs/{run.id}/sample"
+        cases = [
+            (401, {"error": "unauthorized"}, "The bridge rejected the token"),
+            (409, {"error": "run 1 already has a job running"}, "run 1 already has a job running"),
+            (
+                400,
+                {"error": "invalid request", "issues": [{"path": "mapping", "message": "required"}]},
+                "mapping: required",
+            ),
+        ]
+        for status, reply, expected in cases:
+            RecordingBridge.replies = {path: (status, reply)}
+            with self.subTest(status=status), mute_logger(
+                "odoo.addons.netmera_migration.models.netmera_migration_run_bridge"
+            ):
+                with self.assertRaises(UserError) as caught:
+                    run.with_user(self.manager).action_start_sample()
+                self.assertIn(expected, str(caught.exception))
+                self.assertNotIn(TOKEN, str(caught.exception))
+
+    def test_missing_settings_and_snapshot_are_user_errors(self):
+        """Without a snapshot or bridge settings the buttons explain what to set."""
+        run = self.make_run(state="authorised")
+        with self.assertRaisesRegex(UserError, "has no snapshot yet"):
+            run.with_user(self.manager).action_start_sample()
+
+        run.bridge_snapshot_id = "upload-0123456789abcdef"
+        self.env["ir.config_parameter"].sudo().set_param("netmera_migration.bridge_token", "")
+        with self.assertRaisesRegex(UserError, "bridge URL and token are not set"):
+            run.with_user(self.manager).action_start_sample()
+
+    def test_sample_needs_an_authorised_run(self):
+        """A draft run cannot start a sample."""
+        run = self.make_run(state="draft")
+        run.bridge_snapshot_id = "upload-0123456789abcdef"
+        with self.assertRaisesRegex(UserError, "cannot start a sample in state draft"):
+            run.with_user(self.manager).action_start_sample()
+        self.assertEqual(RecordingBridge.requests, [])
+
+    def test_report_bridge_job_stores_state(self):
+        """The bridge's job report lands on the run form fields."""
+        run = self.authorised_run()
+        run.with_user(self.manager).report_bridge_job(
+            {"job_id": "j1", "kind": "migrate", "state": "failed", "step": "plan", "message": "boom"}
+        )
+        self.assertEqual(
+            (run.bridge_job_id, run.bridge_job_state, run.bridge_job_step, run.bridge_job_message),
+            ("j1", "failed", "plan", "boom"),
+        )
+        with self.assertRaisesRegex(UserError, "Unknown bridge job state"):
+            run.with_user(self.manager).report_bridge_job({"job_id": "j1", "state": "exploded"})
+
+    def test_upload_wizard_creates_confirmed_run(self):
+        """Uploading a zip with a confirmed mapping creates a run ready for authorisation."""
+        RecordingBridge.replies = {
+            "/snapshots": (
+                201,
+                {"snapshotId": "upload-aaaa", "snapshotHash": "f" * 64, "files": 2},
+            )
+        }
+        mapping = {
+            "version": 1,
+            "entries": [],
+            "confirmation": {
+                "by": "Ayşe",
+                "at": "2026-12-01T09:30:00.000Z",
+                "mappingHash": "a" * 64,
+                "snapshotHash": "f" * 64,
+            },
+        }
+        wizard = self.env["netmera.snapshot.upload"].with_user(self.manager).create(
+            {
+                "snapshot_file": base64.b64encode(b"PK\x05\x06" + b"\0" * 18),
+                "snapshot_filename": "acme-2026-12.zip",
+                "mapping_file": base64.b64encode(json.dumps(mapping).encode()),
+                "mapping_filename": "mapping.json",
+            }
+        )
+        action = wizard.action_upload()
+        run = self.Run.browse(action["res_id"])
+
+        request = RecordingBridge.requests[0]
+        self.assertEqual(request["headers"]["Content-Type"], "application/zip")
+        self.assertEqual(request["body"], b"PK\x05\x06" + b"\0" * 18)
+        self.assertEqual(run.name, "acme-2026-12")
+        self.assertEqual(run.state, "mapping_confirmed")
+        self.assertEqual(run.bridge_snapshot_id, "upload-aaaa")
+        self.assertEqual(run.snapshot_hash, "f" * 64)
+        self.assertEqual(run.mapping_hash, "a" * 64)
+        self.assertEqual(run.mapping_confirmed_by, "Ayşe")
+        self.assertEqual(str(run.mapping_confirmed_at), "2026-12-01 09:30:00")
