@@ -39,8 +39,10 @@ const PERSON: Record<string, string[]> = {
   surname: ["Surname", "Last Name", "Lastname", "Soyad", "Soyadı"],
 };
 
+const PUSH_TOKEN = ["Token", "Device Token", "deviceToken", "Push Token", "pushToken"];
+
 const VOCABULARY: Record<TableKind, Record<string, string[]>> = {
-  users: { ...IDENTITY, ...PERSON, ...DEVICE_EXPORT },
+  users: { ...IDENTITY, ...PERSON, ...DEVICE_EXPORT, pushToken: PUSH_TOKEN },
   members: IDENTITY,
   devices: {
     extId: IDENTITY.extId ?? [],
@@ -50,7 +52,7 @@ const VOCABULARY: Record<TableKind, Record<string, string[]>> = {
     appVersion: ["App Version", "appVersion", "appV", "Application Version"],
     osVersion: ["OS Version", "osVersion", "osV", "Operating System Version"],
     os: ["Operating System (OS)", "Operating System", "OS"],
-    pushToken: ["Token", "Device Token", "deviceToken", "Push Token", "pushToken"],
+    pushToken: PUSH_TOKEN,
     pushPermitted: ["Push Permitted", "pushPermitted", "Push Permission"],
   },
   owners: {

@@ -152,11 +152,16 @@ async function stageUserFile(
   const extIdAt = meanings.indexOf("extId");
   const emailAt = meanings.indexOf("email");
   const msisdnAt = meanings.indexOf("msisdn");
+  // Push tokens never leave the snapshot, so they are not even staged.
+  const tokenAt = meanings.indexOf("pushToken");
   for await (const batch of table.rowBatches()) {
     for (const row of batch) {
       counts.userRows += 1;
       if (counts.userRows % 50_000 === 0) {
         hooks.onProgress?.(counts.userRows);
+      }
+      if (tokenAt >= 0) {
+        row.cells[tokenAt] = undefined;
       }
       if (row.problem) {
         counts.badUserRows += 1;
@@ -164,7 +169,8 @@ async function stageUserFile(
           file,
           line: row.line,
           column: "",
-          value: rowText(row.cells),
+          // A misaligned row could hold a push token in any cell, so its text stays out.
+          value: tokenAt >= 0 ? "" : rowText(row.cells),
           reason: `row rejected: ${row.problem}`,
         });
         continue;
