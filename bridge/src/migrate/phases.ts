@@ -52,6 +52,14 @@ export const PHASES: PhaseDefinition[] = [
     waitsForOwners: true,
   },
   { name: "campaigns", file: "campaigns.ndjson", model: "utm.campaign", sample: "referenced" },
+  // The chatter orders messages by id, so history batches must be created in plan (time) order.
+  {
+    name: "history",
+    file: "history.ndjson",
+    model: "mail.message",
+    sample: "dependent",
+    serial: true,
+  },
 ];
 
 export function findPhase(name: string, phases: PhaseDefinition[] = PHASES): PhaseDefinition {
