@@ -227,7 +227,7 @@ describe("bridge API jobs", () => {
     const started = await request(app)
       .post("/runs/4/inventory")
       .set("X-Bridge-Token", TOKEN)
-      .send({ snapshotId: "snap-1", pdf: false });
+      .send({ snapshotId: "snap-1", customer: "Acme" });
     const finished = await waitForJob(app, started.body.id);
     expect(finished.result).toEqual({
       outDir: join(dataDir, "runs", "4", "inventory"),
@@ -237,7 +237,8 @@ describe("bridge API jobs", () => {
       runId: 4,
       snapshotDir: join(dataDir, "snapshots", "snap-1"),
       outDir: join(dataDir, "runs", "4", "inventory"),
-      pdf: false,
+      planDir: null,
+      customer: "Acme",
     });
   });
 

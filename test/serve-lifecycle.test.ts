@@ -36,6 +36,7 @@ function settings(overrides: Partial<ServeSettings> = {}): ServeSettings {
     netmera: null,
     resync: null,
     uploads: {},
+    chromiumPath: "/usr/bin/chromium",
     ...overrides,
   };
 }

@@ -16,15 +16,20 @@ const uploadsSchema = z
 
 const netmeraSchema = z
   .object({
-    baseUrl: z.string().url(),
-    app: z.string().min(1),
+    /** Netmera REST API base URL; the public one when left out. */
+    baseUrl: z.string().url().optional(),
+    /** Application name recorded in the snapshot manifest. */
+    app: z.string().min(1).optional(),
     /** Prefer `NETMERA_API_KEY` in the environment; a key in a file is easier to leak. */
     apiKey: z.string().min(1).optional(),
     sourceTimeZone: z.string().min(1).optional(),
+    /** Folder of panel and FTP export files copied into every pulled snapshot. */
     exportsDir: z.string().min(1).optional(),
     requestsPerSecond: z.number().positive().optional(),
     concurrency: z.number().int().min(1).max(16).optional(),
+    timeoutMs: z.number().int().positive().optional(),
     pageSize: z.number().int().min(1).max(1000).optional(),
+    inbox: z.boolean().optional(),
   })
   .strict();
 
@@ -59,6 +64,7 @@ export const serveConfigSchema = z
     netmera: netmeraSchema.optional(),
     resync: resyncSchema.optional(),
     uploads: uploadsSchema.optional(),
+    chromiumPath: z.string().min(1).optional(),
   })
   .strict();
 
@@ -82,6 +88,8 @@ export interface ServeSettings {
   netmera: (z.infer<typeof netmeraSchema> & { apiKey?: string }) | null;
   resync: z.infer<typeof resyncSchema> | null;
   uploads: z.infer<typeof uploadsSchema>;
+  /** Chromium executable for inventory PDFs. */
+  chromiumPath: string;
 }
 
 export interface ServeFlags {
@@ -195,6 +203,7 @@ export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv):
       ? { ...config.resync, mapping: resolve(dirname(flags.config!), config.resync.mapping) }
       : null,
     uploads: config.uploads ?? {},
+    chromiumPath: env.CHROMIUM_PATH ?? config.chromiumPath ?? "/usr/bin/chromium",
   };
 }
 

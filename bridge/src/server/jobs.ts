@@ -40,13 +40,15 @@ export interface RollbackParams {
   runId: number;
 }
 
-/** Render the written inventories of a snapshot. */
+/** Render the written inventory of a snapshot as HTML and PDF. */
 export interface InventoryParams {
   runId: number | null;
   snapshotDir: string;
   outDir: string;
-  /** Also print each inventory to PDF through headless Chromium. */
-  pdf: boolean;
+  /** Plan directory of the run, for the data-quality section; null before any plan. */
+  planDir: string | null;
+  /** Customer name for the cover page. */
+  customer?: string;
 }
 
 export interface JobRunners {

@@ -1,17 +1,26 @@
+import { readFile } from "node:fs/promises";
 import { Writable } from "node:stream";
 import { BridgeError, ConfigError } from "../core/errors.js";
+import type { Logger } from "../core/log.js";
+import { writeInventory } from "../inventory/write-inventory.js";
 import { migrate } from "../migrate/migrate.js";
 import { rollbackRun } from "../migrate/run-actions.js";
+import { runPull } from "../netmera/pull.js";
+import { OdooClient } from "../odoo/client.js";
+import { runPlan } from "../plan/run-plan.js";
 import type { OdooSettings, ServeSettings } from "./config.js";
 import type { JobContext } from "./job-manager.js";
 import type { JobRunners } from "./jobs.js";
+
+/** Defaults of the `pull` command, for the settings the config file leaves out. */
+const PULL_DEFAULTS = { requestsPerSecond: 5, concurrency: 4, timeoutMs: 30_000 };
 
 /** A stream that turns each progress line a command writes into a job progress message. */
 function progressLines(context: JobContext): Writable {
   let rest = "";
   return new Writable({
     write(chunk: Buffer, _encoding, done) {
-      const lines = (rest + chunk.toString("utf8")).split("\n");
+      const lines = (rest + chunk.toString("utf8")).split(/\r?\n|\r/);
       rest = lines.pop() ?? "";
       for (const line of lines) {
         if (line.trim()) context.onProgress({ message: line.trim().slice(0, 300) });
@@ -30,18 +39,89 @@ function requireOdoo(settings: ServeSettings): OdooSettings {
   );
 }
 
-function unavailable(name: string): () => Promise<never> {
-  return async () => {
-    throw new BridgeError(`the ${name} job is not available in this build of the bridge yet`);
-  };
+/** Attach the inventory PDF to its run, so that it opens from the run form in Odoo. */
+async function attachToRun(
+  odoo: OdooSettings,
+  logger: Logger,
+  runId: number,
+  pdfFile: string,
+): Promise<number> {
+  const client = new OdooClient({ ...odoo, logger });
+  try {
+    const datas = (await readFile(pdfFile)).toString("base64");
+    const attachmentId = await client.executeKw<number>("ir.attachment", "create", [
+      {
+        name: "inventory.pdf",
+        datas,
+        mimetype: "application/pdf",
+        res_model: "netmera.migration.run",
+        res_id: runId,
+      },
+    ]);
+    await client.executeKw("netmera.migration.run", "message_post", [[runId]], {
+      body: "Written inventory rendered by the bridge.",
+      attachment_ids: [attachmentId],
+    });
+    return attachmentId;
+  } finally {
+    client.close();
+  }
 }
 
-/** The job runners `serve` uses: the same functions as the `migrate`, `rollback` … commands. */
+/** The job runners `serve` uses: the same functions as the `pull`, `plan` … commands. */
 export function realJobs(settings: ServeSettings): JobRunners {
   return {
-    pull: unavailable("pull"),
-    plan: unavailable("plan"),
-    inventory: unavailable("inventory"),
+    pull: async (params, context) => {
+      const netmera = settings.netmera;
+      const apiKey = netmera?.apiKey?.trim();
+      if (!netmera || !apiKey) {
+        throw new ConfigError(
+          "pull needs the Netmera settings: a netmera section in --config FILE and the REST " +
+            "API key in NETMERA_API_KEY",
+        );
+      }
+
+      const result = await runPull({
+        out: params.outDir,
+        exportsDir: netmera.exportsDir,
+        apiKey,
+        baseUrl: netmera.baseUrl,
+        app: netmera.app,
+        sourceTimeZone: netmera.sourceTimeZone,
+        pageSize: netmera.pageSize,
+        inbox: netmera.inbox,
+        requestsPerSecond: netmera.requestsPerSecond ?? PULL_DEFAULTS.requestsPerSecond,
+        concurrency: netmera.concurrency ?? PULL_DEFAULTS.concurrency,
+        timeoutMs: netmera.timeoutMs ?? PULL_DEFAULTS.timeoutMs,
+        logger: context.logger,
+        progress: progressLines(context),
+      });
+      return {
+        files: Object.keys(result.manifest.files).length,
+        pulledAt: result.manifest.pulledAt,
+        requests: result.requests,
+        retries: result.retries,
+        coverage: result.coverage,
+      };
+    },
+
+    plan: async (params, context) => {
+      const result = await runPlan({
+        snapshotDir: params.snapshotDir,
+        mappingFile: params.mappingFile,
+        outDir: params.outDir,
+        logger: context.logger,
+        progress: progressLines(context),
+      });
+      return {
+        snapshotHash: result.snapshotHash,
+        mappingHash: result.mappingHash,
+        unconfirmedReason: result.unconfirmedReason ?? null,
+        phases: result.phases,
+        quarantineRows: result.quarantineRows,
+        flagRows: result.flagRows,
+      };
+    },
 
     migrate: async (params, context) => {
       const result = await migrate({
@@ -74,6 +154,27 @@ export function realJobs(settings: ServeSettings): JobRunners {
     rollback: async (params, context) => {
       const result = await rollbackRun(requireOdoo(settings), context.logger, params.runId);
       return { runId: result.run.id, deleted: result.deleted, restored: result.restored };
+    },
+
+    inventory: async (params, context) => {
+      const written = await writeInventory({
+        snapshotDir: params.snapshotDir,
+        outDir: params.outDir,
+        planDir: params.planDir ?? undefined,
+        customer: params.customer,
+        chromiumPath: settings.chromiumPath,
+        logger: context.logger,
+      });
+      const attachmentId =
+        settings.odoo && params.runId !== null
+          ? await attachToRun(settings.odoo, context.logger, params.runId, written.pdfFile)
+          : null;
+      return {
+        htmlFile: written.htmlFile,
+        pdfFile: written.pdfFile,
+        pdfBytes: written.pdfBytes,
+        attachmentId,
+      };
     },
   };
 }

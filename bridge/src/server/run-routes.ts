@@ -157,10 +157,10 @@ export function runRoutes(deps: RunRouteDeps): Router {
 
     const job = manager.start(runKey(runId), "inventory", runId, async (context) => {
       const outDir = folder.inventoryDir;
-      const result = await jobs.inventory(
-        { runId, snapshotDir: inputs.snapshotDir, outDir, pdf: body.pdf },
-        context,
-      );
+      const { planned } = await folder.read();
+      const planDir = planned?.snapshotId === inputs.snapshotId ? folder.planDir : null;
+      const params = { runId, snapshotDir: inputs.snapshotDir, outDir, planDir };
+      const result = await jobs.inventory({ ...params, customer: body.customer }, context);
       return { outDir, result };
     });
     accept(res, job);

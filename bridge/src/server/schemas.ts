@@ -27,5 +27,5 @@ export const sampleBody = planBody
 export const rollbackBody = z.object({}).strict();
 
 export const inventoryBody = z
-  .object({ snapshotId: snapshotId.optional(), pdf: z.boolean().default(true) })
+  .object({ snapshotId: snapshotId.optional(), customer: z.string().min(1).max(200).optional() })
   .strict();
