@@ -194,6 +194,20 @@ describe("NetmeraClient", () => {
     );
   });
 
+  it("does not follow a redirect", async () => {
+    server.inject({
+      endpoint: "getSegments",
+      response: { status: 302, headers: { location: "http://192.0.2.1/steal" } },
+    });
+
+    const error = await failure(client().request(segments));
+
+    expect(error.message).toBe(
+      "Netmera GET /rest/3.0/getSegments failed: HTTP 302 redirect to http://192.0.2.1/steal, not followed because the API key goes only to the configured host",
+    );
+    expect(server.requests).toHaveLength(1);
+  });
+
   it("keeps a nextPage link on the serving host", () => {
     const api = client();
     const served = `${server.url}/rest/3.0/getSegmentUsers?id=101`;

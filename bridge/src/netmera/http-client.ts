@@ -172,12 +172,12 @@ export class NetmeraClient {
     let response: Response;
     let text: string;
     try {
-      // Redirects are errors: fetch would repeat the key header to whatever host a redirect names.
+      // Redirects are not followed: fetch would repeat the key header to whatever host they name.
       response = await fetch(url, {
         method: request.method,
         headers,
         body: request.body === undefined ? undefined : JSON.stringify(request.body),
-        redirect: "error",
+        redirect: "manual",
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
       text = await response.text();
@@ -187,6 +187,16 @@ export class NetmeraClient {
 
     if (response.status >= 200 && response.status < 300) {
       return parseSuccess(response, text, url);
+    }
+
+    if (response.status >= 300 && response.status < 400) {
+      const location = response.headers.get("location") ?? "(no location)";
+      return {
+        retryable: false,
+        httpStatus: response.status,
+        netmeraCode: undefined,
+        reason: `HTTP ${response.status} redirect to ${location}, not followed because the API key goes only to the configured host`,
+      };
     }
 
     const parsed = parseErrorBody(response.headers.get("content-type"), text);

@@ -37,6 +37,8 @@ CREATE TABLE IF NOT EXISTS messages (
  * the number of users (the user set lives on disk too).
  */
 export class PullJournal {
+  private readonly updateStatements = new Map<UserResultColumn, Database.Statement>();
+
   private constructor(private readonly db: Database.Database) {}
 
   static open(snapshotDir: string): PullJournal {
@@ -165,9 +167,14 @@ export class PullJournal {
   }
 
   setUserResult(extId: string, column: UserResultColumn, value: unknown): void {
-    this.db
-      .prepare(`UPDATE users SET ${column} = ? WHERE ext_id = ?`)
-      .run(JSON.stringify(value), extId);
+    // Called once per user and endpoint, millions of times in a large pull.
+    let statement = this.updateStatements.get(column);
+    if (!statement) {
+      statement = this.db.prepare(`UPDATE users SET ${column} = ? WHERE ext_id = ?`);
+      this.updateStatements.set(column, statement);
+    }
+
+    statement.run(JSON.stringify(value), extId);
   }
 
   *userResults(column: UserResultColumn): Generator<unknown> {

@@ -94,6 +94,14 @@ export function readSegments(context: PullContext): SegmentSummary[] {
 
 async function pullMembership(context: PullContext, segment: SegmentSummary): Promise<string> {
   const { client, journal, frozen } = context;
+  if (segment.id === "") {
+    const reason = "getSegments returned this segment without an id";
+    const membership: Membership = { exportable: false, file: null, members: 0, reason };
+    journal.setMeta(`membership:${segment.id}`, JSON.stringify(membership));
+    context.logger.warn({ name: segment.name }, reason);
+    return `not exportable: ${reason}`;
+  }
+
   const list = `segment:${segment.id}`;
   const query = new URLSearchParams({ id: segment.id, max: String(frozen.pageSize) });
   try {
@@ -130,7 +138,7 @@ async function pullMembership(context: PullContext, segment: SegmentSummary): Pr
   const file = `segment-users/${fileNameFor(segment.id)}.json`;
   const members = await context.writer.writeJsonList(
     file,
-    { id: segment.id, name: segment.name, frozenAt: journal.getMeta("segmentsFrozenAt") },
+    { id: segment.raw.id, name: segment.name, frozenAt: journal.getMeta("segmentsFrozenAt") },
     "list",
     journal.items(list),
   );
