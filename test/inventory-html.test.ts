@@ -24,7 +24,11 @@ const fixedNow = new Date("2024-07-02T08:00:00Z");
 async function renderFixture(): Promise<{ html: string; footer: string; view: InventoryView }> {
   const snapshot = await readInventorySnapshot(SNAPSHOT_DIR, silentLogger);
   const plan = await readPlanQuality(PLAN_DIR);
-  const view = buildInventoryView(snapshot, { plan, now: fixedNow });
+  const view = buildInventoryView(snapshot, {
+    plan,
+    now: fixedNow,
+    customer: "Anadolu Perakende A.Ş.",
+  });
   const rendered = await renderInventoryHtml(view);
   return { ...rendered, view };
 }
@@ -133,9 +137,13 @@ describe("inventory HTML", () => {
 
   it("sums campaign metrics over platforms", () => {
     const campaigns = sectionHtml(html, "campaigns");
-    const first = campaigns.slice(0, campaigns.indexOf("Sepet Hatırlatma"));
-    expect(first).toMatch(/<td class="number">2,300<\/td><td class="number">52<\/td>/);
-    expect(first).toContain('<td class="number">305</td><td class="number">57</td>');
+    const first = campaigns.slice(
+      campaigns.indexOf("<h3>Metrics</h3>"),
+      campaigns.indexOf("UTM campaign external ID"),
+    );
+    const cells = [...first.matchAll(/<td class="number">([^<]*)<\/td>/g)].map((match) => match[1]);
+    expect(cells).toEqual(["2,300", "0", "0", "52", "305", "57"]);
+    expect(first).toMatch(/<th class="number">Sent<\/th>\s*<th class="number">Delivered<\/th>/);
   });
 
   it("flags oversize images and videos", () => {
@@ -143,15 +151,16 @@ describe("inventory HTML", () => {
     expect(countOccurrences(sectionHtml(html, "campaigns"), "video over 12 MB")).toBe(1);
     expect(countOccurrences(sectionHtml(html, "widgets"), "image over 1 MB")).toBe(1);
     expect(countOccurrences(sectionHtml(html, "widgets"), "video over 12 MB")).toBe(1);
-    expect(countOccurrences(html, "within limit")).toBe(2);
+    expect(countOccurrences(html, "within limit")).toBe(3);
     expect(html).toContain("15.0 MB");
+    expect(html).toContain("2.0 MB");
   });
 
   it("lists segments with frozen rules, members and Odoo tag and stage", () => {
     const segments = sectionHtml(html, "segments");
     expect(countOccurrences(segments, "<tr>")).toBe(6);
     expect(countOccurrences(segments, "dynamic, frozen at pull time")).toBe(4);
-    expect(segments).toContain("4 dynamic segments are frozen at pull time");
+    expect(segments).toContain("4 dynamic segments: membership frozen at pull time");
     expect(segments).toContain('<td class="number">18,402</td>');
     expect(segments).toContain("not counted by Netmera");
     expect(segments).toContain(escape("city = 'İstanbul' AND totalPurchaseAmount >= 5000 TRY"));
@@ -274,7 +283,7 @@ describe("inventory snapshot input", () => {
     const error = await readInventorySnapshot(dir, silentLogger).catch((caught) => caught);
 
     expect((error as Error).message).toMatch(
-      /campaigns\.json line \d+, column \d+ at \[1\]\.content\.subject: \{"tr":"Konu"\}: expected string or number or boolean/,
+      /campaigns\.json line \d+, column \d+ at \[1\]\.content\.subject: \{"tr":"Konu"\}: Invalid input: expected string, received object/,
     );
   });
 

@@ -70,7 +70,16 @@ describeChromium("inventory PDF", () => {
   let pages = 0;
 
   beforeAll(async () => {
-    const result = await runCli(["inventory", SNAPSHOT_DIR, "--plan", PLAN_DIR, "--out", out]);
+    const result = await runCli([
+      "inventory",
+      SNAPSHOT_DIR,
+      "--plan",
+      PLAN_DIR,
+      "--customer",
+      "Anadolu Perakende A.Ş.",
+      "--out",
+      out,
+    ]);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     stdout = result.stdout;
