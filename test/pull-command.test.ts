@@ -70,7 +70,7 @@ describe("pull command", () => {
 
     expect(result.error).toBeUndefined();
     expect(result.stdout).toBe(
-      `snapshot ${out}: 19 files, manifest written\n` +
+      `snapshot ${out}: 20 files, manifest written\n` +
         "coverage: 8 of 11 users (72.73%) are in an exported segment, 3 in none, 1 segments not exportable (see coverage.json)\n" +
         "requests: 43, retries: 0\n",
     );

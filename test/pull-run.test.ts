@@ -94,6 +94,7 @@ const BASE_COUNTS = {
 };
 
 const SNAPSHOT_FILES = [
+  "campaigns.json",
   "coverage.json",
   "devices.json",
   "event-definitions.json",
@@ -265,6 +266,48 @@ describe("runPull", () => {
       end: UNTIL.getTime(),
       list: dataset.pushResults["n-1002"],
     });
+  });
+
+  it("builds campaigns from push statistics", async () => {
+    const server = await start();
+    const dataset = makeDataset();
+
+    const { out } = await pull(server);
+
+    const campaigns = await readJson(join(out, "campaigns.json"));
+    expect(campaigns).toEqual({
+      campaigns: [
+        {
+          id: "n-1001",
+          notificationKey: "n-1001",
+          name: "Kampanya n-1001",
+          channel: "PUSH",
+          status: "FINISHED",
+          startDate: dataset.pushMessages[0]!.startDate,
+          endDate: dataset.pushMessages[0]!.endDate,
+          content: { title: "Kampanya n-1001", text: "İndirim başladı" },
+          stats: dataset.pushMessages[0]!.stats,
+          source: "getPushStats",
+        },
+        expect.objectContaining({ id: "n-1002", name: "Kampanya n-1002" }),
+      ],
+    });
+  });
+
+  it("keeps campaigns.json from the exports", async () => {
+    const server = await start();
+    const exportsDir = await makeExportsDir();
+    await writeFile(
+      join(exportsDir, "campaigns.json"),
+      '{"campaigns":[{"id":"c1","name":"Bahar"}]}',
+    );
+
+    const { out, stderr } = await pull(server, { exportsDir });
+
+    expect(await readFile(join(out, "campaigns.json"), "utf8")).toBe(
+      '{"campaigns":[{"id":"c1","name":"Bahar"}]}',
+    );
+    expect(stderr).toContain("pull: campaigns.json: kept the campaigns.json of the exports folder");
   });
 
   it("asks push statistics by monthly windows in epoch ms", async () => {

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { writeCampaigns } from "./campaigns.js";
 import { fetchList, nextPageReader } from "./paging.js";
 import { listField, runStep, stringField, type PullContext } from "./pull-context.js";
 import { fileNameFor, monthlyWindows } from "./pull-options.js";
@@ -54,6 +55,8 @@ export async function pullPush(context: PullContext): Promise<void> {
       pullPushResults(context, message.key, message.windowStart),
     );
   }
+
+  await writeCampaigns(context);
 }
 
 async function pullPushResults(context: PullContext, key: string, start: number): Promise<string> {
