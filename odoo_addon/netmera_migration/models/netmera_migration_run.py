@@ -116,9 +116,24 @@ class NetmeraMigrationRun(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            # The bridge creates runs whose mapping a person already confirmed on the command line.
-            if vals.get("mapping_confirmed_at") and not vals.get("state"):
-                vals["state"] = "mapping_confirmed"
+            # The bridge creates runs whose mapping a person already confirmed on the command
+            # line; a full run copied from a sample also carries its GDPR authorisation.
+            allowed = ["draft"]
+            if vals.get("mapping_confirmed_at"):
+                allowed.append("mapping_confirmed")
+                if vals.get("gdpr_confirmed_at") and vals.get("gdpr_agreement_ref"):
+                    allowed.append("authorised")
+            default = "mapping_confirmed" if vals.get("mapping_confirmed_at") else "draft"
+            state = vals.setdefault("state", default)
+            if state not in allowed:
+                raise UserError(
+                    _(
+                        "A new run cannot start in state %(state)s; it starts in one of "
+                        "%(allowed)s, and its actions move it further.",
+                        state=state,
+                        allowed=", ".join(allowed),
+                    )
+                )
         runs = super().create(vals_list)
         runs._ensure_phase_lines()
         return runs
@@ -126,6 +141,9 @@ class NetmeraMigrationRun(models.Model):
     def write(self, vals):
         if "mapping_json" in vals or "mapping_hash" in vals:
             self._reset_changed_mapping(vals)
+        if "state" in vals:
+            # Every state change, from the actions or from a plain write over RPC, must be legal.
+            self._check_transition(vals["state"])
         return super().write(vals)
 
     def _reset_changed_mapping(self, vals):
@@ -391,7 +409,13 @@ class NetmeraMigrationRun(models.Model):
             )
 
     def _set_state(self, new_state):
+        self._check_transition(new_state, allow_same=False)
+        self.write({"state": new_state})
+
+    def _check_transition(self, new_state, allow_same=True):
         for run in self:
+            if allow_same and new_state == run.state:
+                continue
             if new_state not in STATE_TRANSITIONS[run.state]:
                 raise UserError(
                     _(
@@ -401,7 +425,6 @@ class NetmeraMigrationRun(models.Model):
                         new=new_state,
                     )
                 )
-            run.state = new_state
 
     def _store_reconciliation(self, reconciliation):
         """Replace the reconciliation lines with the bridge's figures for each phase."""

@@ -75,6 +75,24 @@ class TestStateMachine(NetmeraMigrationCase):
         with self.assertRaisesRegex(UserError, "cannot go from rolled_back to running"):
             done.action_start()
 
+    def test_plain_write_follows_transitions(self):
+        """Writing the state directly obeys the same transitions as the actions."""
+        run = self.make_run(state="draft")
+
+        with self.assertRaisesRegex(UserError, "cannot go from draft to running"):
+            run.write({"state": "running"})
+        with self.assertRaisesRegex(UserError, "cannot start in state done"):
+            self.Run.create({"name": "Forced", "state": "done"})
+        run.write({"state": "mapping_confirmed"})
+        self.assertEqual(run.state, "mapping_confirmed")
+
+    def test_start_twice_raises(self):
+        """Starting a run that is already running raises UserError."""
+        run = self.make_run()
+
+        with self.assertRaisesRegex(UserError, "cannot go from running to running"):
+            run.action_start()
+
     def test_gdpr_needs_agreement_reference(self):
         """Authorising without a data processing agreement reference raises UserError."""
         run = self.make_run(state="mapping_confirmed")
