@@ -3,10 +3,12 @@ import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
+import { Command, CommanderError } from "commander";
+import { BridgeError } from "../bridge/src/core/errors.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../bridge/src/cli.js";
 import { MappingUnconfirmedError, SnapshotTamperedError } from "../bridge/src/core/errors.js";
 import { silentLogger } from "../bridge/src/core/log.js";
+import { registerMap } from "../bridge/src/commands/map.js";
 import { loadMapping, saveMapping } from "../bridge/src/mapping/store.js";
 import { assertMappingConfirmed, confirmationState } from "../bridge/src/mapping/types.js";
 import { openSnapshot } from "../bridge/src/snapshot/snapshot.js";
@@ -22,12 +24,23 @@ async function run(...args: string[]): Promise<{ code: number; stdout: string; s
   let err = "";
   stdout.on("data", (chunk) => (out += chunk));
   stderr.on("data", (chunk) => (err += chunk));
-  const code = await main(["node", "netmera-odoo", ...args], {
-    stdout,
-    stderr,
-    env: {},
-    logger: silentLogger,
-  });
+  // Only the commands under test are registered, the way cli.ts registers every command.
+  const context = { stdout, stderr, env: {}, logger: silentLogger };
+  const program = new Command("netmera-odoo").exitOverride();
+  program.configureOutput({ writeOut: (t) => stdout.write(t), writeErr: (t) => stderr.write(t) });
+  for (const register of [registerMap]) {
+    register(program, context);
+  }
+  let code = 0;
+  try {
+    await program.parseAsync(["node", "netmera-odoo", ...args]);
+  } catch (error) {
+    if (!(error instanceof BridgeError) && !(error instanceof CommanderError)) {
+      throw error;
+    }
+    stderr.write(`error: ${error.message}\n`);
+    code = 1;
+  }
   return { code, stdout: out, stderr: err };
 }
 

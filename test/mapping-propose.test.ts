@@ -127,6 +127,11 @@ describe("inferTarget types", () => {
   it("links company ids to the parent company", () => {
     expect(infer("STRING", ["C-1", "C-2"]).target.field).toBe("parent_id");
   });
+
+  it("links company ids when a few are unknown", () => {
+    expect(infer("STRING", ["C-1", "C-2", "C-9"]).target.field).toBe("parent_id");
+    expect(infer("STRING", ["C-1", "X", "Y", "Z"]).target.field).toBe("x_netmera_test");
+  });
 });
 
 describe("inferTarget arrays", () => {

@@ -1,13 +1,36 @@
 import type { Command } from "commander";
-import { BridgeError } from "../core/errors.js";
+import { runExportCsv } from "../export-csv/run-export.js";
 import type { CliContext } from "./context.js";
 
-// TODO: placeholder until the export-csv command lands; it only registers the name.
-export function registerExportCsv(program: Command, _context: CliContext): void {
+interface ExportCsvFlags {
+  plan: string;
+  out: string;
+  mapping: string;
+}
+
+export function registerExportCsv(program: Command, context: CliContext): void {
   program
     .command("export-csv")
-    .description("not available yet")
-    .action(() => {
-      throw new BridgeError("the export-csv command is not available in this build yet");
+    .description(
+      "write an Odoo import package (CSV per model + IMPORT-GUIDE.md) for an Odoo without API access",
+    )
+    .argument("<snapshot>", "snapshot folder")
+    .requiredOption("--plan <dir>", "folder written by `plan --out`")
+    .requiredOption("--out <dir>", "new or empty folder for the package")
+    .option("--mapping <file>", "confirmed mapping.json", "mapping.json")
+    .action(async (snapshotDir: string, flags: ExportCsvFlags) => {
+      const result = await runExportCsv({
+        snapshotDir,
+        planDir: flags.plan,
+        mappingFile: flags.mapping,
+        outDir: flags.out,
+        logger: context.logger,
+      });
+      for (const file of result.files) {
+        context.stdout.write(`${file.file.padEnd(34)} ${String(file.rows).padStart(8)} rows\n`);
+      }
+      context.stdout.write(
+        `${result.customFields.length} custom fields to create first; see ${flags.out}/IMPORT-GUIDE.md\n`,
+      );
     });
 }

@@ -64,6 +64,11 @@ function textTarget(
   };
 }
 
+/**
+ * True when at least half of the distinct values (and at least two, unless there is only one)
+ * are known ids. Half, not all: a few ids that point at records missing from the snapshot must
+ * not hide the link; the plan quarantines those rows.
+ */
 function matchesMostly(
   stats: ValueStats,
   known: Set<string>,
@@ -79,7 +84,7 @@ function matchesMostly(
       hits += 1;
     }
   }
-  return share(hits, stats.distinct.size) >= 0.8;
+  return hits >= Math.min(2, stats.distinct.size) && share(hits, stats.distinct.size) >= 0.5;
 }
 
 function inferArray(input: InferInput, stats: ValueStats): Proposal {

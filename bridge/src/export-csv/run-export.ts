@@ -1,0 +1,51 @@
+import { resolve } from "node:path";
+import { ConfigError } from "../core/errors.js";
+import type { Logger } from "../core/log.js";
+import { loadMapping } from "../mapping/store.js";
+import { assertMappingConfirmed, computeMappingHash } from "../mapping/types.js";
+import { openSnapshot } from "../snapshot/snapshot.js";
+import { buildPackage } from "./build-package.js";
+import type { GuideInput } from "./guide.js";
+import { readPlanManifest } from "./plan-reader.js";
+
+export interface ExportCsvOptions {
+  snapshotDir: string;
+  planDir: string;
+  mappingFile: string;
+  outDir: string;
+  logger: Logger;
+}
+
+/**
+ * Check that the mapping is confirmed for this snapshot and that the plan was built from both,
+ * then write the import package.
+ */
+export async function runExportCsv(options: ExportCsvOptions): Promise<GuideInput> {
+  const mapping = await loadMapping(options.mappingFile);
+  const snapshot = await openSnapshot(options.snapshotDir, { logger: options.logger });
+  assertMappingConfirmed(mapping, snapshot.hash, {
+    snapshotDir: options.snapshotDir,
+    mappingFile: options.mappingFile,
+  });
+
+  const manifest = await readPlanManifest(options.planDir);
+  const mappingHash = computeMappingHash(mapping);
+  if (manifest.mappingHash !== mappingHash || manifest.snapshotHash !== snapshot.hash) {
+    throw new ConfigError(
+      `plan ${options.planDir} was built from another mapping or snapshot; run ` +
+        `\`netmera-odoo plan ${options.snapshotDir} --mapping ${options.mappingFile} --out ${options.planDir}\` again`,
+    );
+  }
+
+  const result = await buildPackage({
+    planDir: options.planDir,
+    manifest,
+    outDir: resolve(options.outDir),
+    logger: options.logger,
+  });
+  options.logger.info(
+    { outDir: options.outDir, files: result.files.length },
+    "import package written",
+  );
+  return result;
+}

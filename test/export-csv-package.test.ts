@@ -1,0 +1,240 @@
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { Command, CommanderError } from "commander";
+import { BridgeError } from "../bridge/src/core/errors.js";
+import { parse } from "csv-parse/sync";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { silentLogger } from "../bridge/src/core/log.js";
+import { registerMap } from "../bridge/src/commands/map.js";
+import { registerPlan } from "../bridge/src/commands/plan.js";
+import { registerExportCsv } from "../bridge/src/commands/export-csv.js";
+import { generateSnapshot } from "../scripts/lib/generator/generate.js";
+
+let work: string;
+let snapshot: string;
+let mapping: string;
+let plan: string;
+
+async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = "";
+  let err = "";
+  stdout.on("data", (chunk) => (out += chunk));
+  stderr.on("data", (chunk) => (err += chunk));
+  // Only the commands under test are registered, the way cli.ts registers every command.
+  const context = { stdout, stderr, env: {}, logger: silentLogger };
+  const program = new Command("netmera-odoo").exitOverride();
+  program.configureOutput({ writeOut: (t) => stdout.write(t), writeErr: (t) => stderr.write(t) });
+  for (const register of [registerMap, registerPlan, registerExportCsv]) {
+    register(program, context);
+  }
+  let code = 0;
+  try {
+    await program.parseAsync(["node", "netmera-odoo", ...args]);
+  } catch (error) {
+    if (!(error instanceof BridgeError) && !(error instanceof CommanderError)) {
+      throw error;
+    }
+    stderr.write(`error: ${error.message}\n`);
+    code = 1;
+  }
+  return { code, stdout: out, stderr: err };
+}
+
+function rows(dir: string, file: string): Record<string, string>[] {
+  return parse(readFileSync(join(dir, file), "utf8"), { columns: true }) as Record<
+    string,
+    string
+  >[];
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), "mapping-export-"));
+  snapshot = join(work, "snapshot");
+  mapping = join(work, "mapping.json");
+  plan = join(work, "plan");
+  generateSnapshot({ users: 40, eventsPerUser: 2, seed: "export", out: snapshot });
+  expect((await run("map", snapshot, "--out", work)).code).toBe(0);
+  expect(
+    (await run("plan", snapshot, "--mapping", mapping, "--out", plan, "--no-progress")).code,
+  ).toBe(0);
+}, 120_000);
+
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe("export-csv refusals", () => {
+  it("rejects an unconfirmed mapping", async () => {
+    const result = await run(
+      "export-csv",
+      snapshot,
+      "--plan",
+      plan,
+      "--mapping",
+      mapping,
+      "--out",
+      join(work, "pkg0"),
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("the mapping has not been confirmed");
+    expect(result.stderr).toContain(
+      `netmera-odoo map ${snapshot} --confirm --by NAME --mapping ${mapping}`,
+    );
+    expect(readdirSync(work)).not.toContain("pkg0");
+  });
+
+  it("rejects a plan built before the mapping was edited", async () => {
+    const edited = JSON.parse(readFileSync(mapping, "utf8")) as {
+      settings: { eventConsolidationThreshold: number };
+    };
+    edited.settings.eventConsolidationThreshold = 5;
+    const editedPath = join(work, "edited.json");
+    writeFileSync(editedPath, JSON.stringify(edited));
+    expect(
+      (await run("map", snapshot, "--confirm", "--by", "Test", "--mapping", editedPath)).code,
+    ).toBe(0);
+    const result = await run(
+      "export-csv",
+      snapshot,
+      "--plan",
+      plan,
+      "--mapping",
+      editedPath,
+      "--out",
+      join(work, "pkg1"),
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("was built from another mapping or snapshot");
+  });
+
+  it("rejects a non-empty output folder", async () => {
+    expect(
+      (await run("map", snapshot, "--confirm", "--by", "Test", "--mapping", mapping)).code,
+    ).toBe(0);
+    const busy = join(work, "busy");
+    mkdirSync(busy);
+    writeFileSync(join(busy, "keep.txt"), "x");
+    const result = await run(
+      "export-csv",
+      snapshot,
+      "--plan",
+      plan,
+      "--mapping",
+      mapping,
+      "--out",
+      busy,
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("is not empty");
+  });
+});
+
+describe("export-csv package", () => {
+  let pkg: string;
+
+  beforeAll(async () => {
+    // The plan must come from the confirmed mapping, whose hash is what the plan records.
+    rmSync(plan, { recursive: true, force: true });
+    expect(
+      (await run("plan", snapshot, "--mapping", mapping, "--out", plan, "--no-progress")).code,
+    ).toBe(0);
+    pkg = join(work, "pkg");
+    const result = await run(
+      "export-csv",
+      snapshot,
+      "--plan",
+      plan,
+      "--mapping",
+      mapping,
+      "--out",
+      pkg,
+    );
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+  }, 120_000);
+
+  it("writes one file per model in import order and the guide", () => {
+    expect(readdirSync(pkg).sort()).toEqual([
+      "01_res.partner.category.csv",
+      "02_res.partner-companies.csv",
+      "03_res.partner.csv",
+      "04_res.partner-salesperson.csv",
+      "05_utm.campaign.csv",
+      "IMPORT-GUIDE.md",
+    ]);
+    expect(readdirSync(work).filter((name) => name.includes("partial"))).toEqual([]);
+  });
+
+  it("writes as many contacts as the plan has", () => {
+    const manifest = JSON.parse(readFileSync(join(plan, "plan", "manifest.json"), "utf8")) as {
+      phases: { name: string; rows: number }[];
+    };
+    const planned = manifest.phases.find((p) => p.name === "contacts")?.rows;
+    expect(rows(pkg, "03_res.partner.csv")).toHaveLength(planned ?? -1);
+  });
+
+  it("uses external ID columns for relations", () => {
+    const contacts = rows(pkg, "03_res.partner.csv");
+    const header = Object.keys(contacts[0] ?? {});
+    expect(header[0]).toBe("id");
+    expect(header).toContain("category_id/id");
+    expect(header).toContain("country_id/id");
+    expect(header).toContain("parent_id/id");
+    const turkish = contacts.find((c) => c["x_netmera_external_id"] === "müşteri.çağrı.42");
+    expect(turkish?.name).toBe("Çağrı Güneş");
+    expect(turkish?.["country_id/id"]).toMatch(/^base\.[a-z]{2}$/);
+    expect(contacts.every((c) => c.id?.startsWith("__import__.netmera_"))).toBe(true);
+    const withCompany = contacts.filter((c) => c["parent_id/id"]);
+    const companies = new Set(rows(pkg, "02_res.partner-companies.csv").map((c) => c.id));
+    expect(withCompany.length).toBeGreaterThan(0);
+    expect(withCompany.every((c) => companies.has(c["parent_id/id"]))).toBe(true);
+  });
+
+  it("neutralises formula cells and keeps E.164 phones", () => {
+    const contacts = rows(pkg, "03_res.partner.csv");
+    const hyperlink = contacts.find((c) => c["x_netmera_external_id"] === "C1000009");
+    expect(hyperlink?.name?.startsWith(`'=HYPERLINK(`)).toBe(true);
+    const at = contacts.find((c) => c["x_netmera_external_id"] === "C1000011");
+    expect(at?.name?.startsWith("'@SUM(A1:A9)")).toBe(true);
+    const mobiles = contacts.map((c) => c.mobile).filter(Boolean);
+    expect(mobiles.length).toBeGreaterThan(10);
+    expect(mobiles.every((m) => /^\+\d{8,15}$/.test(m ?? ""))).toBe(true);
+    for (const contact of contacts) {
+      for (const [column, value] of Object.entries(contact)) {
+        if (column !== "mobile" && column !== "phone" && !column.startsWith("x_netmera_l")) {
+          expect(value, `${column} of ${contact.id}`).not.toMatch(/^[=+\-@\t\r]/);
+        }
+      }
+    }
+  });
+
+  it("contains no push token", () => {
+    const devices = parse(readFileSync(join(snapshot, "devices.csv"), "utf8"), {
+      columns: true,
+    }) as {
+      token: string;
+    }[];
+    const text = readdirSync(pkg)
+      .map((file) => readFileSync(join(pkg, file), "utf8"))
+      .join("\n");
+    for (const { token } of devices) {
+      expect(text.includes(token.slice(0, 32))).toBe(false);
+    }
+  });
+
+  it("lists the custom fields to create in the guide", () => {
+    const guide = readFileSync(join(pkg, "IMPORT-GUIDE.md"), "utf8");
+    const header = Object.keys(rows(pkg, "03_res.partner.csv")[0] ?? {});
+    for (const column of header.filter((c) => c.startsWith("x_"))) {
+      expect(guide).toContain(`| \`${column}\` |`);
+    }
+    expect(guide).toContain("male (Male), female (Female)");
+    expect(guide.indexOf("01_res.partner.category.csv")).toBeLessThan(
+      guide.indexOf("03_res.partner.csv"),
+    );
+  });
+});
