@@ -6,6 +6,7 @@ import type { CliContext } from "./context.js";
 interface InventoryOptions {
   out: string;
   plan?: string;
+  customer?: string;
   chromium?: string;
 }
 
@@ -22,6 +23,7 @@ export function registerInventory(program: Command, context: CliContext): void {
       "folder for inventory.html and inventory.pdf (created if absent)",
     )
     .option("--plan <dir>", "folder written by plan --out, for the data-quality section")
+    .option("--customer <name>", "customer name for the cover page")
     .option(
       "--chromium <path>",
       "Chromium executable for the PDF (default: $CHROMIUM_PATH, else /usr/bin/chromium)",
@@ -31,6 +33,7 @@ export function registerInventory(program: Command, context: CliContext): void {
         snapshotDir: snapshot,
         outDir: options.out,
         planDir: options.plan,
+        customer: options.customer,
         chromiumPath: chromiumPathFrom(options.chromium, context.env),
         logger: context.logger,
       });

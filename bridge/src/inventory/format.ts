@@ -1,3 +1,6 @@
+// The campaigns phase flags the same assets as `manual_upload`; sharing its limits (images
+// over 1 MB, videos over 12 MB) keeps the inventory and the plan's flags in agreement.
+import { IMAGE_LIMIT_BYTES, VIDEO_LIMIT_BYTES } from "../history/campaigns-phase.js";
 import type { AssetDefinition } from "./schema-common.js";
 
 const numberFormat = new Intl.NumberFormat("en-US");
@@ -7,7 +10,13 @@ export function formatCount(value: number | null | undefined): string {
   return value === null || value === undefined ? "—" : numberFormat.format(value);
 }
 
-const MEGABYTE = 1024 * 1024;
+/** "1 survey", "3 surveys", "1,240 contacts": a formatted count with its noun. */
+export function countOf(count: number, noun: string, pluralNoun = `${noun}s`): string {
+  return `${formatCount(count)} ${count === 1 ? noun : pluralNoun}`;
+}
+
+/** Decimal megabytes, as Netmera's asset limits and the campaigns phase count them. */
+const MEGABYTE = 1_000_000;
 
 /** Format a byte size in MB with one decimal ("2.0 MB") or in KB below one MB. */
 export function formatBytes(bytes: number | null): string {
@@ -18,7 +27,7 @@ export function formatBytes(bytes: number | null): string {
   if (bytes >= MEGABYTE) {
     return `${(bytes / MEGABYTE).toFixed(1)} MB`;
   }
-  return `${Math.ceil(bytes / 1024)} KB`;
+  return `${Math.ceil(bytes / 1000)} KB`;
 }
 
 /**
@@ -44,14 +53,6 @@ export function formatDateTime(value: string | null, timeZone: string): string |
     minute: "2-digit",
   }).format(date);
 }
-
-/**
- * Netmera's widget limits: images under 1 MB, videos up to 12 MB. The documentation does not
- * say whether MB means 10^6 or 2^20 bytes.
- * NOTE: binary megabytes are assumed, so an image of 1,000,001 to 1,048,576 bytes is not flagged.
- */
-export const IMAGE_LIMIT_BYTES = 1 * MEGABYTE;
-export const VIDEO_LIMIT_BYTES = 12 * MEGABYTE;
 
 export type AssetKind = "image" | "video" | "other";
 

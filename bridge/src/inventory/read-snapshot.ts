@@ -14,14 +14,13 @@ import {
   type SegmentDefinition,
   type SnapshotManifest,
 } from "./schema-campaigns.js";
+import { journeySchema, type JourneyDefinition } from "./schema-journeys.js";
 import {
-  journeySchema,
   surveySchema,
   widgetSchema,
-  type JourneyDefinition,
   type SurveyDefinition,
   type WidgetDefinition,
-} from "./schema-engagement.js";
+} from "./schema-widgets.js";
 
 /** Definitions the inventory needs; a list is null when its file is not in the snapshot. */
 export interface InventorySnapshot {

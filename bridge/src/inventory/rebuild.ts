@@ -1,5 +1,5 @@
-import type { JourneyDefinition, JourneyStepDefinition } from "./schema-engagement.js";
-import type { WidgetDefinition } from "./schema-engagement.js";
+import type { JourneyDefinition, JourneyStepDefinition } from "./schema-journeys.js";
+import type { WidgetDefinition } from "./schema-widgets.js";
 import { describeValue } from "./schema-common.js";
 
 /**
@@ -23,12 +23,18 @@ const delayUnits: Record<string, { unit: string; label: string; factor: number }
   MONTH: { unit: "month", label: "month", factor: 1 },
 };
 
+/** Step types that only decide who goes on, so they become a domain, not a rule. */
+export const CONDITION_STEPS = new Set(["CONDITION", "SPLIT", "FILTER", "IF"]);
+
 /** Suggest the automation rule that starts a journey. */
 export function suggestEntryAutomation(
   journey: JourneyDefinition,
   segmentTagName: (segmentId: string) => string | null,
 ): AutomationSuggestion {
-  const entry = (journey.entry ?? {}) as Record<string, unknown>;
+  const entry = (
+    typeof journey.entry === "string" ? { text: journey.entry } : (journey.entry ?? {})
+  ) as Record<string, unknown>;
+  const entryText = typeof entry.text === "string" ? entry.text : "";
   const segmentId = typeof entry.segment === "string" ? entry.segment : null;
   if (segmentId) {
     const tag = segmentTagName(segmentId) ?? segmentId;
@@ -39,9 +45,15 @@ export function suggestEntryAutomation(
     };
   }
 
-  if (typeof entry.event === "string") {
+  const eventName =
+    typeof entry.event === "string"
+      ? `"${entry.event}"`
+      : /\bevent\b/i.test(entryText)
+        ? "the event"
+        : null;
+  if (eventName) {
     return {
-      trigger: `On webhook (on_webhook) on Contact, called by the app when "${entry.event}" happens`,
+      trigger: `On webhook (on_webhook) on Contact, called by the app when ${eventName} happens`,
       action: "the first step below",
       note: "Events stop reaching Odoo after the migration unless the app calls the webhook.",
     };
@@ -90,6 +102,7 @@ export function suggestStepAutomation(
     case "CONDITION":
     case "SPLIT":
     case "FILTER":
+    case "IF":
       return {
         trigger: "none of its own",
         action: "becomes the Apply on domain (filter_domain) of the next rule",

@@ -1,7 +1,5 @@
 import { z } from "zod";
 import {
-  assetListSchema,
-  contentSchema,
   countSchema,
   describeValue,
   firstText,
@@ -12,78 +10,12 @@ import {
 
 /** Campaigns, segments, the manifest, and the wrapper of list files. */
 
-const platformStatsSchema = z.looseObject({
-  platform: textSchema.nullish(),
-  sent: countSchema.nullish(),
-  failed: countSchema.nullish(),
-  clicked: countSchema.nullish(),
-});
-
-/** Campaign metrics; `getPushStats` reports sent, failed and clicked per platform. */
-const metricNames = ["sent", "delivered", "failed", "clicked", "conversions"] as const;
-export type MetricName = (typeof metricNames)[number];
-
-export const campaignSchema = z
-  .looseObject({
-    id: idSchema.nullish(),
-    notificationKey: idSchema.nullish(),
-    name: textSchema.nullish(),
-    title: textSchema.nullish(),
-    channel: textSchema.nullish(),
-    type: textSchema.nullish(),
-    status: textSchema.nullish(),
-    content: contentSchema,
-    schedule: z.unknown().optional(),
-    startDate: textSchema.nullish(),
-    segments: z.array(idSchema).nullish(),
-    segmentIds: z.array(idSchema).nullish(),
-    target: z.looseObject({ segments: z.array(idSchema).nullish() }).nullish(),
-    stats: z.array(platformStatsSchema).nullish(),
-    metrics: z.record(z.string(), countSchema.nullable()).nullish(),
-    sent: countSchema.nullish(),
-    delivered: countSchema.nullish(),
-    failed: countSchema.nullish(),
-    clicked: countSchema.nullish(),
-    conversions: countSchema.nullish(),
-    assets: assetListSchema,
-    media: assetListSchema,
-  })
-  .refine((campaign) => firstText(campaign.name, campaign.title, campaign.id) !== null, {
-    message: "a campaign needs a name or an id",
-  })
-  .transform((campaign) => {
-    const metrics: Partial<Record<MetricName, number>> = {};
-    for (const name of metricNames) {
-      const perPlatform = (campaign.stats ?? [])
-        .map((stats) => toCount((stats as Record<string, unknown>)[name]))
-        .filter((count): count is number => count !== null);
-      const direct = toCount(campaign.metrics?.[name] ?? campaign[name]);
-      if (direct !== null) {
-        metrics[name] = direct;
-      } else if (perPlatform.length > 0) {
-        metrics[name] = perPlatform.reduce((sum, count) => sum + count, 0);
-      }
-    }
-    return {
-      id: campaign.id ?? campaign.notificationKey ?? null,
-      notificationKey: campaign.notificationKey ?? null,
-      name: firstText(campaign.name, campaign.title, campaign.id) ?? "",
-      channel: firstText(campaign.channel, campaign.type)?.toUpperCase() ?? null,
-      status: campaign.status ?? null,
-      content: campaign.content,
-      schedule: describeValue(campaign.schedule ?? campaign.startDate) || null,
-      segmentIds: [
-        ...(campaign.segments ?? []),
-        ...(campaign.segmentIds ?? []),
-        ...(campaign.target?.segments ?? []),
-      ],
-      metrics,
-      platforms: (campaign.stats ?? []).map((stats) => stats.platform ?? "").filter(Boolean),
-      assets: [...(campaign.assets ?? []), ...(campaign.media ?? [])],
-    };
-  });
-
-export type CampaignDefinition = z.output<typeof campaignSchema>;
+/**
+ * Campaigns are read with the schema of the campaigns phase, so that the inventory shows the
+ * same content, targets, metrics and assets that the migration writes to Odoo.
+ */
+export { campaignSchema } from "../history/campaign-source.js";
+export type { Campaign as CampaignDefinition } from "../history/campaign-source.js";
 
 export const segmentSchema = z
   .looseObject({

@@ -14,7 +14,7 @@ export const countSchema = z.union([
   z.number().int().nonnegative(),
   z.string().regex(/^\d+$/, { error: "expected a count (a whole number)" }),
 ]);
-const byteSizeSchema = z.union([
+export const byteSizeSchema = z.union([
   z.number().nonnegative(),
   z.string().regex(/^\d+(\.\d+)?$/, { error: "expected a size in bytes" }),
 ]);

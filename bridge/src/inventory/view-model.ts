@@ -1,13 +1,12 @@
-import { formatCount, formatDateTime } from "./format.js";
+import { countOf, formatCount, formatDateTime } from "./format.js";
 import { SAMPLE_SIZE, type PlanPhase, type PlanQuality } from "./read-plan.js";
 import type { InventorySnapshot } from "./read-snapshot.js";
+import { viewCampaign, type CampaignView } from "./view-campaign.js";
 import {
-  viewCampaign,
   viewJourney,
   viewSegment,
   viewSurvey,
   viewWidget,
-  type CampaignView,
   type JourneyView,
   type SegmentView,
   type SurveyView,
@@ -98,16 +97,18 @@ interface RunView {
 export interface ViewOptions {
   plan?: PlanQuality | null;
   run?: RunReconciliation | null;
+  /** Customer name for the cover; the manifest's own value is used when absent. */
+  customer?: string | null;
   now?: Date;
 }
 
-function section<T>(file: string, items: T[] | null, map: (item: T) => unknown) {
+function section<T>(file: string, noun: string, items: T[] | null, map: (item: T) => unknown) {
   const list = items ?? [];
   return {
     present: items !== null,
     file,
     items: list.map(map),
-    count: formatCount(list.length),
+    count: countOf(list.length, noun),
   };
 }
 
@@ -121,60 +122,55 @@ export function buildInventoryView(
   const surveys = snapshot.surveys ?? [];
   const widgets = snapshot.widgets ?? [];
 
-  const journeys = section("journeys.json", snapshot.journeys, (journey) =>
+  const journeys = section("journeys.json", "journey", snapshot.journeys, (journey) =>
     viewJourney(journey, segmentById, timeZone),
   ) as Section<JourneyView>;
-  const campaigns = section("campaigns.json", snapshot.campaigns, (campaign) =>
-    viewCampaign(campaign, segmentById),
+  const campaigns = section("campaigns.json", "campaign", snapshot.campaigns, (campaign) =>
+    viewCampaign(campaign, segmentById, timeZone),
   ) as Section<CampaignView>;
-  const segments = section("segments.json", snapshot.segments, viewSegment) as Section<SegmentView>;
-  const widgetSection = section("widgets.json", snapshot.widgets, (widget) =>
+  const segments = section(
+    "segments.json",
+    "segment",
+    snapshot.segments,
+    viewSegment,
+  ) as Section<SegmentView>;
+  const widgetSection = section("widgets.json", "widget", snapshot.widgets, (widget) =>
     viewWidget(widget, surveys),
   ) as Section<WidgetView>;
-  const surveySection = section("surveys.json", snapshot.surveys, (survey) =>
+  const surveySection = section("surveys.json", "survey", snapshot.surveys, (survey) =>
     viewSurvey(survey, widgets),
   ) as Section<SurveyView>;
 
   const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
-  const stepCount = sum(journeys.items.map((journey) => journey.steps.length));
-  const campaignFlags = sum(campaigns.items.map((campaign) => campaign.flaggedAssets));
+  const steps = countOf(sum(journeys.items.map((journey) => journey.steps.length)), "step");
+  const campaignFlags = countOf(
+    sum(campaigns.items.map((campaign) => campaign.flaggedAssets)),
+    "flagged asset",
+  );
   const dynamicCount = segments.items.filter((segment) => segment.dynamic).length;
-  const widgetFlags = sum(widgetSection.items.map((widget) => widget.flaggedAssets));
-  const questionCount = sum(surveySection.items.map((survey) => survey.questions.length));
+  const dynamic = `${formatCount(dynamicCount)} dynamic`;
+  const widgetFlags = countOf(
+    sum(widgetSection.items.map((widget) => widget.flaggedAssets)),
+    "flagged asset",
+  );
+  const questions = countOf(
+    sum(surveySection.items.map((survey) => survey.questions.length)),
+    "question",
+  );
   const dataQuality = buildDataQuality(options.plan ?? null, options.run ?? null);
 
   return {
     appName: snapshot.manifest.appName ?? "Netmera app",
-    customer: snapshot.manifest.customer,
+    customer: options.customer ?? snapshot.manifest.customer,
     pulledAt: formatDateTime(snapshot.manifest.pulledAt, timeZone),
     generatedAt: formatDateTime((options.now ?? new Date()).toISOString(), timeZone) ?? "",
     timeZone,
     contents: [
-      {
-        id: "journeys",
-        title: "Journeys",
-        summary: `${journeys.count} journeys, ${stepCount} steps`,
-      },
-      {
-        id: "campaigns",
-        title: "Campaigns",
-        summary: `${campaigns.count} campaigns, ${campaignFlags} flagged assets`,
-      },
-      {
-        id: "segments",
-        title: "Segments",
-        summary: `${segments.count} segments, ${dynamicCount} dynamic`,
-      },
-      {
-        id: "widgets",
-        title: "Widgets",
-        summary: `${widgetSection.count} widgets, ${widgetFlags} flagged assets`,
-      },
-      {
-        id: "surveys",
-        title: "Surveys",
-        summary: `${surveySection.count} surveys, ${questionCount} questions`,
-      },
+      { id: "journeys", title: "Journeys", summary: `${journeys.count}, ${steps}` },
+      { id: "campaigns", title: "Campaigns", summary: `${campaigns.count}, ${campaignFlags}` },
+      { id: "segments", title: "Segments", summary: `${segments.count}, ${dynamic}` },
+      { id: "widgets", title: "Widgets", summary: `${widgetSection.count}, ${widgetFlags}` },
+      { id: "surveys", title: "Surveys", summary: `${surveySection.count}, ${questions}` },
       {
         id: "not-migrated",
         title: "Not migrated",
@@ -182,15 +178,15 @@ export function buildInventoryView(
       },
       { id: "data-quality", title: "Data quality", summary: dataQualitySummary(dataQuality) },
     ],
-    journeys: { ...journeys, stepCount: formatCount(stepCount) },
-    campaigns: { ...campaigns, flaggedAssets: formatCount(campaignFlags) },
+    journeys: { ...journeys, stepCount: steps },
+    campaigns: { ...campaigns, flaggedAssets: campaignFlags },
     segments: {
       ...segments,
-      dynamicCount: formatCount(dynamicCount),
+      dynamicCount: countOf(dynamicCount, "dynamic segment"),
       hasDynamic: dynamicCount > 0,
     },
-    widgets: { ...widgetSection, flaggedAssets: formatCount(widgetFlags) },
-    surveys: { ...surveySection, questionCount: formatCount(questionCount) },
+    widgets: { ...widgetSection, flaggedAssets: widgetFlags },
+    surveys: { ...surveySection, questionCount: questions },
     dataQuality,
   };
 }

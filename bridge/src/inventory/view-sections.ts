@@ -1,15 +1,17 @@
 import { fullXmlId, xmlIdFor } from "../core/xml-id.js";
 import { formatCount, formatDateTime, viewAsset, type AssetView } from "./format.js";
 import {
+  CONDITION_STEPS,
   suggestEntryAutomation,
   suggestStepAutomation,
   suggestWidgetRebuild,
   type AutomationSuggestion,
   type WidgetRebuild,
 } from "./rebuild.js";
-import type { CampaignDefinition, MetricName, SegmentDefinition } from "./schema-campaigns.js";
+import type { SegmentDefinition } from "./schema-campaigns.js";
 import { describeList, describeValue } from "./schema-common.js";
-import type { JourneyDefinition, SurveyDefinition, WidgetDefinition } from "./schema-engagement.js";
+import type { JourneyDefinition } from "./schema-journeys.js";
+import type { SurveyDefinition, WidgetDefinition } from "./schema-widgets.js";
 
 /**
  * View models of the inventory sections: plain strings and lists, so that the templates only
@@ -41,6 +43,8 @@ export interface JourneyView {
   }[];
   conversionEvents: string[];
   conversionWindow: string | null;
+  /** Netmera's statistics at pull time ("entered: 5,120"). */
+  stats: string[];
 }
 
 export function viewJourney(
@@ -48,10 +52,16 @@ export function viewJourney(
   segments: SegmentLookup,
   timeZone: string,
 ): JourneyView {
-  let previousWait: JourneyDefinition["steps"][number] | null = null;
+  // A wait applies to the next step that does something; a condition in between only adds a
+  // domain to that step's rule, so it does not use up the wait.
+  let pendingWait: JourneyDefinition["steps"][number] | null = null;
   const steps = journey.steps.map((step, index) => {
-    const automation = suggestStepAutomation(step, previousWait, index === 0);
-    previousWait = step.type === "WAIT" || step.type === "DELAY" ? step : null;
+    const automation = suggestStepAutomation(step, pendingWait, index === 0);
+    if (step.type === "WAIT" || step.type === "DELAY") {
+      pendingWait = step;
+    } else if (!CONDITION_STEPS.has(step.type)) {
+      pendingWait = null;
+    }
     return {
       number: index + 1,
       type: step.type,
@@ -76,6 +86,7 @@ export function viewJourney(
     steps,
     conversionEvents: journey.conversionEvents,
     conversionWindow: journey.conversionWindow,
+    stats: journey.stats,
   };
 }
 
@@ -96,63 +107,6 @@ function describeEntry(entry: unknown, segments: SegmentLookup): string[] {
     const text = describeValue(value);
     return text ? [`${key}: ${text}`] : [];
   });
-}
-
-export interface SegmentTarget {
-  id: string;
-  name: string | null;
-  tagXmlId: string | null;
-}
-
-export interface CampaignView {
-  id: string | null;
-  name: string;
-  channel: string | null;
-  status: string | null;
-  title: string | null;
-  text: string | null;
-  schedule: string | null;
-  utmXmlId: string;
-  segments: SegmentTarget[];
-  metrics: { label: string; value: string }[];
-  assets: AssetView[];
-  flaggedAssets: number;
-}
-
-const metricLabels: Record<MetricName, string> = {
-  sent: "Sent",
-  delivered: "Delivered",
-  failed: "Failed",
-  clicked: "Clicked",
-  conversions: "Conversions",
-};
-
-export function viewCampaign(campaign: CampaignDefinition, segments: SegmentLookup): CampaignView {
-  const assets = campaign.assets.map(viewAsset);
-  const key = campaign.id ?? campaign.name;
-  return {
-    id: campaign.id,
-    name: campaign.name,
-    channel: campaign.channel,
-    status: campaign.status,
-    title: campaign.content.title,
-    text: campaign.content.text,
-    schedule: campaign.schedule,
-    utmXmlId: fullXmlId(xmlIdFor("campaign", key)),
-    segments: campaign.segmentIds.map((id) => {
-      const segment = segments.get(id);
-      return {
-        id,
-        name: segment?.name ?? null,
-        tagXmlId: segment ? fullXmlId(xmlIdFor("segment", id)) : null,
-      };
-    }),
-    metrics: (Object.keys(metricLabels) as MetricName[])
-      .filter((name) => campaign.metrics[name] !== undefined)
-      .map((name) => ({ label: metricLabels[name], value: formatCount(campaign.metrics[name]) })),
-    assets,
-    flaggedAssets: assets.filter((asset) => asset.overLimit).length,
-  };
 }
 
 export interface SegmentView {
@@ -195,6 +149,7 @@ export interface WidgetView {
   clickActions: { label: string | null; type: string | null; value: string | null }[];
   assets: AssetView[];
   flaggedAssets: number;
+  formFields: string[];
   rebuild: WidgetRebuild;
   surveyName: string | null;
 }
@@ -214,6 +169,7 @@ export function viewWidget(widget: WidgetDefinition, surveys: SurveyDefinition[]
     clickActions: widget.clickActions,
     assets,
     flaggedAssets: assets.filter((asset) => asset.overLimit).length,
+    formFields: widget.formFields,
     rebuild: suggestWidgetRebuild(widget),
     surveyName: survey?.name ?? null,
   };

@@ -14,6 +14,7 @@ export interface WriteInventoryOptions {
   chromiumPath: string;
   logger: Logger;
   planDir?: string;
+  customer?: string;
   run?: RunReconciliation;
   templateDir?: string;
   /** Generation time shown on the cover; defaults to now. */
@@ -38,7 +39,12 @@ export async function writeInventory(options: WriteInventoryOptions): Promise<Wr
 
   const snapshot = await readInventorySnapshot(options.snapshotDir, logger);
   const plan = options.planDir ? await readPlanQuality(options.planDir) : null;
-  const view = buildInventoryView(snapshot, { plan, run: options.run ?? null, now: options.now });
+  const view = buildInventoryView(snapshot, {
+    plan,
+    run: options.run ?? null,
+    customer: options.customer,
+    now: options.now,
+  });
   const rendered = await renderInventoryHtml(view, options.templateDir);
 
   await mkdir(options.outDir, { recursive: true });
