@@ -2,6 +2,7 @@
 
 import json
 import logging
+import os
 
 import requests
 
@@ -12,6 +13,11 @@ _logger = logging.getLogger(__name__)
 
 URL_PARAM = "netmera_migration.bridge_url"
 TOKEN_PARAM = "netmera_migration.bridge_token"
+
+# Used when the system parameters are empty, so that a deployment (docker-compose.yml) can give
+# Odoo and the bridge the same token through their environment.
+URL_ENV = "NETMERA_ODOO_BRIDGE_URL"
+TOKEN_ENV = "NETMERA_ODOO_BRIDGE_TOKEN"
 
 # Seconds to connect and to wait for an answer. Job routes answer as soon as the job is queued;
 # an upload is answered after the zip is unpacked and checked, which takes longer.
@@ -208,13 +214,15 @@ class NetmeraMigrationRun(models.Model):
     def _bridge_request(self, method, path, timeout=JOB_TIMEOUT, **kwargs):
         """Call the bridge API and return its JSON answer; every failure becomes a UserError."""
         params = self.env["ir.config_parameter"].sudo()
-        base_url = (params.get_param(URL_PARAM) or "").rstrip("/")
-        token = params.get_param(TOKEN_PARAM) or ""
+        base_url = (params.get_param(URL_PARAM) or os.environ.get(URL_ENV) or "").rstrip("/")
+        token = params.get_param(TOKEN_PARAM) or os.environ.get(TOKEN_ENV) or ""
         if not base_url or not token:
             raise UserError(
                 _(
                     "The bridge URL and token are not set: enter them in Netmera Migration › "
-                    "Configuration › Settings."
+                    "Configuration › Settings (or set %(url)s and %(token)s for the Odoo server).",
+                    url=URL_ENV,
+                    token=TOKEN_ENV,
                 )
             )
 
