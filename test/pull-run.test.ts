@@ -558,6 +558,15 @@ describe("runPull on an existing folder", () => {
     expect(existsSync(join(out, "manifest.json"))).toBe(true);
   });
 
+  it("rejects a page size above 1000", async () => {
+    const server = await start();
+
+    await expect(pull(server, { pageSize: 1001 })).rejects.toThrow(
+      "page size 1001 is invalid; use a whole number from 1 to 1000",
+    );
+    expect(server.requests).toHaveLength(0);
+  });
+
   it("rejects an export file named like a pulled file", async () => {
     const server = await start();
     const exportsDir = await makeExportsDir();

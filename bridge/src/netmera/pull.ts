@@ -206,6 +206,13 @@ function freezeOptions(
   const now = options.now?.() ?? new Date();
   const until = options.until ?? now;
   const since = options.since ?? defaultSince(until);
+  const pageSize = options.pageSize ?? MAX_IDS_PER_REQUEST;
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_IDS_PER_REQUEST) {
+    throw new ConfigError(
+      `page size ${pageSize} is invalid; use a whole number from 1 to ${MAX_IDS_PER_REQUEST}`,
+    );
+  }
+
   if (since.getTime() > until.getTime()) {
     throw new ConfigError(`--since ${since.toISOString()} is after --until ${until.toISOString()}`);
   }
@@ -217,7 +224,7 @@ function freezeOptions(
     exportsDir: options.exportsDir === undefined ? null : resolve(options.exportsDir),
     since: since.toISOString(),
     until: until.toISOString(),
-    pageSize: options.pageSize ?? MAX_IDS_PER_REQUEST,
+    pageSize,
     inbox: options.inbox ?? false,
     startedAt: now.toISOString(),
   };
