@@ -97,9 +97,9 @@ describe("NetmeraClient", () => {
   });
 
   it("retries a response slower than the timeout", async () => {
-    server.inject({ endpoint: "getSegments", response: { delayMs: 400 } });
+    server.inject({ endpoint: "getSegments", response: { delayMs: 2000 } });
 
-    const response = await client({ timeoutMs: 150 }).request(segments);
+    const response = await client({ timeoutMs: 600 }).request(segments);
 
     expect(response.status).toBe(200);
     expect(server.counts()).toEqual({ getSegments: 2 });
