@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type { Command } from "commander";
 import { runExportCsv } from "../export-csv/run-export.js";
 import type { CliContext } from "./context.js";
@@ -5,7 +7,13 @@ import type { CliContext } from "./context.js";
 interface ExportCsvFlags {
   plan: string;
   out: string;
-  mapping: string;
+  mapping?: string;
+}
+
+/** The mapping next to the plan when there is one (as `map --out DIR` and `plan --out DIR` leave it), else ./mapping.json. */
+function defaultMapping(planDir: string): string {
+  const besidePlan = join(planDir, "mapping.json");
+  return existsSync(besidePlan) ? besidePlan : "mapping.json";
 }
 
 export function registerExportCsv(program: Command, context: CliContext): void {
@@ -17,12 +25,15 @@ export function registerExportCsv(program: Command, context: CliContext): void {
     .argument("<snapshot>", "snapshot folder")
     .requiredOption("--plan <dir>", "folder written by `plan --out`")
     .requiredOption("--out <dir>", "new or empty folder for the package")
-    .option("--mapping <file>", "confirmed mapping.json", "mapping.json")
+    .option(
+      "--mapping <file>",
+      "confirmed mapping.json (default: PLAN/mapping.json, else ./mapping.json)",
+    )
     .action(async (snapshotDir: string, flags: ExportCsvFlags) => {
       const result = await runExportCsv({
         snapshotDir,
         planDir: flags.plan,
-        mappingFile: flags.mapping,
+        mappingFile: flags.mapping ?? defaultMapping(flags.plan),
         outDir: flags.out,
         logger: context.logger,
       });
