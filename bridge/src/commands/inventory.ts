@@ -1,17 +1,27 @@
 import type { Command } from "commander";
-import { chromiumPathFrom } from "../inventory/render-pdf.js";
+import { OdooClient } from "../odoo/client.js";
+import {
+  addConnectionOptions,
+  parsePositiveInt,
+  resolveConnection,
+  type ConnectionFlags,
+} from "../odoo/settings.js";
+import { attachInventoryPdf, fetchRunReconciliation } from "../inventory/odoo-run.js";
+import { assertChromium, chromiumPathFrom } from "../inventory/render-pdf.js";
+import type { RunReconciliation } from "../inventory/view-model.js";
 import { writeInventory } from "../inventory/write-inventory.js";
 import type { CliContext } from "./context.js";
 
-interface InventoryOptions {
+interface InventoryOptions extends ConnectionFlags {
   out: string;
   plan?: string;
   customer?: string;
   chromium?: string;
+  run?: string;
 }
 
 export function registerInventory(program: Command, context: CliContext): void {
-  program
+  const command = program
     .command("inventory")
     .description(
       "Write the inventory of what does not migrate (journeys, campaigns, segments, widgets, " +
@@ -28,13 +38,34 @@ export function registerInventory(program: Command, context: CliContext): void {
       "--chromium <path>",
       "Chromium executable for the PDF (default: $CHROMIUM_PATH, else /usr/bin/chromium)",
     )
-    .action(async (snapshot: string, options: InventoryOptions) => {
+    .option(
+      "--run <id>",
+      "migration run in Odoo: add its reconciliation and attach the PDF to it (needs --odoo-url, " +
+        "--db, --user and ODOO_PASSWORD)",
+    );
+
+  addConnectionOptions(command).action(async (snapshot: string, options: InventoryOptions) => {
+    const chromiumPath = chromiumPathFrom(options.chromium, context.env);
+    const runId = parsePositiveInt("--run", options.run);
+    await assertChromium(chromiumPath);
+
+    const client =
+      runId === undefined
+        ? null
+        : new OdooClient({ ...resolveConnection(options, context.env), logger: context.logger });
+    try {
+      let run: RunReconciliation | undefined;
+      if (client && runId !== undefined) {
+        run = await fetchRunReconciliation(client, runId);
+      }
+
       const written = await writeInventory({
         snapshotDir: snapshot,
         outDir: options.out,
         planDir: options.plan,
         customer: options.customer,
-        chromiumPath: chromiumPathFrom(options.chromium, context.env),
+        run,
+        chromiumPath,
         logger: context.logger,
       });
 
@@ -43,5 +74,13 @@ export function registerInventory(program: Command, context: CliContext): void {
         `inventory written: ${written.htmlFile}, ${written.pdfFile} (${written.pdfBytes} bytes)\n` +
           `${lines.join("\n")}\n`,
       );
-    });
+
+      if (client && runId !== undefined) {
+        const attachmentId = await attachInventoryPdf(client, runId, written.pdfFile);
+        context.stdout.write(`attached to run ${runId} as ir.attachment ${attachmentId}\n`);
+      }
+    } finally {
+      client?.close();
+    }
+  });
 }

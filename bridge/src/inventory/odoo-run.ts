@@ -1,0 +1,76 @@
+import { readFile } from "node:fs/promises";
+import { z } from "zod";
+import { NotFoundError, OdooFaultError } from "../core/errors.js";
+import type { OdooClient } from "../odoo/client.js";
+import type { RunReconciliation } from "./view-model.js";
+
+/** Model of migration runs in the netmera_migration addon. */
+export const RUN_MODEL = "netmera.migration.run";
+
+const count = z.number().int().nonnegative();
+
+/** What `get_reconciliation` returns: per phase, counts read back from the ledger and Odoo. */
+const reconciliationSchema = z.object({
+  phases: z.array(
+    z.looseObject({
+      name: z.string(),
+      created: count,
+      updated: count,
+      unchanged: count,
+      errors: count,
+      in_odoo: count,
+    }),
+  ),
+});
+
+/** Raise a clear error when no run with `runId` exists (or the user cannot read it). */
+async function assertRunExists(client: OdooClient, runId: number): Promise<void> {
+  const found = await client.executeKw<number[]>(RUN_MODEL, "search", [[["id", "=", runId]]]);
+  if (found.length === 0) {
+    throw new NotFoundError(`migration run ${runId} not found in Odoo (${RUN_MODEL})`);
+  }
+}
+
+/** Read a run's reconciliation per phase from Odoo. */
+export async function fetchRunReconciliation(
+  client: OdooClient,
+  runId: number,
+): Promise<RunReconciliation> {
+  await assertRunExists(client, runId);
+  const result = await client.executeKw<unknown>(RUN_MODEL, "get_reconciliation", [[runId]]);
+  const parsed = reconciliationSchema.safeParse(result);
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .map((issue) => `${issue.path.join(".") || "(top level)"}: ${issue.message}`)
+      .join("; ");
+    throw new OdooFaultError(
+      RUN_MODEL,
+      "get_reconciliation",
+      "unexpected result",
+      `${RUN_MODEL}.get_reconciliation returned an unexpected result for run ${runId}: ${problems}`,
+    );
+  }
+
+  return { runId, phases: parsed.data.phases };
+}
+
+/**
+ * Attach the inventory PDF to a run (`ir.attachment` on the run record), so that it can be
+ * downloaded from the run's form. Returns the attachment id.
+ */
+export async function attachInventoryPdf(
+  client: OdooClient,
+  runId: number,
+  pdfFile: string,
+): Promise<number> {
+  const datas = (await readFile(pdfFile)).toString("base64");
+  return client.executeKw<number>("ir.attachment", "create", [
+    {
+      name: `netmera-inventory-run-${runId}.pdf`,
+      datas,
+      mimetype: "application/pdf",
+      res_model: RUN_MODEL,
+      res_id: runId,
+    },
+  ]);
+}
