@@ -127,12 +127,15 @@ class NetmeraMigrationRun(models.Model):
 
         Checkpoint = self.env["netmera.migration.checkpoint"].sudo()
         checkpoint = Checkpoint.search(
-            [("run_id", "=", self.id), ("phase", "=", phase), ("batch_no", "=", batch_no)]
+            [
+                ("run_id", "=", self.id),
+                ("phase", "=", phase),
+                ("batch_no", "=", batch_no),
+                ("result", "!=", False),
+            ]
         )
         if checkpoint:
-            result = json.loads(checkpoint.result)
-            result["replayed"] = True
-            return result
+            return self._replayed_result(checkpoint)
         if self.state != "running":
             raise UserError(
                 _(
@@ -147,15 +150,15 @@ class NetmeraMigrationRun(models.Model):
             raise UserError(
                 _("This version of the addon cannot import phase %(phase)s.", phase=phase)
             )
+        checkpoint = self._claim_checkpoint(phase, batch_no)
+        if checkpoint.result:
+            return self._replayed_result(checkpoint)
+
         run = self.sudo().with_context(**IMPORT_CONTEXT)
         result = getattr(run, f"_import_phase_{phase}")(phase, batch_no, rows)
         result.update(batch_no=batch_no, replayed=False)
-
-        Checkpoint.create(
+        checkpoint.write(
             {
-                "run_id": self.id,
-                "phase": phase,
-                "batch_no": batch_no,
                 "result": json.dumps(result),
                 "read_count": len(rows),
                 "created_count": result["created"],
@@ -176,6 +179,38 @@ class NetmeraMigrationRun(models.Model):
             len(result["errors"]),
         )
         return result
+
+    @staticmethod
+    def _replayed_result(checkpoint):
+        result = json.loads(checkpoint.result)
+        result["replayed"] = True
+        return result
+
+    def _claim_checkpoint(self, phase, batch_no):
+        """Insert the batch's checkpoint before any record, so a concurrent copy of it waits.
+
+        A second transaction that inserts the same (run, phase, batch_no) blocks on the unique
+        index until the first one ends. When the first one commits, PostgreSQL raises a
+        serialization failure in the second (REPEATABLE READ with ON CONFLICT), and Odoo's RPC
+        layer retries the call, which then finds the checkpoint and replays it.
+        """
+        self.env.cr.execute(
+            """
+            INSERT INTO netmera_migration_checkpoint
+                   (run_id, phase, batch_no, create_uid, write_uid, create_date, write_date)
+            VALUES (%s, %s, %s, %s, %s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
+            ON CONFLICT (run_id, phase, batch_no) DO NOTHING
+            RETURNING id
+            """,
+            (self.id, phase, batch_no, self.env.uid, self.env.uid),
+        )
+        row = self.env.cr.fetchone()
+        Checkpoint = self.env["netmera.migration.checkpoint"].sudo()
+        if row:
+            return Checkpoint.browse(row[0])
+        return Checkpoint.search(
+            [("run_id", "=", self.id), ("phase", "=", phase), ("batch_no", "=", batch_no)]
+        )
 
     def _import_phase_tags(self, phase, batch_no, rows):
         return self._upsert_rows("res.partner.category", phase, batch_no, rows)
