@@ -11,6 +11,10 @@ from .constants import IMPORT_CONTEXT, PHASES
 
 _logger = logging.getLogger(__name__)
 
+# Ledger lines undone per step. Each step loads this many lines and their records, so it
+# bounds the memory a rollback of millions of records needs.
+ROLLBACK_CHUNK_SIZE = 5000
+
 
 class NetmeraMigrationRun(models.Model):
     _inherit = "netmera.migration.run"
@@ -23,6 +27,9 @@ class NetmeraMigrationRun(models.Model):
         order (fields, tags and stages before the contacts that use them, contacts before their
         notes), so notes go before contacts and contacts before their tags and fields. Returns
         ``{"deleted": n, "restored": m}`` (records deleted, records whose values came back).
+
+        NOTE: a record changed by ledger lines in two different chunks counts twice in
+        ``restored``.
         """
         self.ensure_one()
         self._check_manager()
@@ -50,14 +57,26 @@ class NetmeraMigrationRun(models.Model):
         return counts
 
     def _undo_ledger(self):
+        """Undo the ledger phase by phase, in chunks, so memory does not grow with the run."""
         Ledger = self.env["netmera.migration.ledger"]
-        entries = Ledger.search([("run_id", "=", self.id), ("rolled_back", "=", False)])
-        phase_order = {phase: position for position, phase in enumerate(PHASES)}
-        entries = entries.sorted(
-            key=lambda entry: (phase_order.get(entry.phase, len(PHASES)), entry.id), reverse=True
-        )
-        created = {(entry.model, entry.res_id) for entry in entries if entry.operation == "create"}
         counts = {"deleted": 0, "restored": 0}
+        for phase in reversed(PHASES):
+            while True:
+                entries = Ledger.search(
+                    [("run_id", "=", self.id), ("phase", "=", phase), ("rolled_back", "=", False)],
+                    order="id desc",
+                    limit=ROLLBACK_CHUNK_SIZE,
+                )
+                if not entries:
+                    break
+                self._undo_entries(entries, counts)
+                entries.write({"rolled_back": True})
+                self.env.flush_all()
+                self.env.invalidate_all()
+        return counts
+
+    def _undo_entries(self, entries, counts):
+        created = self._created_by_run(entries)
         for (model_name, operation), group in groupby(
             entries, key=lambda entry: (entry.model, entry.operation)
         ):
@@ -75,8 +94,23 @@ class NetmeraMigrationRun(models.Model):
             else:
                 pending = [entry for entry in group if (entry.model, entry.res_id) not in created]
                 counts["restored"] += self._undo_updates(model_name, pending)
-        entries.write({"rolled_back": True})
-        return counts
+
+    def _created_by_run(self, entries):
+        """Return the (model, id) pairs among the updated records that this run also created.
+
+        Their previous values need no restoring, because the records are deleted anyway.
+        """
+        updated_ids = list({entry.res_id for entry in entries if entry.operation == "update"})
+        if not updated_ids:
+            return set()
+        self.env.cr.execute(
+            """
+            SELECT model, res_id FROM netmera_migration_ledger
+             WHERE run_id = %s AND operation = 'create' AND res_id = ANY(%s)
+            """,
+            (self.id, updated_ids),
+        )
+        return set(self.env.cr.fetchall())
 
     def _undo_creates(self, model_name, entries):
         records = self.env[model_name].browse([entry.res_id for entry in entries]).exists()

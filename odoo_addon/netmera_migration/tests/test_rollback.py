@@ -1,6 +1,9 @@
+from unittest.mock import patch
+
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+from ..models import netmera_migration_run_rollback
 from .common import NetmeraMigrationCase, plan_row
 
 
@@ -189,3 +192,26 @@ class TestRollback(NetmeraMigrationCase):
         self.run.rollback()
 
         self.assertEqual(self.bound.name, "Old Name")
+
+    def test_rollback_in_small_chunks(self):
+        """Rollback in chunks of two ledger lines reaches the same pre-run state."""
+        created, notes = self.migrate()
+        self.run.import_batch(
+            "contacts", 1, [plan_row("netmera_user_bound", {"name": "Later Name"})]
+        )
+        self.run.action_done()
+
+        with patch.object(netmera_migration_run_rollback, "ROLLBACK_CHUNK_SIZE", 2):
+            counts = self.run.rollback()
+
+        self.assertFalse(created.exists())
+        self.assertFalse(notes.exists())
+        self.assertFalse(self.xml_record("netmera_tag_vip"))
+        self.assertNotIn("x_netmera_points", self.env["res.partner"]._fields)
+        self.assertEqual(self.bound.name, "Old Name")
+        self.assertEqual(self.bound.email, "old@example.com")
+        self.assertEqual(self.bound.category_id, self.old_tag)
+        self.assertEqual(counts["deleted"], 5)
+        self.assertFalse(
+            self.Ledger.search_count([("run_id", "=", self.run.id), ("rolled_back", "=", False)])
+        )
