@@ -1,5 +1,5 @@
 /**
- * A local HTTP server that answers like Netmera's REST API v3.0 for the read endpoints the pull
+ * A local HTTP server that responds like Netmera's REST API v3.0 for the read endpoints the pull
  * uses, with the documented pagination styles and error shapes, plus switches to inject faults.
  * Sources of the behaviour: Netmera's API reference pages (user-and-device management, list
  * device tokens, list segment users, push statistics and results, inbox, error responses).
@@ -35,7 +35,7 @@ export interface NetmeraDataset {
   inbox: Record<string, Json[]>;
 }
 
-/** How the last page of a `nextPage` list is marked; Netmera's documentation does not say. */
+/** How the last page of a `nextPage` list is marked. Netmera's documentation leaves this open. */
 export type EndOfList = "absent" | "null" | "empty-page";
 
 export interface FaultResponse {
@@ -44,7 +44,7 @@ export interface FaultResponse {
   text?: string;
   contentType?: string;
   headers?: Record<string, string>;
-  /** Wait this long before answering; with no status the normal answer follows the delay. */
+  /** Delay in ms before the response. Without a status, the normal response follows the delay. */
   delayMs?: number;
 }
 
@@ -66,7 +66,7 @@ export interface RecordedRequest {
   body: string;
   apiKey: string | undefined;
   at: number;
-  /** Set once the whole answer was written. */
+  /** Set once the whole response was written. */
   completed: boolean;
 }
 
@@ -78,7 +78,7 @@ export interface NetmeraServerOptions {
   nextPageForm?: "absolute" | "relative";
   /** Server-side page size caps, to force many pages from small data sets. */
   pageCaps?: { deviceTokens?: number; segmentUsers?: number; pushResult?: number; inbox?: number };
-  /** Called before a request is answered; returning "hold" leaves it unanswered for good. */
+  /** Called before a request is served. Returning "hold" leaves it without a response for good. */
   onRequest?: (request: RecordedRequest) => "hold" | void;
 }
 
@@ -179,18 +179,19 @@ export async function startNetmeraServer(options: NetmeraServerOptions): Promise
   }
 
   /**
-   * One page plus its `nextPage`; `endOfList` decides how the last page says so. In the
-   * "empty-page" style every page links onwards and the list ends with an empty page.
+   * Slice one page and build its `nextPage`. `endOfList` sets how the last page is marked; in
+   * the "empty-page" style every page links onwards, so the list ends with an empty page.
    */
-  function page<T>(items: T[], offset: number, size: number, link: (offset: number) => string) {
+  function page<T>(
+    items: T[],
+    offset: number,
+    size: number,
+    link: (offset: number) => string,
+  ): { slice: T[]; nextPage: string | null | undefined } {
     const slice = items.slice(offset, offset + size);
     const more = offset + size < items.length;
     const style = options.endOfList ?? "absent";
-    if (more || (style === "empty-page" && slice.length > 0)) {
-      return { slice, nextPage: link(offset + size) as string | null | undefined };
-    }
-
-    if (style === "empty-page") {
+    if (more || style === "empty-page") {
       return { slice, nextPage: link(offset + size) };
     }
 
