@@ -382,16 +382,28 @@ class NetmeraMigrationRun(models.Model):
                 total += cr.fetchone()[0]
             return total
 
-        total = 0
-        entries = (
-            self.env["netmera.migration.ledger"]
-            .sudo()
-            .search([("run_id", "=", self.id), ("phase", "=", phase), ("rolled_back", "=", False)])
+        self.env["netmera.migration.ledger"].flush_model()
+        cr.execute(
+            """
+            SELECT DISTINCT model FROM netmera_migration_ledger
+             WHERE run_id = %s AND phase = %s AND NOT rolled_back
+            """,
+            (self.id, phase),
         )
-        for model in set(entries.mapped("model")):
-            if model in self.env:
-                ids = set(entries.filtered(lambda entry: entry.model == model).mapped("res_id"))
-                total += len(self.env[model].sudo().browse(list(ids)).exists())
+        total = 0
+        for (model,) in cr.fetchall():
+            if model not in self.env:
+                continue
+            self.env[model].flush_model()
+            cr.execute(
+                f"""
+                SELECT count(DISTINCT l.res_id) FROM netmera_migration_ledger l
+                  JOIN "{self.env[model]._table}" t ON t.id = l.res_id
+                 WHERE l.run_id = %s AND l.phase = %s AND l.model = %s AND NOT l.rolled_back
+                """,
+                (self.id, phase, model),
+            )
+            total += cr.fetchone()[0]
         return total
 
     def pending_owner_count(self):

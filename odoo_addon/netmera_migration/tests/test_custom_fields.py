@@ -38,6 +38,18 @@ class TestCustomFields(NetmeraMigrationCase):
         self.assertEqual(len(entries), 3)
         partner = self.env["res.partner"].create({"name": "P", "x_netmera_score": 1.5})
         self.assertEqual(partner.x_netmera_score, 1.5)
+        schema = self.run.get_reconciliation()["phases"][0]
+        self.assertEqual(
+            schema,
+            {
+                "name": "schema",
+                "created": 3,
+                "updated": 0,
+                "unchanged": 0,
+                "errors": 0,
+                "in_odoo": 3,
+            },
+        )
 
     def test_bad_names_are_row_errors(self):
         """Names breaking Odoo's rules come back as errors on the name field."""
