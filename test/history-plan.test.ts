@@ -6,6 +6,12 @@ import { silentLogger } from "../bridge/src/core/log.js";
 import { xmlIdFor } from "../bridge/src/core/xml-id.js";
 import { planHistoryPhase } from "../bridge/src/history/history-phase.js";
 import type { FlagEntry, QuarantineEntry } from "../bridge/src/history/phase-io.js";
+import {
+  PROFILE_SURVEY_TITLE,
+  profileAnswers,
+  surveyAttributeEntries,
+  type ProfileSurveys,
+} from "../bridge/src/history/survey-attributes.js";
 import { ZoneClock } from "../bridge/src/history/time-zone.js";
 import type { MessageRow } from "../bridge/src/history/types.js";
 import type { Mapping, MappingEntry } from "../bridge/src/mapping/types.js";
@@ -145,7 +151,7 @@ interface Planned {
   tally: Awaited<ReturnType<typeof planHistoryPhase>>;
 }
 
-async function plan(dir: string): Promise<Planned> {
+async function plan(dir: string, profileSurveys?: ProfileSurveys): Promise<Planned> {
   const rows: MessageRow[] = [];
   const quarantine: QuarantineEntry[] = [];
   const flags: FlagEntry[] = [];
@@ -158,6 +164,7 @@ async function plan(dir: string): Promise<Planned> {
       pushResultFiles: ["push-results/84512.csv", "push-results/99999.csv"],
       openTable: (file) => openTable(join(dir, file), file, silentLogger),
       contactExtIds: ["ayse.k", "mehmet", "zeynep"],
+      profileSurveys,
       workDir: dir,
       logger: silentLogger,
     },
@@ -388,5 +395,98 @@ describe("history phase plan", () => {
     const again = await plan(dir);
 
     expect(again.rows).toEqual(planned.rows);
+  });
+
+  it("dates profile survey answers at the pull time", async () => {
+    const withProfile = await plan(dir, {
+      knownAt: Date.UTC(2024, 6, 1, 4, 12),
+      answerSets: [
+        {
+          extId: "zeynep",
+          answers: { "Favori renk?": "Mavi", "Haber bülteni?": "Evet" },
+          source: { file: "users/export.csv", line: 3 },
+        },
+      ],
+    });
+    const notes = withProfile.rows.filter((row) => row.values.subject === PROFILE_SURVEY_TITLE);
+
+    expect(notes).toHaveLength(1);
+    expect(notes[0]!.xml_id).toBe(xmlIdFor("message", "profile-survey|zeynep"));
+    expect(notes[0]!.values.res_id).toEqual({ xml_id: xmlIdFor("user", "zeynep") });
+    expect(notes[0]!.values.date).toBe("2024-07-01 04:12:00");
+    expect(notes[0]!.values.body).toBe(
+      `<p><b>${PROFILE_SURVEY_TITLE}</b> answered by 2024-07-01 07:12, when the snapshot was ` +
+        "pulled (Europe/Istanbul)</p><p><b>Favori renk?</b></p><ul><li>Mavi</li></ul>" +
+        "<p><b>Haber bülteni?</b></p><ul><li>Evet</li></ul>",
+    );
+    expect(notes[0]!.source).toEqual({ file: "users/export.csv", line: 3, rows: 1 });
+    expect(withProfile.rows.at(-1)).toEqual(notes[0]);
+    expect(withProfile.tally.read).toBe(planned.tally.read + 1);
+  });
+
+  it("skips profile answers without a pull time", async () => {
+    const undated = await plan(dir, {
+      knownAt: undefined,
+      answerSets: [{ extId: "zeynep", answers: { Q: "A" }, source: { file: "u.csv", line: 2 } }],
+    });
+
+    expect(undated.rows).toEqual(planned.rows);
+    expect(
+      undated.tally.skipReasons["profile survey answers cannot be dated: no pulledAt in manifest"],
+    ).toBe(1);
+  });
+
+  it("reads survey-marked attributes of a merged user", () => {
+    const marked: Mapping = {
+      ...mapping,
+      entries: [
+        {
+          source: { kind: "attribute", name: "favColor", label: "Favori renk?" },
+          target: { model: "mail.message", field: null, type: null, action: "note" },
+          confidence: 1,
+          reason: "test",
+          review: false,
+          options: { survey: true },
+        },
+        {
+          source: { kind: "column", name: "NPS" },
+          target: { model: "mail.message", field: null, type: null, action: "note" },
+          confidence: 1,
+          reason: "test",
+          review: false,
+          options: { survey: true },
+        },
+      ],
+    };
+    const sourced = (value: string, column: string) => ({
+      value,
+      file: "users/export.csv",
+      line: 4,
+      column,
+    });
+    const user = {
+      key: "zeynep",
+      extId: "zeynep",
+      values: new Map([
+        ["email", sourced("z@example.com", "Email")],
+        ["attr:favColor", sourced("Mavi", "favColor")],
+        ["column:NPS", sourced("9", "NPS")],
+      ]),
+      source: { file: "users/export.csv", line: 4 },
+      userRows: 1,
+      conflicts: [],
+      segments: [],
+      tags: [],
+      devices: [],
+    };
+    const entries = surveyAttributeEntries(marked);
+
+    expect([...entries.keys()]).toEqual(["favColor", "NPS"]);
+    expect(profileAnswers(user, entries)).toEqual({
+      extId: "zeynep",
+      answers: { "Favori renk?": "Mavi", NPS: "9" },
+      source: { file: "users/export.csv", line: 4 },
+    });
+    expect(profileAnswers({ ...user, extId: undefined }, entries)).toBeUndefined();
   });
 });

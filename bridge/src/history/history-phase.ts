@@ -10,6 +10,7 @@ import {
   ingestDeliveryRecords,
   ingestDeliveryTable,
   ingestEventTable,
+  ingestProfileAnswers,
   type EventRule,
   type IngestContext,
   type TableLike,
@@ -24,6 +25,11 @@ import {
 import { addSkipped, emptyTally, type PhaseOutput, type PhaseTally } from "./phase-io.js";
 import { HistoryStaging, type StagedItem } from "./staging.js";
 import { answersOf, readSurveys, type SurveyDefinition } from "./survey.js";
+import {
+  PROFILE_SURVEY_CODE,
+  PROFILE_SURVEY_TITLE,
+  type ProfileSurveys,
+} from "./survey-attributes.js";
 import { odooDatetime, type ZoneClock } from "./time-zone.js";
 import { valuesHash, type MessageRow, type MessageValues } from "./types.js";
 
@@ -38,6 +44,8 @@ export interface HistoryPhaseInput {
   openTable(file: string): Promise<TableLike>;
   /** Records of a JSON push-results file; required only when such files exist. */
   readJsonRecords?(file: string): AsyncIterable<{ line: number; value: unknown }>;
+  /** Survey answers kept as profile attributes, when the mapping marks any as survey. */
+  profileSurveys?: ProfileSurveys;
   /** extIds of the contacts the plan creates; history of any other extId is quarantined. */
   contactExtIds: Iterable<string> | AsyncIterable<string>;
   /** Directory for the disk-backed staging database (removed when the phase ends). */
@@ -82,6 +90,9 @@ export async function planHistoryPhase(
       registry: new FileRegistry(),
     };
     await ingestFiles(input, rules, campaignIndex, context);
+    if (input.profileSurveys) {
+      await ingestProfileAnswers(input.profileSurveys, context);
+    }
 
     await stageContacts(staging, input.contactExtIds);
     staging.finish();
@@ -237,14 +248,21 @@ class MessageWriter {
         });
       }
     } else if (item.type === "survey") {
-      key = `survey|${item.extId}|${item.code}|${item.surveyKey}|${item.utcMs}`;
+      const profile = item.code === PROFILE_SURVEY_CODE;
+      // A contact has one set of profile answers; a new pull updates its note in place.
+      key = profile
+        ? `profile-survey|${item.extId}`
+        : `survey|${item.extId}|${item.code}|${item.surveyKey}|${item.utcMs}`;
       const survey = this.surveys.get(item.surveyKey);
       const events = JSON.parse(item.answers) as Record<string, unknown>[];
       text = surveyMessage({
-        title: survey?.name ?? this.rules.get(item.code)?.label ?? item.code,
+        title: profile
+          ? PROFILE_SURVEY_TITLE
+          : (survey?.name ?? this.rules.get(item.code)?.label ?? item.code),
         localTime: local(item.utcMs),
         zone,
         answers: answersOf(events, survey),
+        known: profile,
       });
     } else {
       key = `delivery|${item.campaign}|${item.extId}`;

@@ -5,6 +5,7 @@ import { matchDeliveryColumns, matchEventColumns, type EventColumns } from "./co
 import { addSkipped, type PhaseOutput, type PhaseTally } from "./phase-io.js";
 import type { EventAction, HistoryStaging } from "./staging.js";
 import { questionKeyOf, surveyKeyOf } from "./survey.js";
+import { PROFILE_SURVEY_CODE, type ProfileSurveys } from "./survey-attributes.js";
 import type { ZoneClock } from "./time-zone.js";
 import { parseTimestamp } from "./timestamp.js";
 
@@ -65,11 +66,18 @@ export function eventRules(mapping: Mapping): Map<string, EventRule> {
 export class FileRegistry {
   readonly files: string[] = [];
   readonly userColumns: string[] = [];
+  private readonly ids = new Map<string, number>();
 
   register(file: string, userColumn: string): number {
     this.files.push(file);
     this.userColumns.push(userColumn);
+    this.ids.set(file, this.files.length - 1);
     return this.files.length - 1;
+  }
+
+  /** Id of a file registered before, or of a new registration. */
+  idOf(file: string, userColumn: string): number {
+    return this.ids.get(file) ?? this.register(file, userColumn);
   }
 }
 
@@ -335,4 +343,32 @@ async function stageDelivery(
     fileId,
     line,
   });
+}
+
+/** Stage the survey answers kept as profile attributes, one answer set per contact. */
+export async function ingestProfileAnswers(
+  surveys: ProfileSurveys,
+  context: IngestContext,
+): Promise<void> {
+  const { knownAt } = surveys;
+  const day = knownAt === undefined ? "" : context.clock.localDay(knownAt);
+  for await (const set of surveys.answerSets) {
+    context.tally.read += 1;
+    if (knownAt === undefined) {
+      addSkipped(context.tally, "profile survey answers cannot be dated: no pulledAt in manifest");
+      continue;
+    }
+
+    context.staging.addSurveyAnswer({
+      extId: set.extId,
+      code: PROFILE_SURVEY_CODE,
+      surveyKey: "",
+      questionKey: undefined,
+      utcMs: knownAt,
+      day,
+      attributes: JSON.stringify(set.answers),
+      fileId: context.registry.idOf(set.source.file, "extId"),
+      line: set.source.line,
+    });
+  }
 }

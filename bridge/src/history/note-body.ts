@@ -90,16 +90,22 @@ export interface SurveyAnswer {
   answers: string[];
 }
 
-/** One answer set: each question as a title with its answers below it. */
+/**
+ * One answer set: each question as a title with its answers below it. `known` marks answers
+ * without an answer time (profile attributes), dated at the snapshot's pull time instead.
+ */
 export function surveyMessage(input: {
   title: string;
   localTime: string;
   zone: string;
   answers: SurveyAnswer[];
+  known?: boolean;
 }): MessageText {
+  const when = input.known
+    ? `answered by ${escapeHtml(input.localTime)}, when the snapshot was pulled`
+    : `answered at ${escapeHtml(input.localTime)}`;
   const heading =
-    `<p><b>${escapeHtml(input.title)}</b> answered at ${escapeHtml(input.localTime)}` +
-    ` (${escapeHtml(input.zone)})</p>`;
+    `<p><b>${escapeHtml(input.title)}</b> ${when}` + ` (${escapeHtml(input.zone)})</p>`;
   const sections = input.answers.map((answer) => {
     const items = answer.answers.map((text) => `<li>${escapeHtml(text)}</li>`).join("");
     return `<p><b>${escapeHtml(answer.question)}</b></p><ul>${items}</ul>`;

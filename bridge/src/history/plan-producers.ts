@@ -4,11 +4,19 @@ import type { PhaseWriter } from "../plan/outputs.js";
 import { segmentItems } from "../plan/phase-segments.js";
 import type { PhaseCounts } from "../plan/types.js";
 import { streamJsonRecords } from "../snapshot/json-stream.js";
+import { Staging } from "../snapshot/staging.js";
+import { mergeGroup, stageSnapshot } from "../snapshot/users.js";
 import { snapshotPath } from "../snapshot/snapshot.js";
 import { openTable } from "../snapshot/table.js";
 import { planCampaignsPhase } from "./campaigns-phase.js";
 import { planHistoryPhase } from "./history-phase.js";
 import type { PhaseOutput, PhaseTally } from "./phase-io.js";
+import {
+  profileAnswers,
+  surveyAttributeEntries,
+  type ProfileAnswerSet,
+  type ProfileSurveys,
+} from "./survey-attributes.js";
 import { ZoneClock } from "./time-zone.js";
 import type { CampaignsPhaseRow, MessageRow, PlanRowOf } from "./types.js";
 
@@ -50,6 +58,44 @@ function phaseCounts(name: string, tally: PhaseTally): PhaseCounts {
   };
 }
 
+/**
+ * Survey answers kept as profile attributes (mapping entries marked `options.survey`), read
+ * from the user files the way the contacts phase reads them. Undefined when no entry is marked,
+ * so a snapshot without such answers is not staged a second time.
+ */
+function profileSurveys(context: PlanContext): ProfileSurveys | undefined {
+  const entries = surveyAttributeEntries(context.mapping);
+  if (entries.size === 0) {
+    return undefined;
+  }
+
+  const pulledAt = context.snapshot.manifest?.pulledAt;
+  const knownAt = pulledAt ? Date.parse(pulledAt) : NaN;
+  async function* answerSets(): AsyncGenerator<ProfileAnswerSet> {
+    const staging = new Staging(context.workDir);
+    try {
+      // The contacts phase quarantines bad user rows already; listing them twice would double them.
+      await stageSnapshot(
+        context.snapshot,
+        staging,
+        context.attributes,
+        { onProblem: () => undefined },
+        context.logger,
+      );
+      const files = staging.files();
+      for (const group of staging.groups()) {
+        const answers = profileAnswers(mergeGroup(group, files), entries);
+        if (answers) {
+          yield answers;
+        }
+      }
+    } finally {
+      staging.close();
+    }
+  }
+  return { knownAt: Number.isNaN(knownAt) ? undefined : knownAt, answerSets: answerSets() };
+}
+
 /** `campaigns` phase: activity types of events mapped to `activity`, then utm.campaign rows. */
 export const campaignsPhase: PhaseProducer = {
   name: "campaigns",
@@ -87,6 +133,7 @@ export const historyPhase: PhaseProducer = {
         openTable: (file) => openTable(snapshotPath(snapshot, file), file, context.logger),
         readJsonRecords: (file) => streamJsonRecords(snapshotPath(snapshot, file), file),
         contactExtIds: plannedContactExtIds(context.state),
+        profileSurveys: profileSurveys(context),
         workDir: context.workDir,
         logger: context.logger,
       },
