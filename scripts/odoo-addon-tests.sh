@@ -7,7 +7,7 @@
 # Environment (all optional):
 #   ODOO_SRC       Odoo source tree                    (default /opt/odoo/src)
 #   ODOO_TEMPLATE  template database                   (default nm_template)
-#   ODOO_TEST_DB   name of the throw-away database     (default netmera_addon_test_<pid>)
+#   ODOO_TEST_DB   name of the throw-away database     (default addon_test_<pid>)
 #   ODOO_PYTHON    Python that runs Odoo                (default /usr/bin/python3)
 #   ODOO_TEST_TAGS value of --test-tags                 (default /netmera_migration)
 #   KEEP_DB=1      keep the database after the run
@@ -17,7 +17,7 @@ repo=$(pwd)
 
 odoo_src=${ODOO_SRC:-/opt/odoo/src}
 template=${ODOO_TEMPLATE:-nm_template}
-db=${ODOO_TEST_DB:-netmera_addon_test_$$}
+db=${ODOO_TEST_DB:-addon_test_$$}
 python=${ODOO_PYTHON:-/usr/bin/python3}
 test_tags=${ODOO_TEST_TAGS:-/netmera_migration}
 

@@ -438,7 +438,7 @@ class NetmeraMigrationRun(models.Model):
         """Write only the fields that differ; identical value sets share one ``write``.
 
         Returns ``(updated, unchanged)`` item lists; ``item.previous_values`` and
-        ``item.links_added`` hold what the ledger needs to undo each write.
+        ``item.links_added`` contain what the ledger needs to undo each write.
         """
         if not items:
             return [], []
