@@ -35,6 +35,8 @@ export async function pullInstallations(context: PullContext): Promise<void> {
       },
     );
 
+    // NOTE: an older sample of getDeviceTokens shows {platform, token, deviceModel,
+    // pushPermitted} with no extId; entries of that shape count as anonymous here.
     let anonymous = 0;
     const linked = function* () {
       for (const item of journal.items("devices")) {
