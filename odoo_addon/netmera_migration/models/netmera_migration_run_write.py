@@ -1,0 +1,254 @@
+"""Writing side of ``import_batch``: batch create, grouped writes, external IDs, ledger, bindings.
+
+These methods extend ``netmera.migration.run``; ``netmera_migration_run_import`` explains how a
+phase handler combines them.
+"""
+
+import json
+import logging
+from collections import defaultdict
+
+import psycopg2
+
+from odoo import models
+from odoo.exceptions import UserError
+
+from .constants import XML_ID_MODULE
+from .import_values import serialize_current
+
+_logger = logging.getLogger(__name__)
+
+# Errors an ORM create or write raises for bad data. AccessError, MissingError and
+# ValidationError derive from UserError.
+DATA_ERRORS = (psycopg2.Error, UserError, ValueError, TypeError)
+
+LEDGER_COLUMNS = (
+    "run_id",
+    "phase",
+    "batch_no",
+    "model",
+    "res_id",
+    "xml_id",
+    "operation",
+    "previous_values",
+    "links_added",
+    "content_hash",
+    "previous_hash",
+    "rolled_back",
+)
+
+
+def insert_rows(cr, uid, table, columns, rows):
+    """Insert ``rows`` into ``table`` with one multi-row INSERT per 1000 rows.
+
+    The creation and write user and date columns get ``uid`` and the transaction's time, as
+    the ORM would set them. ``table`` and ``columns`` come from this module, never from a
+    request.
+    """
+    column_list = ", ".join(columns)
+    for start in range(0, len(rows), 1000):
+        chunk = rows[start : start + 1000]
+        placeholder = "(" + ", ".join(["%s"] * len(columns)) + ", %s, %s, {now}, {now})"
+        placeholders = ", ".join([placeholder.format(now="now() AT TIME ZONE 'UTC'")] * len(chunk))
+        cr.execute(
+            f"INSERT INTO {table} ({column_list}, create_uid, write_uid, create_date, write_date) "
+            f"VALUES {placeholders}",
+            [value for row in chunk for value in (*row, uid, uid)],
+        )
+
+
+class NetmeraMigrationRun(models.Model):
+    _inherit = "netmera.migration.run"
+
+    def _create_records(self, model, items, result):
+        """Create the items with one ``create(vals_list)``; on failure, bisect to the bad rows."""
+        if not items:
+            return []
+
+        try:
+            with self.env.cr.savepoint():
+                records = model.create([self._create_vals(model, item.vals) for item in items])
+        except DATA_ERRORS as err:
+            if len(items) == 1:
+                self._add_db_error(result, items[0], err)
+                return []
+            middle = len(items) // 2
+            return self._create_records(model, items[:middle], result) + self._create_records(
+                model, items[middle:], result
+            )
+
+        for item, record in zip(items, records):
+            item.res_id = record.id
+        return items
+
+    @staticmethod
+    def _create_vals(model, vals):
+        create_vals = dict(vals)
+        for field_name, value in vals.items():
+            if model._fields[field_name].type == "many2many":
+                create_vals[field_name] = [(6, 0, value)]
+        return create_vals
+
+    def _add_db_error(self, result, item, err):
+        field_name = None
+        if isinstance(err, psycopg2.Error):
+            diag = getattr(err, "diag", None)
+            field_name = getattr(diag, "column_name", None)
+            message = (getattr(diag, "message_primary", None) or str(err)).strip()
+        else:
+            message = str(err.args[0] if err.args else err).strip()
+        _logger.debug("Row %s (%s) failed", item.index, item.xml_id, exc_info=True)
+        self._add_row_error(result, item.index, item.xml_id, field_name, message)
+
+    def _register_xml_ids(self, model_name, items):
+        """Insert the external IDs of newly created records with one statement per 1000.
+
+        Plain SQL like ``ir.model.data._update_xmlids``, which ``load()`` uses, but without
+        adding every name to the registry's ``loaded_xmlids`` set, which would grow with the data.
+        """
+        rows = [(XML_ID_MODULE, item.xml_id, model_name, item.res_id, False) for item in items]
+        columns = ("module", "name", "model", "res_id", "noupdate")
+        insert_rows(self.env.cr, self.env.uid, "ir_model_data", columns, rows)
+        if rows:
+            self.env["ir.model.data"].invalidate_model()
+
+    def _update_records(self, model, items, result):
+        """Write only the fields that differ; identical value sets share one ``write``.
+
+        Returns ``(updated, unchanged)`` item lists; ``item.previous_values`` and
+        ``item.links_added`` contain what the ledger needs to undo each write.
+        """
+        if not items:
+            return [], []
+
+        records = model.browse([item.res_id for item in items])
+        groups = defaultdict(list)
+        unchanged = []
+        for item in items:
+            record = records.browse(item.res_id).with_prefetch(records._prefetch_ids)
+            write_vals = self._diff_values(record, item)
+            if not write_vals:
+                unchanged.append(item)
+                continue
+            key = json.dumps(write_vals, sort_keys=True, default=str)
+            groups[key].append((item, write_vals))
+
+        updated = []
+        for group in groups.values():
+            write_vals = group[0][1]
+            try:
+                with self.env.cr.savepoint():
+                    model.browse([item.res_id for item, _vals in group]).write(write_vals)
+                updated.extend(item for item, _vals in group)
+                continue
+            except DATA_ERRORS:
+                _logger.debug("Grouped write of %s records failed", len(group), exc_info=True)
+            updated.extend(self._write_one_by_one(model, group, result))
+        return updated, unchanged
+
+    def _write_one_by_one(self, model, group, result):
+        written = []
+        for item, write_vals in group:
+            try:
+                with self.env.cr.savepoint():
+                    model.browse(item.res_id).write(write_vals)
+            except DATA_ERRORS as err:
+                self._add_db_error(result, item, err)
+                continue
+            written.append(item)
+        return written
+
+    @staticmethod
+    def _diff_values(record, item):
+        """Return the write values that change ``record``, and fill the item's undo data."""
+        write_vals = {}
+        previous = {}
+        links = {}
+        for field_name, new_value in item.vals.items():
+            field = record._fields[field_name]
+            current = serialize_current(field, record[field_name])
+            if field.type == "many2many":
+                added = [res_id for res_id in new_value if res_id not in current]
+                if added:
+                    write_vals[field_name] = [(4, res_id) for res_id in added]
+                    links[field_name] = added
+                continue
+            if field.type in ("float", "monetary") and current is not False:
+                current = field.convert_to_cache(current, record)
+            if current != (new_value if new_value is not None else False):
+                write_vals[field_name] = new_value
+                previous[field_name] = current
+        item.previous_values = previous
+        item.links_added = links
+        return write_vals
+
+    @staticmethod
+    def _ledger_entry(model_name, item, operation):
+        entry = {
+            "model": model_name,
+            "res_id": item.res_id,
+            "xml_id": item.xml_id,
+            "operation": operation,
+            "content_hash": item.content_hash,
+        }
+        if operation == "update":
+            entry["previous_values"] = item.previous_values
+            entry["links_added"] = item.links_added
+            entry["previous_hash"] = item.previous_hash
+        return entry
+
+    def _write_ledger(self, phase, batch_no, entries):
+        """Insert the ledger lines of a batch with one statement per 1000 lines."""
+        rows = []
+        for entry in entries:
+            undo = [
+                json.dumps(entry[key], sort_keys=True) if entry.get(key) is not None else None
+                for key in ("previous_values", "links_added")
+            ]
+            rows.append(
+                (
+                    self.id,
+                    phase,
+                    batch_no,
+                    entry["model"],
+                    entry["res_id"],
+                    entry.get("xml_id") or None,
+                    entry["operation"],
+                    *undo,
+                    entry.get("content_hash") or None,
+                    entry.get("previous_hash") or None,
+                    False,
+                )
+            )
+        insert_rows(self.env.cr, self.env.uid, "netmera_migration_ledger", LEDGER_COLUMNS, rows)
+        if rows:
+            self.env["netmera.migration.ledger"].invalidate_model()
+            self.invalidate_recordset(["ledger_ids"])
+
+    def _write_bindings(self, phase, model_name, items):
+        """Upsert the content hash of each item's external ID with one statement per 1000."""
+        rows = [
+            (item.xml_id, model_name, item.res_id, phase, item.content_hash, self.env.uid)
+            for item in items
+            if item.content_hash and item.res_id
+        ]
+        for start in range(0, len(rows), 1000):
+            chunk = rows[start : start + 1000]
+            placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
+            self.env.cr.execute(
+                f"""
+                INSERT INTO netmera_migration_binding
+                       (xml_id, model, res_id, phase, content_hash, create_uid, write_uid,
+                        create_date, write_date)
+                SELECT v.xml_id, v.model, v.res_id, v.phase, v.content_hash, v.uid, v.uid,
+                       now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+                  FROM (VALUES {placeholders}) AS v(xml_id, model, res_id, phase, content_hash, uid)
+                ON CONFLICT (xml_id) DO UPDATE
+                   SET model = EXCLUDED.model, res_id = EXCLUDED.res_id, phase = EXCLUDED.phase,
+                       content_hash = EXCLUDED.content_hash, write_uid = EXCLUDED.write_uid,
+                       write_date = EXCLUDED.write_date
+                """,
+                [value for row in chunk for value in row],
+            )
+        if rows:
+            self.env["netmera.migration.binding"].invalidate_model()
