@@ -38,7 +38,7 @@ export function registerMigrate(program: Command, context: CliContext): void {
   addConnectionOptions(command)
     .option(
       "--plan <dir>",
-      "plan folder written by `plan --out DIR` (default: run plan into ./netmera-odoo-work/)",
+      "plan folder written by `plan --out DIR` (default: run plan into netmera-odoo-work/ beside the mapping)",
     )
     .option("--mapping <file>", "confirmed mapping.json (default: SNAPSHOT/mapping.json)")
     .option("--run <id>", "continue this Odoo run id")

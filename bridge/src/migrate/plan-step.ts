@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { Logger } from "../core/log.js";
 import { runPlan } from "../plan/run-plan.js";
 
@@ -11,8 +11,6 @@ export interface PlanStepRequest {
   logger: Logger;
   /** Where the plan step's progress lines go. */
   progress?: NodeJS.WritableStream;
-  /** Folder under which plans made here are kept; the current directory by default. */
-  workRoot?: string;
 }
 
 /**
@@ -29,7 +27,9 @@ export async function prepareMigratePlan(request: PlanStepRequest): Promise<stri
     .update(`${resolve(request.snapshotDir)}\u0000${resolve(request.mappingFile)}`)
     .digest("hex")
     .slice(0, 12);
-  const outDir = join(resolve(request.workRoot ?? "."), "netmera-odoo-work", `plan-${key}`);
+  // Beside the mapping: that folder is the user's own (map --out), while the snapshot stays
+  // exactly as its manifest lists it.
+  const outDir = join(dirname(resolve(request.mappingFile)), "netmera-odoo-work", `plan-${key}`);
   request.logger.info({ outDir }, "no --plan given: running the plan step first");
   await runPlan({
     snapshotDir: request.snapshotDir,

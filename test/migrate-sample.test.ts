@@ -1,0 +1,248 @@
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { xmlIdFor } from "../bridge/src/core/xml-id.js";
+import type { OdooClient } from "../bridge/src/odoo/client.js";
+import { clientFor, connectionArgs, printedRunId, runCli, tableRow } from "./migrate-support.js";
+import { describeOdoo, REPO_ROOT, startOdoo, type OdooServer } from "./support/odoo.js";
+
+/**
+ * The bundled sample snapshot from map to migrate: a sample run of three contacts, then the full
+ * run (which must not write the sampled contacts twice), checked by value, then both rolled back.
+ */
+
+const SNAPSHOT = join(REPO_ROOT, "samples/small");
+const OWNERS = [
+  ["Selin Kaya", "selin.kaya@example.com.tr"],
+  ["Burak Öztürk", "burak.ozturk@example.com.tr"],
+  ["Deniz Aydın", "deniz.aydin@example.com.tr"],
+];
+
+describeOdoo("migrate the sample snapshot", () => {
+  let odoo: OdooServer;
+  let odooClient: OdooClient;
+  let workDir: string;
+  let mappingFile: string;
+  let initialPartners: number;
+  const env = { ODOO_PASSWORD: "admin" };
+  let sampleRunId: number;
+  let fullRunId: number;
+
+  const migrateArgs = (extra: string[] = []) => [
+    "migrate",
+    SNAPSHOT,
+    "--mapping",
+    mappingFile,
+    ...connectionArgs(odoo),
+    ...extra,
+  ];
+
+  async function runAuthorised(extra: string[]) {
+    const first = await runCli(migrateArgs(extra), env);
+    const runId = /run (\d+) \(/.exec(first.stderr)?.[1];
+    expect(runId, first.stderr).toBeDefined();
+    const authorise = await runCli(
+      [
+        "authorise",
+        "--run",
+        runId!,
+        "--by",
+        "Deniz Aydın",
+        "--agreement",
+        "DPA-7",
+        ...connectionArgs(odoo),
+      ],
+      env,
+    );
+    expect(authorise.code, authorise.stderr).toBe(0);
+    return runCli(migrateArgs(extra), env);
+  }
+
+  const partnerCount = (domain: unknown[] = []) =>
+    odooClient.executeKw<number>("res.partner", "search_count", [domain], {
+      context: { active_test: false },
+    });
+
+  async function partner(extId: string, fields: string[]): Promise<Record<string, unknown>> {
+    const [found] = await odooClient.executeKw<Record<string, unknown>[]>(
+      "res.partner",
+      "search_read",
+      [[["netmera_external_id", "=", extId]]],
+      { fields },
+    );
+    expect(found, extId).toBeDefined();
+    return found!;
+  }
+
+  beforeAll(async () => {
+    odoo = await startOdoo({ addon: true, prefix: "migrate" });
+    odooClient = clientFor(odoo);
+    for (const [name, email] of OWNERS) {
+      await odooClient.executeKw("res.users", "create", [{ name, login: email, email }]);
+    }
+
+    workDir = mkdtempSync(join(tmpdir(), "migrate-sample-"));
+    mappingFile = join(workDir, "mapping.json");
+    const propose = await runCli(["map", SNAPSHOT, "--out", workDir], env);
+    expect(propose.code, propose.stderr).toBe(0);
+    const confirm = await runCli(
+      ["map", SNAPSHOT, "--out", workDir, "--confirm", "--by", "Deniz Aydın"],
+      env,
+    );
+    expect(confirm.code, confirm.stderr).toBe(0);
+    initialPartners = await partnerCount();
+  });
+
+  afterAll(async () => {
+    odooClient?.close();
+    await odoo?.stop();
+  });
+
+  it("imports a deterministic sample of three contacts and reports where they are", async () => {
+    const result = await runAuthorised(["--sample", "3"]);
+
+    expect(result.code, result.stderr).toBe(0);
+    sampleRunId = printedRunId(result.stdout);
+    expect(tableRow(result.stdout, "contacts")).toMatchObject({ read: 3, created: 3, check: "ok" });
+    expect(result.stdout).toContain(`Sample run ${sampleRunId}`);
+    expect(result.stdout).toContain(`netmera-odoo rollback --run ${sampleRunId}`);
+    const links = [...result.stdout.matchAll(/\/web#id=(\d+)&model=res\.partner/g)];
+    expect(links).toHaveLength(3);
+    expect(await partnerCount([["netmera_external_id", "!=", false]])).toBe(3);
+
+    // The plan step ran beside the mapping, because no --plan was given.
+    expect(existsSync(join(workDir, "netmera-odoo-work"))).toBe(true);
+  });
+
+  it("picks the same sample again", async () => {
+    const [run] = await odooClient.executeKw<{ state: string }[]>(
+      "netmera.migration.run",
+      "read",
+      [[sampleRunId]],
+      { fields: ["state"] },
+    );
+    expect(run!.state).toBe("sampled");
+    const sampled = await odooClient.executeKw<{ netmera_external_id: string }[]>(
+      "res.partner",
+      "search_read",
+      [[["netmera_external_id", "!=", false]]],
+      { fields: ["netmera_external_id"] },
+    );
+    const again = await runAuthorised(["--sample", "3"]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(tableRow(again.stdout, "contacts")).toMatchObject({ read: 3, created: 0, unchanged: 3 });
+    expect(await partnerCount([["netmera_external_id", "!=", false]])).toBe(sampled.length);
+  });
+
+  it("runs the full migration without writing the sample twice", async () => {
+    const result = await runAuthorised([]);
+
+    expect(result.code, result.stderr).toBe(0);
+    fullRunId = printedRunId(result.stdout);
+    expect(tableRow(result.stdout, "contacts")).toMatchObject({
+      read: 327,
+      written: 202,
+      created: 199,
+      unchanged: 3,
+      skipped: 125,
+      check: "ok",
+    });
+    expect(tableRow(result.stdout, "history")).toMatchObject({ check: "ok" });
+    expect(await partnerCount([["netmera_external_id", "!=", false]])).toBe(202);
+    const extIds = await odooClient.executeKw<{ netmera_external_id: string }[]>(
+      "res.partner",
+      "search_read",
+      [[["netmera_external_id", "!=", false]]],
+      { fields: ["netmera_external_id"] },
+    );
+    expect(new Set(extIds.map((row) => row.netmera_external_id)).size).toBe(202);
+  });
+
+  it("writes the sample's records with their values", async () => {
+    const kaya = await partner("AYSE.K", [
+      "name",
+      "email",
+      "mobile",
+      "city",
+      "lang",
+      "x_netmera_date_of_birth",
+      "x_netmera_gender",
+      "x_netmera_loyalty_points",
+      "x_netmera_lifetime_value",
+      "x_netmera_is_premium",
+      "x_netmera_membership_tier",
+      "netmera_os",
+      "netmera_device_model",
+      "netmera_app_version",
+      "netmera_segment_stage_id",
+      "user_id",
+      "category_id",
+    ]);
+    expect(kaya.name).toBe("Ayşe Kaya");
+    expect(kaya.email).toBe("ayse.kaya@example.com.tr");
+    expect(kaya.mobile).toBe("+905054664563");
+    expect(kaya.city).toBe("İstanbul");
+    expect(kaya.lang).toBe("tr_TR");
+    expect(kaya.x_netmera_date_of_birth).toBe("1985-02-05");
+    expect(kaya.x_netmera_gender).toBe("male");
+    expect(kaya.x_netmera_loyalty_points).toBe(20247);
+    expect(kaya.x_netmera_lifetime_value).toBeCloseTo(37985.19, 2);
+    expect(kaya.x_netmera_is_premium).toBe(true);
+    expect(kaya.x_netmera_membership_tier).toBe("bronze");
+    expect(kaya.netmera_os).toBe("16.7");
+    expect(kaya.netmera_device_model).toBe("iPhone13,2");
+    expect(kaya.netmera_app_version).toBe("5.3.1");
+    expect((kaya.user_id as [number, string])[1]).toBe("Selin Kaya");
+    const tags = await odooClient.executeKw<{ name: string }[]>(
+      "res.partner.category",
+      "read",
+      [kaya.category_id],
+      { fields: ["name"] },
+    );
+    expect(tags.map((tag) => tag.name)).toContain("İstanbul Kullanıcıları");
+    expect(tags).toHaveLength(4);
+
+    const sukru = await partner("C1000006", ["name", "parent_id", "netmera_segment_stage_id"]);
+    expect((sukru.parent_id as [number, string])[1]).toContain("A.Ş.");
+    expect(sukru.netmera_segment_stage_id).toBeTruthy();
+
+    // Each user's history lands as notes on the contact's chatter.
+    const kayaId = (await partner("AYSE.K", ["id"])).id as number;
+    const notes = await odooClient.executeKw<number>("mail.message", "search_count", [
+      [
+        ["model", "=", "res.partner"],
+        ["res_id", "=", kayaId],
+        ["message_type", "in", ["comment", "notification"]],
+      ],
+    ]);
+    expect(notes).toBeGreaterThan(0);
+  });
+
+  it("rolls back the full run and then the sample to the state before both", async () => {
+    for (const runId of [fullRunId, sampleRunId]) {
+      const result = await runCli(
+        ["rollback", "--run", String(runId), ...connectionArgs(odoo)],
+        env,
+      );
+      expect(result.code, result.stderr).toBe(0);
+    }
+
+    expect(await partnerCount([["netmera_external_id", "!=", false]])).toBe(0);
+    expect(await partnerCount()).toBe(initialPartners);
+    const xmlId = xmlIdFor("user", "AYSE.K");
+    const leftover = await odooClient.executeKw<number>("ir.model.data", "search_count", [
+      [
+        ["module", "=", "__import__"],
+        ["name", "=", xmlId],
+      ],
+    ]);
+    expect(leftover).toBe(0);
+  });
+
+  it("leaves the snapshot folder untouched", () => {
+    const manifest = JSON.parse(readFileSync(join(SNAPSHOT, "manifest.json"), "utf8"));
+    expect(existsSync(join(SNAPSHOT, "netmera-odoo-work"))).toBe(false);
+    expect(Object.keys(manifest.files)).not.toContain("mapping.json");
+  });
+});
