@@ -144,80 +144,92 @@ describeOdoo("migrate resume and outage", () => {
     await odoo?.stop();
   });
 
-  it("continues after SIGKILL from the last committed batch, with nothing twice", async () => {
-    const planDir = await writeSyntheticPlan(mkdtempSync(join(tmpdir(), "migrate-kill-")), {
-      contacts: CONTACTS,
-    });
-    const runId = await authorisedRun(planDir);
+  it(
+    "continues after SIGKILL from the last committed batch, with nothing twice",
+    async () => {
+      const planDir = await writeSyntheticPlan(mkdtempSync(join(tmpdir(), "migrate-kill-")), {
+        contacts: CONTACTS,
+      });
+      const runId = await authorisedRun(planDir);
 
-    const killed = spawnCli(
-      migrateArgs(planDir, ["--batch-rows", String(BATCH_ROWS), "--concurrency", "2"]),
-      env,
-    );
-    await waitForBatches(runId, 4);
-    killed.child.kill("SIGKILL");
-    expect(await killed.exited).toBeNull();
-    await sleep(2000);
+      const killed = spawnCli(
+        migrateArgs(planDir, ["--batch-rows", String(BATCH_ROWS), "--concurrency", "2"]),
+        env,
+      );
+      await waitForBatches(runId, 4);
+      killed.child.kill("SIGKILL");
+      expect(await killed.exited).toBeNull();
+      await sleep(2000);
 
-    const before = await committedBatches(runId);
-    expect(before.length).toBeGreaterThanOrEqual(4);
-    expect(before.length).toBeLessThan(BATCHES);
-    const [run] = await odooClient.executeKw<{ state: string }[]>(
-      "netmera.migration.run",
-      "read",
-      [[runId]],
-      { fields: ["state"] },
-    );
-    expect(run!.state).toBe("running");
+      const before = await committedBatches(runId);
+      expect(before.length).toBeGreaterThanOrEqual(4);
+      expect(before.length).toBeLessThan(BATCHES);
+      const [run] = await odooClient.executeKw<{ state: string }[]>(
+        "netmera.migration.run",
+        "read",
+        [[runId]],
+        { fields: ["state"] },
+      );
+      expect(run!.state).toBe("running");
 
-    // Other limits on the command line do not change the numbering of a started run.
-    const resumed = await runCli(migrateArgs(planDir, ["--batch-rows", "70"]), env);
-    expect(resumed.code, resumed.stderr).toBe(0);
-    expect(printedRunId(resumed.stdout)).toBe(runId);
-    expect(tableRow(resumed.stdout, "contacts")).toMatchObject({
-      read: CONTACTS,
-      created: CONTACTS,
-      updated: 0,
-      check: "ok",
-    });
-    expect(await committedBatches(runId)).toEqual(
-      Array.from({ length: BATCHES }, (_, index) => index + 1),
-    );
-    await expectContacts(0, CONTACTS);
-    const ledger = await odooClient.executeKw<number>("netmera.migration.ledger", "search_count", [
-      [
-        ["run_id", "=", runId],
-        ["phase", "=", "contacts"],
-        ["operation", "=", "create"],
-      ],
-    ]);
-    expect(ledger).toBe(CONTACTS);
-  }, TEST_TIMEOUT_MS);
+      // Other limits on the command line do not change the numbering of a started run.
+      const resumed = await runCli(migrateArgs(planDir, ["--batch-rows", "70"]), env);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(printedRunId(resumed.stdout)).toBe(runId);
+      expect(tableRow(resumed.stdout, "contacts")).toMatchObject({
+        read: CONTACTS,
+        created: CONTACTS,
+        updated: 0,
+        check: "ok",
+      });
+      expect(await committedBatches(runId)).toEqual(
+        Array.from({ length: BATCHES }, (_, index) => index + 1),
+      );
+      await expectContacts(0, CONTACTS);
+      const ledger = await odooClient.executeKw<number>(
+        "netmera.migration.ledger",
+        "search_count",
+        [
+          [
+            ["run_id", "=", runId],
+            ["phase", "=", "contacts"],
+            ["operation", "=", "create"],
+          ],
+        ],
+      );
+      expect(ledger).toBe(CONTACTS);
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it("waits out an Odoo restart mid-run and finishes", async () => {
-    const planDir = await writeSyntheticPlan(mkdtempSync(join(tmpdir(), "migrate-outage-")), {
-      contacts: CONTACTS,
-      start: CONTACTS,
-    });
-    const runId = await authorisedRun(planDir);
+  it(
+    "waits out an Odoo restart mid-run and finishes",
+    async () => {
+      const planDir = await writeSyntheticPlan(mkdtempSync(join(tmpdir(), "migrate-outage-")), {
+        contacts: CONTACTS,
+        start: CONTACTS,
+      });
+      const runId = await authorisedRun(planDir);
 
-    const migrating = runCli(
-      migrateArgs(planDir, ["--batch-rows", String(BATCH_ROWS), "--concurrency", "2"]),
-      env,
-    );
-    await waitForBatches(runId, 3);
-    await odoo.kill();
-    await sleep(3000);
-    await odoo.start();
-    const result = await migrating;
+      const migrating = runCli(
+        migrateArgs(planDir, ["--batch-rows", String(BATCH_ROWS), "--concurrency", "2"]),
+        env,
+      );
+      await waitForBatches(runId, 3);
+      await odoo.kill();
+      await sleep(3000);
+      await odoo.start();
+      const result = await migrating;
 
-    expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toContain("Odoo call failed, retrying");
-    expect(tableRow(result.stdout, "contacts")).toMatchObject({
-      read: CONTACTS,
-      created: CONTACTS,
-      check: "ok",
-    });
-    await expectContacts(CONTACTS, CONTACTS);
-  }, TEST_TIMEOUT_MS);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toContain("Odoo call failed, retrying");
+      expect(tableRow(result.stdout, "contacts")).toMatchObject({
+        read: CONTACTS,
+        created: CONTACTS,
+        check: "ok",
+      });
+      await expectContacts(CONTACTS, CONTACTS);
+    },
+    TEST_TIMEOUT_MS,
+  );
 });
