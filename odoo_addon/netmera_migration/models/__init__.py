@@ -10,6 +10,7 @@ from . import netmera_owner_queue
 from . import netmera_migration_run_import
 from . import netmera_migration_run_write
 from . import netmera_migration_run_schema
+from . import netmera_migration_run_owners
 from . import netmera_migration_run_rollback
 from . import res_config_settings
 from . import netmera_migration_run_history

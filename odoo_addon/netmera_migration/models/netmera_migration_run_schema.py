@@ -1,4 +1,4 @@
-"""Import phases that do not map to a plain upsert: schema (custom fields, languages) and owners."""
+"""The schema import phase: custom partner fields and languages."""
 
 import logging
 import re
@@ -24,8 +24,6 @@ CUSTOM_FIELD_TYPES = (
     "selection",
 )
 CUSTOM_FIELD_MODEL = "res.partner"
-
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+$")
 
 
 class NetmeraMigrationRun(models.Model):
@@ -241,114 +239,6 @@ class NetmeraMigrationRun(models.Model):
             batch_no,
             [self._schema_ledger_entry("res.lang", item, "update") for item in activated],
         )
-
-    def _import_phase_owners(self, phase, batch_no, rows):
-        """Match panel users to active internal Odoo users by email or login; queue the others.
-
-        Matched owners count as unchanged (no business record is written); unmatched ones
-        count in ``queued`` and come back in ``unmatched_owners``.
-        """
-        result = self._new_batch_result()
-        result["queued"] = 0
-        owners = []
-        for index, row in enumerate(rows):
-            values = row.get("values") if isinstance(row, dict) else None
-            xml_id = row.get("xml_id") if isinstance(row, dict) else None
-            email = values.get("email") if isinstance(values, dict) else None
-            if not isinstance(email, str) or not EMAIL_RE.match(email.strip()):
-                self._add_row_error(
-                    result, index, xml_id, "email", f"Owner email {email!r} is not valid."
-                )
-                continue
-            name = values.get("name") if isinstance(values.get("name"), str) else False
-            owners.append((index, xml_id, email.strip().lower(), name))
-
-        matches = self._match_users_by_email({email for _i, _x, email, _n in owners})
-        Queue = self.env["netmera.owner.queue"]
-        entries = {
-            entry.email: entry
-            for entry in Queue.search(
-                [("run_id", "=", self.id), ("email", "in", [owner[2] for owner in owners])]
-            )
-        }
-        new_entries = []
-        for index, xml_id, email, name in owners:
-            user_id = matches.get(email)
-            entry = entries.get(email)
-            if entry and entry.state == "pending" and user_id:
-                entry.write({"state": "matched", "matched_user_id": user_id})
-            elif not entry and email not in {vals["email"] for vals in new_entries}:
-                new_entries.append(
-                    {
-                        "run_id": self.id,
-                        "email": email,
-                        "name": name,
-                        "xml_id": xml_id,
-                        "state": "matched" if user_id else "pending",
-                        "matched_user_id": user_id or False,
-                    }
-                )
-            decided = user_id or (entry and entry.state != "pending")
-            if decided:
-                result["unchanged"] += 1
-            else:
-                result["queued"] += 1
-                result["unmatched_owners"].append(
-                    {"index": index, "xml_id": xml_id, "email": email, "name": name}
-                )
-        Queue.create(new_entries)
-        return result
-
-    def _match_users_by_email(self, emails):
-        """Return ``{lower-case email: user id}`` for active internal users, with one query.
-
-        A login match wins over a partner email match; among equals the oldest user wins.
-        """
-        if not emails:
-            return {}
-        emails = tuple(emails)
-        self.env["res.users"].flush_model(["login", "active", "share", "partner_id"])
-        self.env["res.partner"].flush_model(["email"])
-        self.env.cr.execute(
-            """
-            SELECT u.id, lower(u.login), lower(p.email)
-              FROM res_users u
-              JOIN res_partner p ON p.id = u.partner_id
-             WHERE u.active AND NOT u.share
-               AND (lower(u.login) IN %s OR lower(p.email) IN %s)
-             ORDER BY u.id
-            """,
-            (emails, emails),
-        )
-        by_login = {}
-        by_email = {}
-        for user_id, login, email in self.env.cr.fetchall():
-            by_login.setdefault(login, user_id)
-            if email:
-                by_email.setdefault(email.strip(), user_id)
-        return {
-            email: by_login.get(email) or by_email.get(email)
-            for email in emails
-            if by_login.get(email) or by_email.get(email)
-        }
-
-    def _resolve_owner_emails(self, emails):
-        """Return ``{email: user id or False}`` for the owner emails a contact batch uses.
-
-        The run's queue decides first (a manual match, or ``ignored`` meaning no salesperson);
-        other emails match active internal users. Emails absent from the result are unknown.
-        """
-        decisions = {}
-        for entry in self.env["netmera.owner.queue"].search(
-            [("run_id", "=", self.id), ("email", "in", list(emails)), ("state", "!=", "pending")]
-        ):
-            if entry.state == "ignored":
-                decisions[entry.email] = False
-            elif entry.matched_user_id.active:
-                decisions[entry.email] = entry.matched_user_id.id
-        remaining = {email for email in emails if email not in decisions}
-        decisions.update(self._match_users_by_email(remaining))
-        return decisions
 
 
 def _selection_pairs(selection):
