@@ -65,7 +65,10 @@ export const campaignSchema = z
   })
   .transform((raw) => {
     const content = typeof raw.content === "string" ? { text: raw.content } : (raw.content ?? {});
-    const statList = Array.isArray(raw.stats) ? raw.stats : raw.stats ? [raw.stats] : [];
+    let statList = raw.stats ?? [];
+    if (!Array.isArray(statList)) {
+      statList = [statList];
+    }
     const total = (key: "sent" | "failed" | "delivered" | "opened" | "clicked"): number =>
       statList.reduce((sum, stat) => sum + (stat[key] ?? 0), 0);
     return {

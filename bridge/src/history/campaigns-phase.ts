@@ -250,13 +250,13 @@ function scheduleText(campaign: Campaign, clock: ZoneClock): string {
   return `${text} (${clock.zone})`;
 }
 
-/** One line per image over 1 MB or video over 12 MB. */
+/** List the images over 1 MB and videos over 12 MB, one line each. */
 function oversizedAssets(campaign: Campaign): string[] {
   const lines: string[] = [];
   for (const asset of campaign.assets) {
     const type = (asset.type ?? "").toLowerCase();
-    const limit =
-      type === "image" ? IMAGE_LIMIT_BYTES : type === "video" ? VIDEO_LIMIT_BYTES : undefined;
+    const limits: Record<string, number> = { image: IMAGE_LIMIT_BYTES, video: VIDEO_LIMIT_BYTES };
+    const limit = limits[type];
     if (limit === undefined || asset.size === undefined || asset.size <= limit) {
       continue;
     }

@@ -51,6 +51,8 @@ export interface HistoryPhaseInput {
   /** Directory for the disk-backed staging database (removed when the phase ends). */
   workDir: string;
   logger: Logger;
+  /** Called now and then with the rows read or written so far, for progress lines. */
+  onProgress?: (rows: number, what: string) => void;
 }
 
 const JSON_EXTENSIONS = new Set([".json", ".ndjson", ".jsonl"]);
@@ -88,6 +90,7 @@ export async function planHistoryPhase(
       tally,
       output,
       registry: new FileRegistry(),
+      onProgress: input.onProgress,
     };
     await ingestFiles(input, rules, campaignIndex, context);
     if (input.profileSurveys) {
@@ -110,6 +113,9 @@ export async function planHistoryPhase(
       const row = writer.rowFor(item);
       await output.row(row);
       tally.planned += 1;
+      if (tally.planned % 50_000 === 0) {
+        input.onProgress?.(tally.planned, "history rows planned");
+      }
       const merged = itemRows(item) - 1;
       if (merged > 0) {
         addSkipped(tally, mergeReason(item), merged);

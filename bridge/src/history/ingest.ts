@@ -24,13 +24,13 @@ export interface TableLike {
   rows(): AsyncIterable<TableRowLike>;
 }
 
-/** How the events of one code are imported, from its mapping entry. */
+/** Import rule of one event code, from its mapping entry. */
 export interface EventRule {
   code: string;
   label: string;
   action: EventAction | "skip" | "invalid";
   threshold: number;
-  /** Why the rule cannot apply, for `invalid`. */
+  /** Reason the rule cannot apply, for `invalid`. */
   reason?: string;
 }
 
@@ -87,7 +87,11 @@ export interface IngestContext {
   tally: PhaseTally;
   output: PhaseOutput<unknown>;
   registry: FileRegistry;
+  /** Called every `PROGRESS_ROWS` source rows with the rows read so far. */
+  onProgress?: (rows: number, what: string) => void;
 }
+
+const PROGRESS_ROWS = 50_000;
 
 async function quarantine(
   context: IngestContext,
@@ -128,6 +132,9 @@ export async function ingestEventTable(
 
   for await (const row of table.rows()) {
     tally.read += 1;
+    if (tally.read % PROGRESS_ROWS === 0) {
+      context.onProgress?.(tally.read, "history rows read");
+    }
     if (row.problem) {
       await reject(row.line, undefined, "", row.problem);
       continue;

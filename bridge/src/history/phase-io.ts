@@ -15,7 +15,7 @@ export interface FlagEntry {
   detail: string;
 }
 
-/** Where a producer sends its plan rows, quarantine rows and flags. */
+/** Destination of a producer's plan rows, quarantine rows and flags. */
 export interface PhaseOutput<Row> {
   row(row: Row): void | Promise<void>;
   quarantine(entry: QuarantineEntry): void | Promise<void>;

@@ -134,6 +134,7 @@ export const historyPhase: PhaseProducer = {
         readJsonRecords: (file) => streamJsonRecords(snapshotPath(snapshot, file), file),
         contactExtIds: plannedContactExtIds(context.state),
         profileSurveys: profileSurveys(context),
+        onProgress: (rows, what) => context.progress.update(rows, what),
         workDir: context.workDir,
         logger: context.logger,
       },

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { buildSurveySets } from "./survey-sets.js";
 
-/** What an event turns into, from its mapping entry. */
+/** Import action of an event code, from its mapping entry. */
 export type EventAction = "note" | "activity" | "survey";
 
 const ACTION_CODES: Record<EventAction, number> = { note: 0, activity: 1, survey: 2 };
@@ -103,10 +103,10 @@ interface OrderedRow {
 const INSERT_BATCH = 10_000;
 
 /**
- * Disk-backed staging of events and delivery rows. Event files are not sorted, so grouping per
- * (contact, day, code) and the global time order both need the whole data set; SQLite does both
- * with its external sorter and spills to temporary files, so memory stays bounded by the page
- * cache whatever the number of events.
+ * Disk-backed staging of events, survey answers and delivery rows. Event files are not sorted,
+ * so grouping per (contact, day, code) and the global time order both need the whole data set.
+ * SQLite does both with its external sorter, which spills to temporary files, so memory stays
+ * bounded by the page cache whatever the number of events.
  */
 export class HistoryStaging {
   private readonly dir: string;

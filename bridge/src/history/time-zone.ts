@@ -16,9 +16,9 @@ export interface WallTime {
 
 /**
  * UTC offsets of one IANA time zone, read from the ICU rules that ship with Node (`Intl`), so
- * daylight-saving changes follow the tz database. Offsets are cached per UTC hour: a zone
- * changes its offset at most once in any hour, and an hour whose start and end share an offset
- * has that offset throughout. The cache grows with the time span of the data (about 9,000
+ * daylight-saving changes follow the tz database. Offsets are cached per UTC hour. No zone in
+ * the tz database changes its offset twice within one hour, so an hour whose start and end
+ * share an offset has that offset throughout. The cache grows with the time span of the data (about 9,000
  * entries per year), not with the number of timestamps.
  */
 export class ZoneClock {
@@ -64,7 +64,7 @@ export class ZoneClock {
       return start;
     }
 
-    // A transition falls inside this hour: answer exactly, without caching.
+    // A transition falls inside this hour, so compute the exact offset and cache nothing.
     return this.computeOffset(utcMs);
   }
 
