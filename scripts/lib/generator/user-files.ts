@@ -44,6 +44,7 @@ function orNull(value: Cell): Cell {
   return value === null || value === "" ? "null" : value;
 }
 
+/** Device columns of the People export: count, platform, OS version and model of the first device. */
 function deviceColumns(user: SampleUser): Cell[] {
   const first = user.devices[0];
   return [
