@@ -134,6 +134,35 @@ describeChromium("inventory PDF", () => {
     expect([...positions].sort((left, right) => left - right)).toEqual(positions);
   });
 
+  it("gives each section its page in the contents", () => {
+    const contents = execFileSync(
+      "pdftotext",
+      ["-layout", "-f", "2", "-l", "2", join(out, "inventory.pdf"), "-"],
+      { encoding: "utf8" },
+    );
+    const entries = [...contents.matchAll(/^\d\. (.+?)\s{2,}(\d+)$/gm)].map((match) => ({
+      title: match[1] ?? "",
+      page: Number(match[2]),
+    }));
+    expect(entries.map((entry) => entry.title)).toEqual([
+      "Journeys",
+      "Campaigns",
+      "Segments",
+      "Widgets",
+      "Surveys",
+      "Not migrated",
+      "Data quality",
+    ]);
+    for (const { title, page } of entries) {
+      const firstLine = execFileSync(
+        "pdftotext",
+        ["-f", String(page), "-l", String(page), join(out, "inventory.pdf"), "-"],
+        { encoding: "utf8" },
+      ).split("\n")[0];
+      expect(firstLine, `page ${page} should start with ${title}`).toBe(title);
+    }
+  });
+
   it("renders the cover and journeys pages as PNG", () => {
     const prefix = join(out, "page");
     execFileSync("pdftoppm", [

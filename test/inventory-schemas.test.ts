@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "../bridge/src/core/log.js";
+import { readNamedDestinationPages } from "../bridge/src/inventory/pdf-destinations.js";
 import { readInventorySnapshot } from "../bridge/src/inventory/read-snapshot.js";
 import { renderInventoryHtml } from "../bridge/src/inventory/render-html.js";
 import { journeySchema, parseIsoDuration } from "../bridge/src/inventory/schema-journeys.js";
@@ -130,5 +131,38 @@ describeSample("inventory of samples/small", () => {
     expect(snapshot.segments).toHaveLength(count("segments.json", "list") ?? -1);
     expect(html).not.toMatch(/<script/i);
     expect(sectionHtml(html, "widgets")).toContain("&lt;script&gt;");
+  });
+});
+
+describe("readNamedDestinationPages", () => {
+  it("numbers pages through a nested page tree", () => {
+    const pdf = Buffer.from(
+      [
+        "%PDF-1.4",
+        "1 0 obj\n<</Type /Catalog\n/Pages 2 0 R\n/Dests 9 0 R>>\nendobj",
+        "2 0 obj\n<</Type /Pages\n/Count 3\n/Kids [3 0 R 4 0 R]>>\nendobj",
+        "3 0 obj\n<</Type /Pages\n/Count 2\n/Kids [5 0 R 6 0 R]>>\nendobj",
+        "4 0 obj\n<</Type /Pages\n/Count 1\n/Kids [7 0 R]>>\nendobj",
+        "5 0 obj\n<</Type /Page\n/Parent 3 0 R>>\nendobj",
+        "6 0 obj\n<</Type /Page\n/Parent 3 0 R>>\nendobj",
+        "7 0 obj\n<</Type /Page\n/Parent 4 0 R>>\nendobj",
+        "8 0 obj\n<</Length 12>>\nstream\n<</Dests>>\nendstream\nendobj",
+        "9 0 obj\n<</journeys [6 0 R /XYZ 0 842 0]\n/data-quality [7 0 R /XYZ 0 842 0]>>\nendobj",
+      ].join("\n"),
+      "latin1",
+    );
+
+    expect(readNamedDestinationPages(pdf)).toEqual(
+      new Map([
+        ["journeys", 2],
+        ["data-quality", 3],
+      ]),
+    );
+  });
+
+  it("returns null without a Dests dictionary", () => {
+    const pdf = Buffer.from("%PDF-1.4\n1 0 obj\n<</Type /Catalog\n/Pages 2 0 R>>\nendobj\n");
+
+    expect(readNamedDestinationPages(pdf)).toBeNull();
   });
 });

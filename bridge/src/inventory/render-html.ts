@@ -17,15 +17,20 @@ export interface RenderedInventory {
   footer: string;
 }
 
+/** The compiled inventory templates. */
+export interface InventoryTemplates {
+  html(view: InventoryView): string;
+  footer(view: InventoryView): string;
+}
+
 /**
- * Render the inventory with the Handlebars templates in `templateDir`. The templates use only
- * double-stash expressions for data, so every string from the snapshot is HTML-escaped; the one
+ * Compile the Handlebars templates in `templateDir`. The templates use only double-stash
+ * expressions for data, so every string from the snapshot is HTML-escaped; the one
  * triple-stash inserts this project's stylesheet.
  */
-export async function renderInventoryHtml(
-  view: InventoryView,
+export async function loadInventoryTemplates(
   templateDir: string = DEFAULT_TEMPLATE_DIR,
-): Promise<RenderedInventory> {
+): Promise<InventoryTemplates> {
   const handlebars = Handlebars.create();
   const partialDir = join(templateDir, "partials");
   let partialFiles: string[];
@@ -48,9 +53,18 @@ export async function renderInventoryHtml(
   const stylesheet = await readTemplate(templateDir, "inventory.css");
 
   return {
-    html: layout({ ...view, stylesheet }),
-    footer: footer(view),
+    html: (view) => layout({ ...view, stylesheet }),
+    footer: (view) => footer(view),
   };
+}
+
+/** Render the inventory HTML and the PDF footer once. */
+export async function renderInventoryHtml(
+  view: InventoryView,
+  templateDir: string = DEFAULT_TEMPLATE_DIR,
+): Promise<RenderedInventory> {
+  const templates = await loadInventoryTemplates(templateDir);
+  return { html: templates.html(view), footer: templates.footer(view) };
 }
 
 async function readTemplate(templateDir: string, file: string): Promise<string> {

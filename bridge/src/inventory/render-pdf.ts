@@ -1,10 +1,11 @@
 import { constants } from "node:fs";
-import { access, mkdtemp, rm } from "node:fs/promises";
+import { access, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { chromium, type Page } from "playwright-core";
 import { BridgeError, ConfigError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
+import { readNamedDestinationPages } from "./pdf-destinations.js";
 
 /** Debian's `chromium` package; `--chromium` or `CHROMIUM_PATH` override it. */
 export const DEFAULT_CHROMIUM_PATH = "/usr/bin/chromium";
@@ -38,6 +39,26 @@ export function chromiumPathFrom(option: string | undefined, env: NodeJS.Process
   return option ?? env.CHROMIUM_PATH ?? DEFAULT_CHROMIUM_PATH;
 }
 
+async function printPage(page: Page, html: string, footerTemplate: string): Promise<Buffer> {
+  await page.setContent(html, { waitUntil: "load" });
+  // A string, because the bridge compiles without DOM types.
+  await page.evaluate("document.fonts.ready.then(() => true)");
+  return page.pdf({
+    format: "A4",
+    printBackground: true,
+    displayHeaderFooter: true,
+    headerTemplate: "<span></span>",
+    footerTemplate,
+    margin: { top: "16mm", bottom: "18mm", left: "16mm", right: "16mm" },
+    outline: true,
+    tagged: true,
+  });
+}
+
+function samePages(left: ReadonlyMap<string, number>, right: ReadonlyMap<string, number>): boolean {
+  return left.size === right.size && [...left].every(([id, page]) => right.get(id) === page);
+}
+
 /** Raise a clear error when no Chromium executable is at `path`. */
 export async function assertChromium(path: string): Promise<void> {
   try {
@@ -51,12 +72,20 @@ export async function assertChromium(path: string): Promise<void> {
   }
 }
 
+/** HTML to print, given the page of each anchor in the previous print (null on the first). */
+export type PagedHtml = (pages: ReadonlyMap<string, number> | null) => string;
+
+/** At most this many prints; the contents' page numbers settle after the second one. */
+const MAX_PASSES = 3;
+
 /**
  * Print an HTML document to an A4 PDF with headless Chromium. The page gets no network: every
- * request it makes is aborted and logged, because the document is self-contained.
+ * request it makes is aborted and logged, because the document is self-contained. When `html`
+ * is a function, the document is printed again with the page of each anchor until those pages
+ * stop changing, so that a table of contents can show page numbers.
  */
 export async function renderPdf(
-  html: string,
+  html: string | PagedHtml,
   footerTemplate: string,
   outFile: string,
   options: PdfOptions,
@@ -64,6 +93,7 @@ export async function renderPdf(
   await assertChromium(options.chromiumPath);
   const timeout = options.timeoutMs ?? 60_000;
   const userDataDir = await mkdtemp(join(tmpdir(), "netmera-inventory-chromium-"));
+  const source: PagedHtml = typeof html === "string" ? () => html : html;
   let blocked = 0;
 
   try {
@@ -90,20 +120,26 @@ export async function renderPdf(
       });
       const page = context.pages()[0] ?? (await context.newPage());
       page.setDefaultTimeout(timeout);
-      await page.setContent(html, { waitUntil: "load" });
-      // A string, because the bridge compiles without DOM types.
-      await page.evaluate("document.fonts.ready.then(() => true)");
-      await page.pdf({
-        path: outFile,
-        format: "A4",
-        printBackground: true,
-        displayHeaderFooter: true,
-        headerTemplate: "<span></span>",
-        footerTemplate,
-        margin: { top: "16mm", bottom: "18mm", left: "16mm", right: "16mm" },
-        outline: true,
-        tagged: true,
-      });
+      let pages: Map<string, number> | null = null;
+      let pdf: Buffer = Buffer.alloc(0);
+      for (let pass = 1; pass <= MAX_PASSES; pass += 1) {
+        pdf = await printPage(page, source(pages), footerTemplate);
+        if (typeof html === "string") {
+          break;
+        }
+
+        const found = readNamedDestinationPages(pdf);
+        if (found === null) {
+          options.logger.warn("no page numbers found in the PDF; the contents show none");
+          break;
+        }
+
+        if (pages !== null && samePages(pages, found)) {
+          break;
+        }
+        pages = found;
+      }
+      await writeFile(outFile, pdf);
     } finally {
       await context.close();
     }

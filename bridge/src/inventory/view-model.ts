@@ -40,7 +40,8 @@ export interface InventoryView {
   pulledAt: string | null;
   generatedAt: string;
   timeZone: string;
-  contents: { id: string; title: string; summary: string }[];
+  /** Sections for the table of contents; `page` is known only when printing the PDF. */
+  contents: { id: string; title: string; summary: string; page: number | null }[];
   journeys: Section<JourneyView> & { stepCount: string };
   campaigns: Section<CampaignView> & { flaggedAssets: string };
   segments: Section<SegmentView> & { dynamicCount: string; hasDynamic: boolean };
@@ -166,18 +167,19 @@ export function buildInventoryView(
     generatedAt: formatDateTime((options.now ?? new Date()).toISOString(), timeZone) ?? "",
     timeZone,
     contents: [
-      { id: "journeys", title: "Journeys", summary: `${journeys.count}, ${steps}` },
-      { id: "campaigns", title: "Campaigns", summary: `${campaigns.count}, ${campaignFlags}` },
-      { id: "segments", title: "Segments", summary: `${segments.count}, ${dynamic}` },
-      { id: "widgets", title: "Widgets", summary: `${widgetSection.count}, ${widgetFlags}` },
-      { id: "surveys", title: "Surveys", summary: `${surveySection.count}, ${questions}` },
-      {
-        id: "not-migrated",
-        title: "Not migrated",
-        summary: "push tokens, journey logic, widget rendering",
-      },
-      { id: "data-quality", title: "Data quality", summary: dataQualitySummary(dataQuality) },
-    ],
+      ["journeys", "Journeys", `${journeys.count}, ${steps}`],
+      ["campaigns", "Campaigns", `${campaigns.count}, ${campaignFlags}`],
+      ["segments", "Segments", `${segments.count}, ${dynamic}`],
+      ["widgets", "Widgets", `${widgetSection.count}, ${widgetFlags}`],
+      ["surveys", "Surveys", `${surveySection.count}, ${questions}`],
+      ["not-migrated", "Not migrated", "push tokens, journey logic, widget rendering"],
+      ["data-quality", "Data quality", dataQualitySummary(dataQuality)],
+    ].map(([id, title, summary]) => ({
+      id,
+      title,
+      summary,
+      page: null,
+    })) as InventoryView["contents"],
     journeys: { ...journeys, stepCount: steps },
     campaigns: { ...campaigns, flaggedAssets: campaignFlags },
     segments: {

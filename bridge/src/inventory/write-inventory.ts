@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { Logger } from "../core/log.js";
 import { readPlanQuality } from "./read-plan.js";
 import { readInventorySnapshot } from "./read-snapshot.js";
-import { renderInventoryHtml } from "./render-html.js";
+import { loadInventoryTemplates } from "./render-html.js";
 import { assertChromium, renderPdf } from "./render-pdf.js";
 import { buildInventoryView, type InventoryView, type RunReconciliation } from "./view-model.js";
 
@@ -28,6 +28,15 @@ export interface WrittenInventory {
   view: InventoryView;
 }
 
+/** The view with the PDF page of each section in its contents entry. */
+function withContentsPages(
+  view: InventoryView,
+  pages: ReadonlyMap<string, number> | null,
+): InventoryView {
+  const contents = view.contents.map((entry) => ({ ...entry, page: pages?.get(entry.id) ?? null }));
+  return { ...view, contents };
+}
+
 /**
  * Build the written inventory of a snapshot: `inventory.html` and `inventory.pdf` in `outDir`.
  * Both are written under temporary names and renamed at the end, so a failure leaves neither
@@ -45,15 +54,18 @@ export async function writeInventory(options: WriteInventoryOptions): Promise<Wr
     customer: options.customer,
     now: options.now,
   });
-  const rendered = await renderInventoryHtml(view, options.templateDir);
+  const templates = await loadInventoryTemplates(options.templateDir);
+  const html = templates.html(view);
+  const pagedHtml = (pages: ReadonlyMap<string, number> | null) =>
+    templates.html(withContentsPages(view, pages));
 
   await mkdir(options.outDir, { recursive: true });
   const htmlFile = join(options.outDir, "inventory.html");
   const pdfFile = join(options.outDir, "inventory.pdf");
   const suffix = `.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
   try {
-    await writeFile(htmlFile + suffix, rendered.html, "utf8");
-    await renderPdf(rendered.html, rendered.footer, pdfFile + suffix, {
+    await writeFile(htmlFile + suffix, html, "utf8");
+    await renderPdf(pagedHtml, templates.footer(view), pdfFile + suffix, {
       chromiumPath: options.chromiumPath,
       logger,
     });
