@@ -92,6 +92,10 @@ function instantOf(clock: WallClock, timeZone: string): number {
 
 /** Offsets (minutes east of UTC) of a zone under its current rules: winter and summer 2024. */
 function currentOffsets(timeZone: string): number[] {
+  const cached = offsetCache.get(timeZone);
+  if (cached) {
+    return cached;
+  }
   const offsets = new Set<number>();
   for (const instant of [Date.UTC(2024, 0, 1), Date.UTC(2024, 6, 1)]) {
     const clock = wallClockAt(instant, timeZone);
@@ -105,6 +109,7 @@ function currentOffsets(timeZone: string): number[] {
     );
     offsets.add(Math.round((asUtc - instant) / 60_000));
   }
+  offsetCache.set(timeZone, [...offsets]);
   return [...offsets];
 }
 
@@ -115,6 +120,24 @@ function currentOffsets(timeZone: string): number[] {
  * the zone's historical rules or under its current offsets.
  */
 function midnightDate(epochMs: number, timeZone: string): string | undefined {
+  const cacheKey = `${timeZone} ${epochMs}`;
+  if (midnightCache.has(cacheKey)) {
+    return midnightCache.get(cacheKey);
+  }
+  const date = computeMidnightDate(epochMs, timeZone);
+  // Dates repeat across users (birthdays, purchase days), and Intl formatting is slow.
+  if (midnightCache.size >= MIDNIGHT_CACHE_SIZE) {
+    midnightCache.clear();
+  }
+  midnightCache.set(cacheKey, date);
+  return date;
+}
+
+const MIDNIGHT_CACHE_SIZE = 100_000;
+const midnightCache = new Map<string, string | undefined>();
+const offsetCache = new Map<string, number[]>();
+
+function computeMidnightDate(epochMs: number, timeZone: string): string | undefined {
   const clock = wallClockAt(epochMs, timeZone);
   if (clock.hour === 0 && clock.minute === 0 && clock.second === 0 && clock.millisecond === 0) {
     return isoDate(clock.year, clock.month, clock.day);

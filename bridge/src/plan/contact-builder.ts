@@ -40,6 +40,25 @@ const DEVICE_FIELDS: [
   ["appVersion", (device) => device.appVersion],
 ];
 
+const categoryIds = new Map<string, string>();
+
+/**
+ * External ID of a category or stage. Contacts refer to the same few segments and tags again
+ * and again, so the IDs are cached; the cache is bounded by the number of distinct keys.
+ */
+function cachedXmlId(kind: "segment" | "tag" | "stage", key: string): string {
+  const cacheKey = `${kind}\u0000${key}`;
+  let xmlId = categoryIds.get(cacheKey);
+  if (xmlId === undefined) {
+    if (categoryIds.size >= 100_000) {
+      categoryIds.clear();
+    }
+    xmlId = xmlIdFor(kind, key);
+    categoryIds.set(cacheKey, xmlId);
+  }
+  return xmlId;
+}
+
 /** External ID name of a contact: the extId itself, or a hash of an anonymous user's key. */
 export function contactXmlId(user: MergedUser): string {
   if (user.extId !== undefined) {
@@ -152,7 +171,7 @@ export function buildContact(user: MergedUser, environment: ContactEnvironment):
     }
     if (rule.kind === "tag") {
       for (const item of chosen.value as string[]) {
-        const tagXmlId = xmlIdFor("tag", `${rule.code}=${item}`);
+        const tagXmlId = cachedXmlId("tag", `${rule.code}=${item}`);
         state.valueTags.set(tagXmlId, item);
         categories.push(tagXmlId);
       }
@@ -270,7 +289,7 @@ function applyMemberships(
   let stage: string | undefined;
   let stagePosition = Number.POSITIVE_INFINITY;
   for (const segment of user.segments) {
-    categories.push(xmlIdFor("segment", segment));
+    categories.push(cachedXmlId("segment", segment));
     const position = environment.stageOrder.get(segment) ?? Number.POSITIVE_INFINITY;
     if (stage === undefined || position < stagePosition) {
       stage = segment;
@@ -278,9 +297,9 @@ function applyMemberships(
     }
   }
   if (stage !== undefined) {
-    values.netmera_segment_stage_id = { xml_id: xmlIdFor("stage", stage) };
+    values.netmera_segment_stage_id = { xml_id: cachedXmlId("stage", stage) };
   }
   for (const tag of user.tags) {
-    categories.push(xmlIdFor("tag", tag));
+    categories.push(cachedXmlId("tag", tag));
   }
 }

@@ -4,7 +4,7 @@ import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { once } from "node:events";
 import { join } from "node:path";
 import { stringify } from "csv-stringify/sync";
-import { rowHash } from "./row-hash.js";
+import { canonicalJson, hashOfJson } from "./row-hash.js";
 import type { FlagEntry, PlanRow, QuarantineEntry } from "./types.js";
 
 const FLUSH_CHARS = 1 << 20;
@@ -20,13 +20,18 @@ class BufferedFile {
     this.stream = createWriteStream(path);
   }
 
-  async write(text: string): Promise<void> {
+  /**
+   * Append a line. Returns a promise only when the buffer was flushed and the stream is full,
+   * so that hot loops await once per megabyte instead of once per row.
+   */
+  write(text: string): Promise<void> | undefined {
     this.buffer.push(text);
     this.size += text.length;
     this.lines += 1;
     if (this.size >= FLUSH_CHARS) {
-      await this.flush();
+      return this.flush();
     }
+    return undefined;
   }
 
   async flush(): Promise<void> {
@@ -74,21 +79,22 @@ export class PhaseWriter {
     return this.out.lines;
   }
 
-  /** Write a row; its hash is computed here from `values`. */
-  async write(row: Omit<PlanRow, "hash">): Promise<void> {
-    const full: PlanRow = {
-      xml_id: row.xml_id,
-      values: row.values,
-      hash: rowHash(row.values),
-      source: row.source,
-    };
-    if (full.xml_id === undefined) {
-      delete full.xml_id;
+  /**
+   * Write a row; its hash is computed here from the canonical JSON of `values`, which is also
+   * the text written, so the values are serialised once. Await the result only when it is a
+   * promise (see BufferedFile.write).
+   */
+  write(row: Omit<PlanRow, "hash">): Promise<void> | undefined {
+    const values = canonicalJson(row.values);
+    let line = "{";
+    if (row.xml_id !== undefined) {
+      line += `"xml_id":${JSON.stringify(row.xml_id)},`;
     }
-    if (full.source === undefined) {
-      delete full.source;
+    line += `"values":${values},"hash":"${hashOfJson(values)}"`;
+    if (row.source !== undefined) {
+      line += `,"source":${JSON.stringify({ file: row.source.file, line: row.source.line })}`;
     }
-    await this.out.write(`${JSON.stringify(full)}\n`);
+    return this.out.write(`${line}}\n`);
   }
 }
 
@@ -136,14 +142,14 @@ export class PlanOutputs {
     return new PhaseWriter(name, file, out);
   }
 
-  async quarantine(entry: QuarantineEntry): Promise<void> {
-    await this.quarantineFile.write(
+  quarantine(entry: QuarantineEntry): Promise<void> | undefined {
+    return this.quarantineFile.write(
       csvLine([entry.file, entry.line, entry.column, entry.value, entry.reason]),
     );
   }
 
-  async flag(entry: FlagEntry): Promise<void> {
-    await this.flagsFile.write(csvLine([entry.xml_id, entry.extid, entry.flag, entry.detail]));
+  flag(entry: FlagEntry): Promise<void> | undefined {
+    return this.flagsFile.write(csvLine([entry.xml_id, entry.extid, entry.flag, entry.detail]));
   }
 
   async closeFiles(): Promise<void> {

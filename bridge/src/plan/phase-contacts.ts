@@ -130,15 +130,22 @@ async function produceContacts(
     }
     const contact = buildContact(user, environment);
     for (const entry of contact.quarantine) {
-      await outputs.quarantine(entry);
+      const pending = outputs.quarantine(entry);
+      if (pending) await pending;
     }
     for (const flag of contact.flags) {
-      await outputs.flag(flag);
+      const pending = outputs.flag(flag);
+      if (pending) await pending;
     }
     if (contact.email) {
       insertEmail.run(contact.email, contact.xmlId, user.extId ?? "");
     }
-    await writer.write({ xml_id: contact.xmlId, values: contact.values, source: contact.source });
+    const pending = writer.write({
+      xml_id: contact.xmlId,
+      values: contact.values,
+      source: contact.source,
+    });
+    if (pending) await pending;
     if (user.extId !== undefined && !extIds.write(`${JSON.stringify(user.extId)}\n`)) {
       await once(extIds, "drain");
     }

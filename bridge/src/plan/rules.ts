@@ -76,7 +76,7 @@ export class MappingRules {
   private readonly attributes = new Map<string, MappingEntry>();
   private readonly columnsByHeader = new Map<string, MappingEntry>();
   private readonly columnsByMeaning = new Map<string, MappingEntry>();
-  private readonly cache = new Map<string, ColumnRule>();
+  private readonly cache = new Map<string, Map<string, ColumnRule>>();
 
   constructor(readonly mapping: Mapping) {
     for (const entry of mapping.entries) {
@@ -103,11 +103,15 @@ export class MappingRules {
 
   /** Rule for a column with this meaning and header. */
   forColumn(meaning: string, header: string): ColumnRule {
-    const cacheKey = `${meaning}\u0000${header}`;
-    let rule = this.cache.get(cacheKey);
+    let byHeader = this.cache.get(meaning);
+    if (!byHeader) {
+      byHeader = new Map();
+      this.cache.set(meaning, byHeader);
+    }
+    let rule = byHeader.get(header);
     if (!rule) {
       rule = this.resolve(meaning, header);
-      this.cache.set(cacheKey, rule);
+      byHeader.set(header, rule);
     }
     return rule;
   }

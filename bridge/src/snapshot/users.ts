@@ -1,5 +1,4 @@
 import type { Logger } from "../core/log.js";
-import { normalizePhone } from "../normalize/phone.js";
 import type { ColumnMeaning } from "./headers.js";
 import { readDevices, readMembers, type DeviceRow, type MemberRow } from "./records.js";
 import type { ProfileAttribute } from "./schemas.js";
@@ -63,9 +62,21 @@ function emailIdent(email: string): string {
   return `email:${email.trim().toLowerCase()}`;
 }
 
-function msisdnIdent(msisdn: string): string {
-  const phone = normalizePhone(msisdn);
-  return `msisdn:${phone.ok ? phone.value.e164 : msisdn.replace(/\D/g, "")}`;
+/**
+ * Identity key of an MSISDN for joining files: digits only, without an international 00,
+ * and with a Turkish trunk 0 or a bare 10-digit number read as +90. This is a join key, not
+ * the phone number the plan writes (that one goes through libphonenumber).
+ */
+export function msisdnIdent(msisdn: string): string {
+  let digits = msisdn.replace(/\D/g, "");
+  if (digits.startsWith("00")) {
+    digits = digits.slice(2);
+  } else if (digits.startsWith("0")) {
+    digits = `90${digits.slice(1)}`;
+  } else if (digits.length === 10 && digits.startsWith("5")) {
+    digits = `90${digits}`;
+  }
+  return `msisdn:${digits}`;
 }
 
 /** Key of a user without an extId: its email, else its MSISDN, else its place in the file. */
@@ -81,6 +92,31 @@ function anonymousKey(
     return ANONYMOUS_PREFIX + msisdnIdent(msisdn);
   }
   return ANONYMOUS_PREFIX + fallback;
+}
+
+const UNIT_SEPARATOR = "\u001f";
+const JSON_MARK = "\u0000";
+
+/**
+ * Cells of a user row as staged text: joined by the ASCII unit separator, which is much
+ * cheaper to split than JSON is to parse. A row whose cells contain that character (never seen
+ * in exports, but possible) is stored as JSON behind a NUL mark. An empty cell and a cell
+ * without a value both read back as no value.
+ */
+export function encodeCells(cells: (string | undefined)[]): string {
+  for (const cell of cells) {
+    if (cell !== undefined && (cell.includes(UNIT_SEPARATOR) || cell.includes(JSON_MARK))) {
+      return JSON_MARK + JSON.stringify(cells);
+    }
+  }
+  return cells.map((cell) => cell ?? "").join(UNIT_SEPARATOR);
+}
+
+export function decodeCells(text: string): (string | null)[] {
+  if (text.startsWith(JSON_MARK)) {
+    return JSON.parse(text.slice(1)) as (string | null)[];
+  }
+  return text.split(UNIT_SEPARATOR).map((cell) => (cell === "" ? null : cell));
 }
 
 function rowText(cells: (string | undefined)[]): string {
@@ -195,7 +231,7 @@ async function stageUserFile(
           }
         }
       }
-      staging.add(key, SOURCE_USER, fileId, row.line, JSON.stringify(row.cells));
+      staging.add(key, SOURCE_USER, fileId, row.line, encodeCells(row.cells));
     }
   }
 }
@@ -389,7 +425,7 @@ export function mergeGroup(
     if (row.source === SOURCE_USER) {
       user.userRows += 1;
       const columns = (file?.meta as { columns: UserColumn[] }).columns;
-      const cells = JSON.parse(row.data) as (string | null)[];
+      const cells = decodeCells(row.data);
       for (let i = 0; i < cells.length; i += 1) {
         const value = cells[i];
         const column = columns[i];

@@ -1,0 +1,95 @@
+/**
+ * Benchmark `plan`: user rows per second and peak RSS on generated snapshots.
+ *
+ *   npx tsx scripts/bench-plan.ts [--users 100000,1000000] [--events-per-user 10]
+ *                                 [--work DIR] [--snapshot DIR] [--phases all|reader]
+ *
+ * For each size a snapshot is generated into WORK (kept, and reused when it exists) with a
+ * mapping that covers its columns, then plan runs in a child process so that its peak RSS
+ * (process.resourceUsage().maxRSS) is its own. `--phases reader` runs only the phases of the
+ * snapshot reader (schema, tags, stages, owners, companies, contacts), without campaigns and
+ * history, whose cost grows with the events rather than the users.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { generateBenchSnapshot } from "./lib/bench-snapshot.js";
+
+interface ChildReport {
+  seconds: number;
+  cpuSeconds: number;
+  maxRssMb: number;
+  contactsSeconds: number;
+  userRows: number;
+  phases: { name: string; read: number; planned: number; quarantined: number; skipped: number }[];
+}
+
+function runChild(snapshot: string, out: string, phases: string): ChildReport {
+  const child = spawnSync(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      resolve("scripts/lib/bench-plan-child.ts"),
+      snapshot,
+      `${snapshot}.mapping.json`,
+      out,
+      phases,
+    ],
+    { encoding: "utf8", maxBuffer: 1 << 24, stdio: ["ignore", "pipe", "inherit"] },
+  );
+  if (child.status !== 0) {
+    throw new Error(`plan child failed with status ${child.status}`);
+  }
+  const last = child.stdout.trim().split("\n").pop() ?? "{}";
+  return JSON.parse(last) as ChildReport;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      users: { type: "string", default: "100000,1000000" },
+      "events-per-user": { type: "string", default: "10" },
+      work: { type: "string", default: "/tmp/netmera-bench-plan" },
+      snapshot: { type: "string" },
+      phases: { type: "string", default: "all" },
+    },
+  });
+  const sizes = values.users.split(",").map(Number);
+  const eventsPerUser = Number(values["events-per-user"]);
+  const work = resolve(values.work);
+  console.log(
+    `machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+  );
+  const targets = values.snapshot
+    ? [{ users: 0, dir: resolve(values.snapshot) }]
+    : sizes.map((users) => ({ users, dir: join(work, `snapshot-${users}`) }));
+  for (const target of targets) {
+    if (target.users > 0 && !existsSync(join(target.dir, "manifest.json"))) {
+      const started = Date.now();
+      await generateBenchSnapshot({ dir: target.dir, users: target.users, eventsPerUser });
+      console.log(
+        `generated ${target.users} users in ${((Date.now() - started) / 1000).toFixed(1)} s: ${target.dir}`,
+      );
+    }
+    const report = runChild(target.dir, join(work, `plan-${target.users}`), values.phases);
+    const contacts = report.phases.find((phase) => phase.name === "contacts");
+    console.log(
+      JSON.stringify({
+        users: target.users,
+        phases: values.phases,
+        userRows: report.userRows,
+        contacts: contacts?.planned,
+        seconds: Number(report.seconds.toFixed(1)),
+        cpuSeconds: Number(report.cpuSeconds.toFixed(1)),
+        userRowsPerSecond: Math.round(report.userRows / report.seconds),
+        contactsPhaseUserRowsPerSecond: Math.round(report.userRows / report.contactsSeconds),
+        maxRssMb: report.maxRssMb,
+      }),
+    );
+  }
+}
+
+await main();
