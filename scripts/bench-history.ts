@@ -6,11 +6,12 @@
  *
  * The events are generated first (not timed), then `planHistoryPhase` runs with the snapshot
  * reader's CSV tables and writes history.ndjson into a temporary folder. Prints events/s of the
- * phase and the process's peak resident set size.
+ * phase (wall clock and per CPU second, since other work on the machine slows the first) and
+ * the process's peak resident set size.
  */
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { once } from "node:events";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { silentLogger } from "../bridge/src/core/log.js";
@@ -102,6 +103,7 @@ async function main(): Promise<void> {
     const out = createWriteStream(join(dir, "history.ndjson"));
     let rows = 0;
     const started = Date.now();
+    const cpuBefore = process.cpuUsage();
     const tally = await planHistoryPhase(
       {
         snapshotDir: dir,
@@ -126,6 +128,8 @@ async function main(): Promise<void> {
     out.end();
     await once(out, "close");
     const seconds = (Date.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     const peakRssMb = process.resourceUsage().maxRSS / 1024;
 
     console.log(
@@ -137,6 +141,9 @@ async function main(): Promise<void> {
           generateSeconds,
           planSeconds: seconds,
           eventsPerSecond: Math.round(tally.read / seconds),
+          cpuSeconds: Math.round(cpuSeconds * 10) / 10,
+          eventsPerCpuSecond: Math.round(tally.read / cpuSeconds),
+          loadAverage: loadavg().map((value) => Math.round(value * 10) / 10),
           rows,
           skipped: tally.skipReasons,
           peakRssMb: Math.round(peakRssMb),
