@@ -5,6 +5,10 @@ from a sequence in creation order. The plan lists history rows by ascending orig
 the notes of a contact show in time order only if batch N+1 is created after batch N. The
 bridge therefore sends history batches one at a time (concurrency 1), and a batch whose
 successor already committed is rejected rather than written out of order.
+
+NOTE: order holds within one run. A later run whose snapshot adds events older than a
+contact's existing notes creates them with higher ids, so the chatter lists them after the
+newer notes; the ``date`` of each message stays the original one.
 """
 
 import logging
