@@ -1,11 +1,11 @@
-// The campaigns phase flags the same assets as `manual_upload`; sharing its limits (images
+// The campaigns phase flags the same assets as `manual_upload`. Sharing its limits (images
 // over 1 MB, videos over 12 MB) keeps the inventory and the plan's flags in agreement.
 import { IMAGE_LIMIT_BYTES, VIDEO_LIMIT_BYTES } from "../history/campaigns-phase.js";
 import type { AssetDefinition } from "./schema-common.js";
 
 const numberFormat = new Intl.NumberFormat("en-US");
 
-/** Format a count with thousands separators ("18,402"); null becomes an em dash. */
+/** Format a count with thousands separators ("18,402"), or an em dash for null. */
 export function formatCount(value: number | null | undefined): string {
   return value === null || value === undefined ? "—" : numberFormat.format(value);
 }
@@ -61,7 +61,7 @@ export interface AssetView {
   url: string | null;
   kind: AssetKind;
   size: string;
-  /** Why the asset needs attention, or null. */
+  /** Reason the asset needs attention, or null. */
   flag: string | null;
   /** True when the asset is over Netmera's limit for its kind (counted as flagged). */
   overLimit: boolean;

@@ -119,7 +119,7 @@ class JsonScanner {
     this.index += 1;
   }
 
-  /** Move past one value of any kind; stops on the comma or bracket that follows it. */
+  /** Move past one value of any kind, stopping at the comma or bracket that follows it. */
   private skipValue(): void {
     let depth = 0;
     while (this.index < this.text.length) {

@@ -9,7 +9,7 @@ export const RUN_MODEL = "netmera.migration.run";
 
 const count = z.number().int().nonnegative();
 
-/** What `get_reconciliation` returns: per phase, counts read back from the ledger and Odoo. */
+/** Result of `get_reconciliation`: per-phase counts read back from the ledger and Odoo. */
 const reconciliationSchema = z.object({
   phases: z.array(
     z.looseObject({

@@ -47,7 +47,7 @@ export interface QuarantineReason {
 export interface QuarantineSummary {
   total: number;
   reasons: QuarantineReason[];
-  /** Rows whose reason came after `MAX_DISTINCT` other reasons; counted, not grouped. */
+  /** Rows whose reason came after `MAX_DISTINCT` other reasons, counted but not grouped. */
   otherRows: number;
 }
 
@@ -66,7 +66,7 @@ const reconciliationSchema = z.object({ phases: z.array(planPhaseSchema) });
 export const SAMPLE_SIZE = 25;
 const MAX_DISTINCT = 200;
 
-/** Read the data-quality files of a plan directory; a file that is absent yields null. */
+/** Read the data-quality files of a plan directory. A file that is absent yields null. */
 export async function readPlanQuality(dir: string): Promise<PlanQuality> {
   try {
     await access(dir);

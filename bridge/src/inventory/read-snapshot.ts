@@ -22,7 +22,7 @@ import {
   type WidgetDefinition,
 } from "./schema-widgets.js";
 
-/** Definitions the inventory needs; a list is null when its file is not in the snapshot. */
+/** Definitions the inventory needs. A list is null when its file is not in the snapshot. */
 export interface InventorySnapshot {
   dir: string;
   manifest: SnapshotManifest;
@@ -33,7 +33,7 @@ export interface InventorySnapshot {
   segments: SegmentDefinition[] | null;
 }
 
-/** At most this many problems are listed per file; the rest are counted. */
+/** Maximum number of problems listed per file. The rest are only counted. */
 const MAX_ISSUES_PER_FILE = 20;
 
 const definitionFiles = {
@@ -72,7 +72,7 @@ export async function readInventorySnapshot(
     problems.push(...result.problems);
     lists[key as DefinitionKey] = result.value;
     if (result.value === null && result.problems.length === 0) {
-      logger.info({ file }, "snapshot has no %s; its inventory section says so", file);
+      logger.info({ file }, "snapshot has no %s; its inventory section is marked as missing", file);
     }
   }
 
@@ -183,8 +183,8 @@ function describeIssue(file: string, text: string, data: unknown, issue: z.core.
   const where = located ? ` line ${located.line}, column ${located.column}` : "";
   const pointer = formatPath(path);
   const value = valueAt(data, path);
-  const shown = value === undefined ? "missing value" : truncate(JSON.stringify(value), 80);
-  return `${file}${where} at ${pointer}: ${shown}: ${issue.message}`;
+  const shownValue = value === undefined ? "missing value" : truncate(JSON.stringify(value), 80);
+  return `${file}${where} at ${pointer}: ${shownValue}: ${issue.message}`;
 }
 
 /**

@@ -75,9 +75,9 @@ export function suggestEntryAutomation(
 }
 
 /**
- * Suggest the automation rule for one step. `previousDelay` is the wait step that comes just
- * before it, because Odoo puts the delay on the rule that runs after the wait; `first` is true
- * for the journey's first step, which runs in the entry rule.
+ * Suggest the automation rule for one step. `previousDelay` is the wait step before it, because
+ * Odoo puts the delay on the rule that runs after the wait. `first` is true for the journey's
+ * first step, which runs in the entry rule.
  */
 export function suggestStepAutomation(
   step: JourneyStepDefinition,
@@ -166,11 +166,12 @@ function messageAction(channel: string | null): Omit<AutomationSuggestion, "trig
 
 export interface WidgetRebuild {
   kind: "Email template" | "SMS template" | "In-app notification";
-  how: string;
+  /** What to build in Odoo or in the app. */
+  instructions: string;
   reason: string;
 }
 
-/** SMS length that fits one message in the GSM-7 alphabet; Turkish letters need fewer. */
+/** SMS length that fits one message in the GSM-7 alphabet. Turkish letters leave room for fewer. */
 const SMS_LENGTH = 160;
 
 /** Suggest how to rebuild a widget, which never migrates because Odoo cannot render it. */
@@ -180,7 +181,8 @@ export function suggestWidgetRebuild(widget: WidgetDefinition): WidgetRebuild {
   if (widget.platform === "MOBILE" || widget.platform === "APP" || widget.platform === null) {
     return {
       kind: "In-app notification",
-      how: "rebuild in the mobile app or its new messaging SDK; keep the text and click actions below",
+      instructions:
+        "rebuild in the mobile app or its new messaging SDK; keep the text and click actions below",
       reason: "a mobile in-app widget is drawn by the app, which Odoo cannot reach",
     };
   }
@@ -188,14 +190,14 @@ export function suggestWidgetRebuild(widget: WidgetDefinition): WidgetRebuild {
   if (!hasAssets && text.length <= SMS_LENGTH) {
     return {
       kind: "SMS template",
-      how: "Odoo SMS template (sms.template) on Contact, sent by an automation rule",
+      instructions: "Odoo SMS template (sms.template) on Contact, sent by an automation rule",
       reason: `short text (${text.length} characters) without images or video`,
     };
   }
 
   return {
     kind: "Email template",
-    how: "Odoo email template (mail.template) on Contact, sent by an automation rule",
+    instructions: "Odoo email template (mail.template) on Contact, sent by an automation rule",
     reason: hasAssets ? "it carries images or video, which an email can hold" : "long text",
   };
 }

@@ -5,7 +5,7 @@ import Handlebars from "handlebars";
 import { BridgeError } from "../core/errors.js";
 import type { InventoryView } from "./view-model.js";
 
-/** `templates/inventory` at the repository root; the same depth from src/ and from dist/. */
+/** `templates/inventory` at the repository root, at the same depth from src/ and from dist/. */
 export const DEFAULT_TEMPLATE_DIR = fileURLToPath(
   new URL("../../../templates/inventory/", import.meta.url),
 );
@@ -25,7 +25,7 @@ export interface InventoryTemplates {
 
 /**
  * Compile the Handlebars templates in `templateDir`. The templates use only double-stash
- * expressions for data, so every string from the snapshot is HTML-escaped; the one
+ * expressions for data, so every string from the snapshot is HTML-escaped. The one
  * triple-stash inserts this project's stylesheet.
  */
 export async function loadInventoryTemplates(

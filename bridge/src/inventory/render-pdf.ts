@@ -7,14 +7,14 @@ import { BridgeError, ConfigError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { readNamedDestinationPages } from "./pdf-destinations.js";
 
-/** Debian's `chromium` package; `--chromium` or `CHROMIUM_PATH` override it. */
+/** Chromium of Debian's `chromium` package, unless `--chromium` or `CHROMIUM_PATH` is set. */
 export const DEFAULT_CHROMIUM_PATH = "/usr/bin/chromium";
 
 /**
- * Chromium flags for a machine without a display or GPU that must not reach the network:
+ * Chromium flags for a machine without a display or GPU that must not reach the network, so
  * background services (component updates, sync, QUIC probes) are switched off. The sandbox is
- * off because Chromium's sandbox needs user namespaces, which containers often lack; the page
- * it renders is our own escaped HTML under a policy that forbids scripts.
+ * off because it needs user namespaces, which containers often lack. The page that Chromium
+ * renders is our own escaped HTML under a policy that forbids scripts.
  */
 export const CHROMIUM_FLAGS = [
   "--headless",
@@ -75,7 +75,7 @@ export async function assertChromium(path: string): Promise<void> {
 /** HTML to print, given the page of each anchor in the previous print (null on the first). */
 export type PagedHtml = (pages: ReadonlyMap<string, number> | null) => string;
 
-/** At most this many prints; the contents' page numbers settle after the second one. */
+/** Maximum number of prints. The contents' page numbers settle after the second one. */
 const MAX_PASSES = 3;
 
 /**

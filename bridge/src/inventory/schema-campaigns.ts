@@ -50,7 +50,7 @@ export const segmentSchema = z
 
 export type SegmentDefinition = z.output<typeof segmentSchema>;
 
-/** A list file is either a bare array or an object that wraps it (`{"list": […]}`). */
+/** Build the schema of a list file: a bare array or an object that wraps it (`{"list": […]}`). */
 export function listFileSchema<T extends z.ZodType>(item: T, wrapperKeys: string[]) {
   return z.union([
     z.array(item),

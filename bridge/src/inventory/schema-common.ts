@@ -41,8 +41,8 @@ export function toCount(value: unknown): number | null {
 }
 
 /**
- * Render a condition, rule or setting as readable text. Netmera exports hold these either as
- * text or as small objects; objects become `key: value` pairs so that nothing is left out.
+ * Render a condition, rule or setting as readable text. Netmera exports contain these either
+ * as text or as small objects, and objects become `key: value` pairs so that nothing is lost.
  */
 export function describeValue(value: unknown): string {
   if (value === null || value === undefined) {
@@ -71,7 +71,7 @@ export function describeValue(value: unknown): string {
     .join(", ");
 }
 
-/** "3 days" for `{value: 3, unit: "DAY"}`; null for any other object. */
+/** Describe `{value: 3, unit: "DAY"}` as "3 days", and return null for any other object. */
 function describeDuration(value: Record<string, unknown>): string | null {
   const keys = Object.keys(value);
   const amount = value.value ?? value.amount;

@@ -11,7 +11,7 @@ import {
 
 /**
  * Journeys: definitions that only reach Odoo through the inventory. Netmera has no REST
- * endpoint for them; the pull takes them from the panel or the MCP `workflow_*` functions.
+ * endpoint for them, so the pull takes them from the panel or the MCP `workflow_*` functions.
  */
 
 export interface Delay {
@@ -35,9 +35,9 @@ const isoUnits: [string, number][] = [
 ];
 
 /**
- * Parse an ISO 8601 duration ("P2D", "PT6H", "P1DT12H"). One component keeps its unit (years
- * become months, Odoo's largest delay unit); several are added up in minutes, so that no part
- * of a delay is rounded away.
+ * Parse an ISO 8601 duration ("P2D", "PT6H", "P1DT12H"). One component keeps its unit, and
+ * years become months, Odoo's largest delay unit. Several components are added up in minutes,
+ * so that no part of a delay is rounded away.
  */
 export function parseIsoDuration(text: string): Delay | null {
   const match = ISO_DURATION.exec(text);

@@ -30,7 +30,7 @@ export const clickActionSchema = z
       (typeof action.action === "object" ? describeValue(action.action) || null : null),
   }));
 
-/** Element types that show text; the others are media, buttons or form fields. */
+/** Element types that show text. The others are media, buttons or form fields. */
 const TEXT_ELEMENTS = new Set(["TEXT", "HTML", "TITLE", "PARAGRAPH", "LABEL"]);
 const MEDIA_ELEMENTS = new Set(["IMAGE", "VIDEO", "GIF"]);
 

@@ -40,7 +40,7 @@ export interface InventoryView {
   pulledAt: string | null;
   generatedAt: string;
   timeZone: string;
-  /** Sections for the table of contents; `page` is known only when printing the PDF. */
+  /** Sections for the table of contents. `page` is known only while printing the PDF. */
   contents: { id: string; title: string; summary: string; page: number | null }[];
   journeys: Section<JourneyView> & { stepCount: string };
   campaigns: Section<CampaignView> & { flaggedAssets: string };
@@ -98,7 +98,7 @@ interface RunView {
 export interface ViewOptions {
   plan?: PlanQuality | null;
   run?: RunReconciliation | null;
-  /** Customer name for the cover; the manifest's own value is used when absent. */
+  /** Customer name for the cover, used instead of the manifest's own value. */
   customer?: string | null;
   now?: Date;
 }

@@ -15,7 +15,7 @@ import type { SurveyDefinition, WidgetDefinition } from "./schema-widgets.js";
 
 /**
  * View models of the inventory sections: plain strings and lists, so that the templates only
- * lay them out. Every string from the snapshot stays raw here; Handlebars escapes it.
+ * lay them out. Every string from the snapshot stays raw here, because Handlebars escapes it.
  */
 
 export interface SegmentLookup {
@@ -52,7 +52,7 @@ export function viewJourney(
   segments: SegmentLookup,
   timeZone: string,
 ): JourneyView {
-  // A wait applies to the next step that does something; a condition in between only adds a
+  // A wait applies to the next step that does something. A condition in between only adds a
   // domain to that step's rule, so it does not use up the wait.
   let pendingWait: JourneyDefinition["steps"][number] | null = null;
   const steps = journey.steps.map((step, index) => {
@@ -175,7 +175,7 @@ export function viewWidget(widget: WidgetDefinition, surveys: SurveyDefinition[]
   };
 }
 
-/** Where Netmera sends a form's answers, by the widget's submit action. */
+/** Destination of a form's responses in Netmera, by the widget's submit action. */
 const submitActions: Record<string, string> = {
   USER_UPDATE: "answers were written to profile attributes (migrated as contact fields)",
   FIRE_EVENT: "answers were sent as custom events (migrated as chatter notes)",

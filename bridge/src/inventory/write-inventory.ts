@@ -17,7 +17,7 @@ export interface WriteInventoryOptions {
   customer?: string;
   run?: RunReconciliation;
   templateDir?: string;
-  /** Generation time shown on the cover; defaults to now. */
+  /** Generation time shown on the cover (default: now). */
   now?: Date;
 }
 
@@ -28,7 +28,7 @@ export interface WrittenInventory {
   view: InventoryView;
 }
 
-/** The view with the PDF page of each section in its contents entry. */
+/** Return the view with the PDF page of each section set in its contents entry. */
 function withContentsPages(
   view: InventoryView,
   pages: ReadonlyMap<string, number> | null,
