@@ -35,8 +35,7 @@ step "inventory: what cannot migrate, as HTML and PDF"
 if command -v "${CHROMIUM_PATH:-chromium}" >/dev/null; then
   "${cli[@]}" inventory "$snapshot" --plan "$out" --out "$out"
 else
-  echo "Chromium not found: writing the HTML only (install it with: apt-get install chromium)"
-  "${cli[@]}" inventory "$snapshot" --plan "$out" --out "$out" --html-only
+  echo "skipped: Chromium not found (install it with: apt-get install chromium)"
 fi
 
 step "done"
