@@ -139,6 +139,52 @@ describe("merging user exports", () => {
     expect(users.find((user) => user.userRows === 2)?.values.get("name")?.value).toBe("X");
   });
 
+  it("reads pull's profiles and user-devices parts", async () => {
+    write(
+      "profiles/part-00001.ndjson",
+      [
+        JSON.stringify({
+          extId: "u1",
+          profile: { name: "Ayşe", dateOfBirth: 624315600000, isPremium: true, tags: ["a", "b"] },
+        }),
+        JSON.stringify({ extId: "u2", error: { netmeraCode: 5016, message: "user not found" } }),
+      ].join("\n"),
+    );
+    write("users/a.csv", "extId,Name,City\nu1,Ayse,Van\n");
+    write(
+      "user-devices/part-00001.ndjson",
+      JSON.stringify({
+        extId: "u1",
+        devices: [{ platform: "IOS", token: "secret-token-3", deviceModel: "iPhone" }],
+      }),
+    );
+    const { users, problems } = await merged();
+    const u1 = users.find((user) => user.extId === "u1");
+    expect(u1?.values.get("name")).toEqual({
+      value: "Ayşe",
+      file: "profiles/part-00001.ndjson",
+      line: 1,
+      column: "name",
+    });
+    expect(u1?.values.get("attr:dateOfBirth")?.value).toBe("624315600000");
+    expect(u1?.values.get("attr:isPremium")?.value).toBe("true");
+    expect(u1?.values.get("attr:tags")?.value).toBe('["a","b"]');
+    expect(u1?.values.get("column:City")?.value).toBe("Van");
+    expect(u1?.conflicts.map((conflict) => conflict.other.value)).toEqual(["Ayse"]);
+    expect(u1?.devices).toEqual([{ platform: "IOS", model: "iPhone" }]);
+    expect(users.find((user) => user.extId === "u2")?.userRows).toBe(1);
+    expect(problems).toEqual([
+      {
+        file: "profiles/part-00001.ndjson",
+        line: 2,
+        column: "profile",
+        value: "",
+        reason:
+          "value dropped: Netmera returned no profile: user not found (Netmera code 5016); the contact is planned from the other files",
+      },
+    ]);
+  });
+
   it("removes its staging folder when closed", async () => {
     write("users/a.csv", "extId\nu1\n");
     const { stagingDir } = await merged();

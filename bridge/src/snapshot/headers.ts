@@ -83,6 +83,11 @@ const CODE_ALIASES: Record<string, string> = {
   externalid: "extId",
 };
 
+/** Meaning of a profile attribute code: an identity for the built-in ones, else `attr:<code>`. */
+export function meaningOfCode(code: string): ColumnMeaning {
+  return CODE_ALIASES[foldKey(code)] ?? `attr:${code}`;
+}
+
 export interface MatchedHeaders {
   /** Meaning of each column, by column index. */
   meanings: ColumnMeaning[];
@@ -95,7 +100,7 @@ function buildIndex(kind: TableKind, attributes: ProfileAttribute[]): Map<string
   if (kind === "users") {
     // Attribute codes and labels first, so that fixed meanings below win on a clash.
     for (const attribute of attributes) {
-      const meaning = CODE_ALIASES[foldKey(attribute.code)] ?? `attr:${attribute.code}`;
+      const meaning = meaningOfCode(attribute.code);
       for (const label of [attribute.code, attribute.name, attribute.label]) {
         if (label) {
           index.set(foldKey(label), meaning);

@@ -1,6 +1,11 @@
 import { extname } from "node:path";
 import { streamJsonRecords } from "./json-stream.js";
-import { deviceRecordSchema, memberRecordSchema } from "./schemas.js";
+import {
+  deviceRecordSchema,
+  memberRecordSchema,
+  profileRecordSchema,
+  userDevicesRecordSchema,
+} from "./schemas.js";
 import { openSnapshotTable, snapshotPath, type Snapshot } from "./snapshot.js";
 
 /** One member of a segment or tag export. */
@@ -178,5 +183,89 @@ export async function* readDevices(snapshot: Snapshot, file: string): AsyncGener
       device.problem = row.problem;
     }
     yield device;
+  }
+}
+
+/** One user of `profiles/*.ndjson`: getProfileAttributes' `{extId, profile}`, or an error. */
+export interface ProfileRow {
+  file: string;
+  line: number;
+  extId?: string;
+  /** Attribute values as text, by attribute code; arrays and objects as JSON text. */
+  values: Map<string, string>;
+  /** Why Netmera returned no profile for this user, when it did not. */
+  error?: string;
+  problem?: string;
+}
+
+function profileText(value: unknown): string | undefined {
+  if (value === null || value === undefined) {
+    return undefined;
+  }
+  if (typeof value === "object") {
+    return JSON.stringify(value);
+  }
+  return text(value);
+}
+
+export async function* readProfiles(snapshot: Snapshot, file: string): AsyncGenerator<ProfileRow> {
+  for await (const record of streamJsonRecords(snapshotPath(snapshot, file), file)) {
+    const parsed = profileRecordSchema.safeParse(record.value);
+    if (!parsed.success) {
+      yield {
+        file,
+        line: record.line,
+        values: new Map(),
+        problem: `invalid profile record: ${zodProblem(parsed.error)}`,
+      };
+      continue;
+    }
+    const values = new Map<string, string>();
+    for (const [code, value] of Object.entries(parsed.data.profile ?? {})) {
+      const cell = profileText(value);
+      if (cell !== undefined) {
+        values.set(code, cell);
+      }
+    }
+    const row: ProfileRow = { file, line: record.line, extId: text(parsed.data.extId), values };
+    if (parsed.data.error) {
+      const { netmeraCode, message } = parsed.data.error;
+      row.error = `${message ?? "no message"}${netmeraCode !== undefined ? ` (Netmera code ${netmeraCode})` : ""}`;
+    }
+    yield row;
+  }
+}
+
+/** Installations of `user-devices/*.ndjson` (getDevices per user), without push tokens. */
+export async function* readUserDevices(
+  snapshot: Snapshot,
+  file: string,
+): AsyncGenerator<DeviceRow> {
+  for await (const record of streamJsonRecords(snapshotPath(snapshot, file), file)) {
+    const parsed = userDevicesRecordSchema.safeParse(record.value);
+    if (!parsed.success) {
+      yield {
+        file,
+        line: record.line,
+        hasPushToken: false,
+        problem: `invalid user devices record: ${zodProblem(parsed.error)}`,
+      };
+      continue;
+    }
+    const extId = text(parsed.data.extId);
+    for (const device of parsed.data.devices ?? []) {
+      yield {
+        file,
+        line: record.line,
+        extId,
+        installationId: text(device.installationId),
+        platform: text(device.platform),
+        model: text(device.deviceModel ?? device.model),
+        appVersion: text(device.appVersion ?? device.appV),
+        osVersion: text(device.osVersion ?? device.osV),
+        hasPushToken: text(device.token ?? device.deviceToken) !== undefined,
+        pushPermitted: device.pushPermitted ?? undefined,
+      };
+    }
   }
 }

@@ -86,6 +86,25 @@ export const deviceRecordSchema = z.looseObject({
   pushPermitted: z.boolean().nullish(),
 });
 
+const netmeraErrorSchema = z.looseObject({
+  netmeraCode: z.number().nullish(),
+  message: z.string().nullish(),
+});
+
+/** One line of `profiles/*.ndjson` (pull): getProfileAttributes' answer, or the error. */
+export const profileRecordSchema = z.looseObject({
+  extId: optionalText,
+  profile: z.record(z.string(), z.unknown()).nullish(),
+  error: netmeraErrorSchema.nullish(),
+});
+
+/** One line of `user-devices/*.ndjson` (pull): getDevices' answer for one user, or the error. */
+export const userDevicesRecordSchema = z.looseObject({
+  extId: optionalText,
+  devices: z.array(deviceRecordSchema).nullish(),
+  error: netmeraErrorSchema.nullish(),
+});
+
 export type ProfileAttribute = z.infer<typeof profileAttributeSchema>;
 export type EventDefinition = z.infer<typeof eventDefinitionSchema>;
 export type Segment = z.infer<typeof segmentSchema>;

@@ -25,6 +25,7 @@ import { openTable, type Table } from "./table.js";
 
 const TABLE_EXTENSIONS = new Set([".csv", ".txt", ".tsv", ".xlsx"]);
 const RECORD_EXTENSIONS = new Set([".csv", ".txt", ".tsv", ".xlsx", ".json", ".ndjson", ".jsonl"]);
+const JSON_RECORD_EXTENSIONS = new Set([".json", ".ndjson", ".jsonl"]);
 
 /** A membership file: `segment-users/<id>.csv|json` or `tags/<tag>.csv`, or parts in a folder. */
 export interface MembershipFile {
@@ -102,6 +103,16 @@ function stem(file: string): string {
 
 export function userFiles(snapshot: Snapshot): string[] {
   return inFolder(snapshot.files, "users", TABLE_EXTENSIONS);
+}
+
+/** `profiles/part-NNNNN.ndjson`: `{extId, profile}` per user, as pull writes them. */
+export function profileFiles(snapshot: Snapshot): string[] {
+  return inFolder(snapshot.files, "profiles", JSON_RECORD_EXTENSIONS);
+}
+
+/** `user-devices/part-NNNNN.ndjson`: `{extId, devices: [...]}` per user, as pull writes them. */
+export function userDeviceFiles(snapshot: Snapshot): string[] {
+  return inFolder(snapshot.files, "user-devices", JSON_RECORD_EXTENSIONS);
 }
 
 /**

@@ -69,6 +69,11 @@ export class Staging {
     return Number(result.lastInsertRowid);
   }
 
+  /** Replace a file's metadata, for sources whose columns are known only after reading. */
+  updateFile(id: number, meta: unknown): void {
+    this.db.prepare("UPDATE files SET meta = ? WHERE id = ?").run(JSON.stringify(meta), id);
+  }
+
   files(): Map<number, { path: string; meta: unknown }> {
     const rows = this.db.prepare("SELECT id, path, meta FROM files").all() as {
       id: number;

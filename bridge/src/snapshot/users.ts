@@ -1,11 +1,20 @@
 import type { Logger } from "../core/log.js";
-import type { ColumnMeaning } from "./headers.js";
-import { readDevices, readMembers, type DeviceRow, type MemberRow } from "./records.js";
+import { meaningOfCode, type ColumnMeaning } from "./headers.js";
+import {
+  readDevices,
+  readMembers,
+  readProfiles,
+  readUserDevices,
+  type DeviceRow,
+  type MemberRow,
+} from "./records.js";
 import type { ProfileAttribute } from "./schemas.js";
 import {
   deviceFiles,
   membershipFiles,
   openSnapshotTable,
+  profileFiles,
+  userDeviceFiles,
   userFiles,
   type Snapshot,
 } from "./snapshot.js";
@@ -146,6 +155,10 @@ export async function stageSnapshot(
     badDeviceRows: 0,
     columns: new Map(),
   };
+  // Profiles from the REST API come first, so their values win over panel exports.
+  for (const file of profileFiles(snapshot)) {
+    await stageProfileFile(snapshot, staging, file, counts, hooks);
+  }
   for (const file of userFiles(snapshot)) {
     await stageUserFile(snapshot, staging, attributes, file, counts, hooks);
   }
@@ -159,6 +172,12 @@ export async function stageSnapshot(
   for (const file of deviceFiles(snapshot)) {
     const fileId = staging.addFile(file, { kind: "devices" });
     for await (const device of readDevices(snapshot, file)) {
+      stageDevice(staging, fileId, device, counts, hooks);
+    }
+  }
+  for (const file of userDeviceFiles(snapshot)) {
+    const fileId = staging.addFile(file, { kind: "devices" });
+    for await (const device of readUserDevices(snapshot, file)) {
       stageDevice(staging, fileId, device, counts, hooks);
     }
   }
@@ -234,6 +253,67 @@ async function stageUserFile(
       staging.add(key, SOURCE_USER, fileId, row.line, encodeCells(row.cells));
     }
   }
+}
+
+/**
+ * Stage `profiles/*.ndjson`: each line is one user row whose columns are attribute codes. The
+ * columns grow as new codes appear, so the file's column list is stored after reading it.
+ */
+async function stageProfileFile(
+  snapshot: Snapshot,
+  staging: Staging,
+  file: string,
+  counts: StageCounts,
+  hooks: StageHooks,
+): Promise<void> {
+  const columns: UserColumn[] = [];
+  const positions = new Map<string, number>();
+  const fileId = staging.addFile(file, { kind: "users", columns });
+  for await (const profile of readProfiles(snapshot, file)) {
+    counts.userRows += 1;
+    if (counts.userRows % 50_000 === 0) {
+      hooks.onProgress?.(counts.userRows);
+    }
+    if (profile.problem || !profile.extId) {
+      counts.badUserRows += 1;
+      hooks.onProblem({
+        file,
+        line: profile.line,
+        column: "extId",
+        value: "",
+        reason: `row rejected: ${profile.problem ?? "the profile has no extId"}`,
+      });
+      continue;
+    }
+    if (profile.error) {
+      hooks.onProblem({
+        file,
+        line: profile.line,
+        column: "profile",
+        value: "",
+        reason: `value dropped: Netmera returned no profile: ${profile.error}; the contact is planned from the other files`,
+      });
+    }
+    const cells: (string | undefined)[] = new Array<string | undefined>(columns.length);
+    for (const [code, value] of profile.values) {
+      let position = positions.get(code);
+      if (position === undefined) {
+        position = columns.length;
+        positions.set(code, position);
+        columns.push({ header: code, meaning: meaningOfCode(code) });
+      }
+      cells[position] = value;
+      hooks.onValue?.(columns[position]?.meaning ?? "", value);
+    }
+    const key = profile.extId;
+    const email = profile.values.get("email");
+    const msisdn = profile.values.get("msisdn");
+    if (email) staging.addIdentity(emailIdent(email), key);
+    if (msisdn) staging.addIdentity(msisdnIdent(msisdn), key);
+    staging.add(key, SOURCE_USER, fileId, profile.line, encodeCells(cells));
+  }
+  counts.columns.set(file, columns);
+  staging.updateFile(fileId, { kind: "users", columns });
 }
 
 function memberKey(
