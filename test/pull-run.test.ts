@@ -567,6 +567,49 @@ describe("runPull on an existing folder", () => {
     expect(server.requests).toHaveLength(0);
   });
 
+  it("does not copy export files again on resume", async () => {
+    const server = await start();
+    const out = await newFolder();
+    const exportsDir = await makeExportsDir();
+    const usersFile = join(exportsDir, "users", "segment-1.csv");
+    const goodUsers = await readFile(usersFile);
+    await writeFile(usersFile, 'External ID;Email\nu01;"open\n');
+    await expect(pull(server, { out, exportsDir })).rejects.toThrow(
+      /^users\/segment-1\.csv: cannot be read as utf8 CSV with delimiter ";"/,
+    );
+    await writeFile(usersFile, goodUsers);
+    await writeFile(join(exportsDir, "owners.csv"), "name,surname,email\nchanged,,x@y.z\n");
+
+    await pull(server, { out, exportsDir });
+
+    expect(await readFile(join(out, "owners.csv"), "utf8")).toBe(
+      "name,surname,email\nSelin,Kaya,selin@example.com.tr\n",
+    );
+    expect(await readFile(join(out, "users", "segment-1.csv"))).toEqual(goodUsers);
+    expect(server.requests).toHaveLength(43);
+  });
+
+  it("rejects an exports folder that does not exist", async () => {
+    const server = await start();
+    const out = await newFolder();
+    const exportsDir = join(out, "..", "missing");
+
+    await expect(pull(server, { out, exportsDir })).rejects.toThrow(
+      `--exports ${exportsDir} cannot be read: ENOENT`,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("rejects a snapshot folder inside the exports", async () => {
+    const server = await start();
+    const exportsDir = await makeExportsDir();
+    const out = join(exportsDir, "snapshot");
+
+    await expect(pull(server, { out, exportsDir })).rejects.toThrow(
+      `--exports ${exportsDir} and --out ${out} overlap; keep the snapshot folder outside the exports folder`,
+    );
+  });
+
   it("rejects an export file named like a pulled file", async () => {
     const server = await start();
     const exportsDir = await makeExportsDir();

@@ -3,6 +3,7 @@ import { join, relative, sep } from "node:path";
 import { ConfigError, SnapshotFileError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { readExportUserIds, type UserFileSummary } from "./export-users.js";
+import { UserSource, type PullJournal } from "./journal.js";
 import { MANIFEST, MANIFEST_PENDING, type SnapshotWriter } from "./snapshot-files.js";
 
 /** Files the pull writes itself; an export file may not take their place. */
@@ -78,14 +79,15 @@ export function isUserExportFile(path: string): boolean {
 }
 
 /**
- * Copy every export file into the snapshot under the same relative path, and pass the extIds
- * found in `users/*.csv|xlsx` to `onUsers` in batches.
+ * Copy every export file into the snapshot under the same relative path, and add the extIds
+ * found in `users/*.csv|xlsx` to the journal's users. Each file is journaled once done, so a
+ * resumed pull does not copy large event exports again.
  */
 export async function copyExports(
   dir: string,
   writer: SnapshotWriter,
   logger: Logger,
-  onUsers: (extIds: string[]) => void,
+  journal: PullJournal,
 ): Promise<UserFileSummary[]> {
   const { files, skipped } = await listExportFiles(dir);
   if (skipped.length > 0) {
@@ -94,21 +96,40 @@ export async function copyExports(
 
   const summaries: UserFileSummary[] = [];
   for (const path of files) {
-    await writer.copyIn(join(dir, path), path);
-    if (!isUserExportFile(path)) {
-      continue;
+    const done = journal.getMeta(`export:${path}`);
+    const summary =
+      done === undefined ? await copyExport(dir, path, writer, logger, journal) : JSON.parse(done);
+    if (summary !== null) {
+      summaries.push(summary as UserFileSummary);
     }
+  }
 
+  return summaries;
+}
+
+async function copyExport(
+  dir: string,
+  path: string,
+  writer: SnapshotWriter,
+  logger: Logger,
+  journal: PullJournal,
+): Promise<UserFileSummary | null> {
+  await writer.copyIn(join(dir, path), path);
+  let summary: UserFileSummary | null = null;
+  if (isUserExportFile(path)) {
     let batch: string[] = [];
-    const summary = await readExportUserIds(join(dir, path), path, (extId) => {
+    const addBatch = () => {
+      const extIds = batch;
+      journal.transaction(() => journal.addUsers(extIds, UserSource.exports));
+      batch = [];
+    };
+    summary = await readExportUserIds(join(dir, path), path, (extId) => {
       batch.push(extId);
       if (batch.length >= 1000) {
-        onUsers(batch);
-        batch = [];
+        addBatch();
       }
     });
-    onUsers(batch);
-    summaries.push(summary);
+    addBatch();
     if (!summary.hasExtIdColumn) {
       logger.warn(
         { file: path },
@@ -117,7 +138,35 @@ export async function copyExports(
     }
   }
 
-  return summaries;
+  journal.setMeta(`export:${path}`, JSON.stringify(summary));
+  return summary;
+}
+
+/**
+ * Check the exports folder before the pull starts: it must be a readable folder that neither
+ * contains the snapshot folder nor lies inside it.
+ */
+export async function checkExportsDir(dir: string, out: string): Promise<void> {
+  let isFolder: boolean;
+  try {
+    isFolder = (await stat(dir)).isDirectory();
+  } catch (error) {
+    throw new ConfigError(`--exports ${dir} cannot be read: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+
+  if (!isFolder) {
+    throw new ConfigError(`--exports ${dir} is not a folder`);
+  }
+
+  const inside = (child: string, parent: string) =>
+    child === parent || child.startsWith(`${parent}${sep}`);
+  if (inside(out, dir) || inside(dir, out)) {
+    throw new ConfigError(
+      `--exports ${dir} and --out ${out} overlap; keep the snapshot folder outside the exports folder`,
+    );
+  }
 }
 
 /** Frozen rule text per segment id or name, from the exports folder's segment-rules.json. */

@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { ConfigError, SnapshotTamperedError } from "../core/errors.js";
 import { DEFAULT_SOURCE_TIME_ZONE } from "../normalize/dates.js";
 import { writeCoverage, type CoverageSummary } from "./coverage.js";
-import { copyExports, readSegmentRules } from "./exports.js";
+import { checkExportsDir, copyExports, readSegmentRules } from "./exports.js";
 import { DEFAULT_BASE_URL, NetmeraClient } from "./http-client.js";
 import { pullInstallations } from "./installations.js";
 import { PullJournal, STATE_DIR, UserSource } from "./journal.js";
@@ -51,6 +51,10 @@ export async function runPull(options: PullOptions): Promise<PullResult> {
   const finished = await finishPendingManifest(out);
   if (finished) {
     return { manifest: finished, coverage: null, resumed: true, requests: 0, retries: 0 };
+  }
+
+  if (options.exportsDir !== undefined) {
+    await checkExportsDir(resolve(options.exportsDir), out);
   }
 
   const resumed = await checkTarget(out);
@@ -106,9 +110,7 @@ async function pullAll(context: PullContext): Promise<CoverageSummary> {
       return "none given";
     }
 
-    const summaries = await copyExports(frozen.exportsDir, context.writer, context.logger, (ids) =>
-      journal.transaction(() => journal.addUsers(ids, UserSource.exports)),
-    );
+    const summaries = await copyExports(frozen.exportsDir, context.writer, context.logger, journal);
     journal.setMeta("exportFiles", JSON.stringify(summaries));
     const users = journal.countUsers(UserSource.exports);
     return `copied, ${summaries.length} user files with ${users} distinct extIds`;
