@@ -42,8 +42,8 @@ function settings(overrides: Partial<ServeSettings> = {}): ServeSettings {
 }
 
 /**
- * A migrate job that imports "batches" of 40 ms each and, like the real one, checks its abort
- * signal only between batches, so the batch in flight always completes.
+ * Build a migrate job that imports "batches" of 40 ms each and checks its abort signal only
+ * between batches, so the batch in flight always completes.
  */
 function batchingJobs() {
   const committed: number[] = [];
@@ -57,7 +57,7 @@ function batchingJobs() {
       await new Promise((resolve) => setTimeout(resolve, 40));
       committed.push(batch);
     }
-    // A job that stops early says so by throwing, as `fetch` does on abort.
+    // A job that stops early throws, as `fetch` does on abort.
     context.signal.throwIfAborted();
     return { committed: committed.length };
   };

@@ -25,7 +25,7 @@ export interface StartBridgeOptions {
   logger: Logger;
   /** Job runners; the real commands by default. */
   jobs?: JobRunners;
-  /** Where job reports go; an Odoo client built from the settings by default. */
+  /** Receiver of job reports; by default an Odoo client built from the settings. */
   odoo?: OdooCaller | null;
   shutdownGraceMs?: number;
 }

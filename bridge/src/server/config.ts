@@ -207,7 +207,7 @@ export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv):
   };
 }
 
-/** The settings as they may be logged: secrets replaced, presence kept. */
+/** Return the settings in a form that may be logged, without any secret. */
 export function describeSettings(settings: ServeSettings): Record<string, unknown> {
   return {
     host: settings.host,

@@ -3,7 +3,7 @@ import { BridgeError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { PayloadTooLargeError, publicMessage, RequestValidationError } from "./errors.js";
 
-/** Answer unknown routes with a JSON 404 rather than express's HTML page. */
+/** Respond to unknown routes with a JSON 404 rather than express's HTML page. */
 export function notFound(): RequestHandler {
   return (req, res) => {
     res.status(404).json({ error: `no route for ${req.method} ${req.path}` });
@@ -20,9 +20,9 @@ function isBodyParserError(error: unknown): error is { status: number; type: str
 }
 
 /**
- * The one error handler. A `BridgeError` is answered with its status and message (Odoo faults
+ * The one error handler. A `BridgeError` gets a response with its status and message (Odoo faults
  * with a short form, see `publicMessage`); a JSON body that does not parse gets 400. Anything
- * else is logged with its stack and answered 500 with only the request id, so stack traces and
+ * else is logged with its stack and gets a 500 response with only the request id, so stack traces and
  * Odoo tracebacks stay in the log.
  */
 export function errorHandler(logger: Logger): ErrorRequestHandler {

@@ -45,7 +45,7 @@ const TRACEBACK_PATTERN = /Traceback \(most recent call last\)|File "[^"]*", lin
 /**
  * The message a client may see for an error: a `BridgeError`'s own message, cut to its first
  * line. A message that looks like a Python traceback is reduced to what failed (the model and
- * method for an Odoo fault), and an unknown error to "internal error"; the full error stays in
+ * method for an Odoo fault), and an unknown error to "internal error". The full error stays in
  * the log.
  */
 export function publicMessage(error: unknown): string {

@@ -15,7 +15,7 @@ export interface JobProgress {
   message?: string;
 }
 
-/** What every job implementation receives besides its parameters. */
+/** Context every job implementation receives besides its parameters. */
 export interface JobContext {
   logger: Logger;
   /** Aborted on shutdown: finish the batch in flight, keep its checkpoint, then stop. */
@@ -54,7 +54,7 @@ interface RunningJob {
 /**
  * Runs jobs in the background and keeps their state for the API. At most one job runs per key;
  * a second start for a busy key raises `JobConflictError`. Job state is kept in memory only, so
- * a restarted bridge forgets earlier jobs; the run state that matters is kept in Odoo.
+ * a restarted bridge has no record of earlier jobs; the run state that matters is kept in Odoo.
  */
 export class JobManager {
   private readonly logger: Logger;
@@ -105,8 +105,8 @@ export class JobManager {
       },
     };
     this.jobs.set(record.id, record);
-    // Started on the next tick so the caller can answer its request before the job talks to
-    // Odoo: the Odoo request that started the job still holds its transaction open.
+    // Started on the next tick so the caller can respond before the job calls Odoo, because the
+    // Odoo request that started the job still holds its transaction open.
     const done = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => work(context))
       .then(

@@ -11,7 +11,7 @@ export interface OdooCaller {
   ): Promise<T>;
 }
 
-/** What the run form shows about the bridge job, as `report_bridge_job` receives it. */
+/** Bridge job fields of the run form, in the shape `report_bridge_job` receives. */
 export interface BridgeJobReport {
   job_id: string;
   kind: string;
@@ -45,9 +45,9 @@ function reportOf(job: Readonly<JobRecord>): BridgeJobReport {
 
 /**
  * Tell Odoo about the jobs of its runs by calling `report_bridge_job` on the run record. Calls
- * for one run are sent one at a time and in order; while one is in flight only the newest state
+ * for one run are sent one at a time and in order. While one is in flight only the newest state
  * waits, so a job that reports progress quickly costs one call per round trip, not one per
- * report. A failed call is logged and dropped: the job itself goes on.
+ * report. A failed call is logged and dropped, and the job itself goes on.
  */
 export function odooJobReporter(options: {
   odoo: OdooCaller;

@@ -15,7 +15,7 @@ import type { JobRunners } from "./jobs.js";
 /** Defaults of the `pull` command, for the settings the config file leaves out. */
 const PULL_DEFAULTS = { requestsPerSecond: 5, concurrency: 4, timeoutMs: 30_000 };
 
-/** A stream that turns each progress line a command writes into a job progress message. */
+/** Create a stream that turns each progress line of a command into a job progress message. */
 function progressLines(context: JobContext): Writable {
   let rest = "";
   return new Writable({
@@ -68,7 +68,7 @@ async function attachToRun(
   }
 }
 
-/** The job runners `serve` uses: the same functions as the `pull`, `plan` … commands. */
+/** Build the job runners of `serve` from the functions behind the `pull`, `plan` … commands. */
 export function realJobs(settings: ServeSettings): JobRunners {
   return {
     pull: async (params, context) => {

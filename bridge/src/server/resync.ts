@@ -43,7 +43,7 @@ async function removeOldest(dir: string, keep: number, logger: Logger): Promise<
 /**
  * Re-sync on a schedule during the cut-over window: pull a fresh snapshot, plan it with the
  * confirmed mapping and migrate it. `migrate` is called without a run id, so it finds or creates
- * the run for that snapshot; the content hash of each plan row lets Odoo skip unchanged records,
+ * the run for that snapshot. The content hash of each plan row lets Odoo skip unchanged records,
  * so only what changed since the last run is written. A tick that finds the previous re-sync
  * still running is skipped and logged, never queued.
  */

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { RequestValidationError } from "./errors.js";
 import type { DataDir } from "./snapshot-store.js";
 
-/** What the bridge remembers about one run between requests. */
+/** Inputs of one run that the bridge keeps between requests. */
 export interface RunInputs {
   snapshotId?: string;
   /** sha256 of the mapping file content, hex. */

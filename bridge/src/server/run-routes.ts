@@ -28,7 +28,7 @@ export function runKey(runId: number): string {
   return `run:${runId}`;
 }
 
-/** The public view of a job: everything but the internal key. */
+/** Return the public view of a job: everything but the internal key. */
 export function jobView(job: JobRecord): Omit<JobRecord, "key"> {
   const view: Partial<JobRecord> = { ...job };
   delete view.key;

@@ -83,7 +83,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
 }
 
 /**
- * Close the server on SIGTERM or SIGINT and then exit; a second signal exits at once, for an
+ * Close the server on SIGTERM or SIGINT and then exit. A second signal exits at once, for an
  * operator who does not want to wait for the batch in flight.
  */
 export function closeOnSignals(

@@ -30,7 +30,7 @@ export interface StoredSnapshot {
   existing: boolean;
 }
 
-/** Where snapshots, uploads in progress and per-run work folders live under the data dir. */
+/** Layout of the data dir: snapshots, uploads in progress and per-run work folders. */
 export class DataDir {
   constructor(readonly root: string) {}
 
@@ -46,7 +46,7 @@ export class DataDir {
     return join(this.root, "runs", String(runId));
   }
 
-  /** The folder of an existing snapshot; `NotFoundError` when there is none. */
+  /** Return the folder of an existing snapshot, or raise `NotFoundError`. */
   existingSnapshotDir(snapshotId: string): string {
     const dir = this.snapshotDir(snapshotId);
     if (!SNAPSHOT_ID_PATTERN.test(snapshotId) || !existsSync(dir)) {
@@ -80,7 +80,7 @@ function hashAndLimit(hash: ReturnType<typeof createHash>, limit: number): Trans
 /**
  * Write the request body to `path` through `limiter`. The body is piped rather than passed to
  * `pipeline`, which would destroy the request, and with it the socket, before the error handler
- * can answer 413; on a failure the rest of the body is read and dropped instead.
+ * can respond with 413. On a failure the rest of the body is read and dropped instead.
  */
 async function receive(body: Readable, limiter: Transform, path: string): Promise<void> {
   body.on("error", (error) => limiter.destroy(error));

@@ -58,16 +58,17 @@ function openEntry(zip: ZipFile, entry: Entry): Promise<NodeJS.ReadableStream> {
   });
 }
 
-/** The Unix file type stored in the upper half of `externalFileAttributes`, if any. */
+/** Return the Unix file type stored in the upper half of `externalFileAttributes` (0 if none). */
 function unixFileType(entry: Entry): number {
   return (entry.externalFileAttributes >>> 16) & S_IFMT;
 }
 
 /**
- * Check every entry before anything is written: the whole archive is rejected if one entry is a
- * link, a device, a duplicate, or a path that leaves the target folder, or if the entry count or
- * the declared unpacked size passes the limits. Declared sizes can be trusted afterwards because
- * yauzl fails a stream whose real size differs from the declared one (`validateEntrySizes`).
+ * Check every entry before anything is written, and return the declared unpacked size. The whole
+ * archive is rejected if one entry is a link, a device, a duplicate, or a path that leaves the
+ * target folder. It is also rejected when the entry count or the declared unpacked size passes
+ * the limits. Declared sizes can be trusted afterwards because yauzl fails a stream whose real
+ * size differs from the declared one (`validateEntrySizes`).
  */
 function checkEntries(entries: Entry[], target: string, limits: UnzipLimits): number {
   if (entries.length > limits.maxEntries) {
@@ -125,8 +126,8 @@ function byteLimit(name: string, limit: number): Transform {
 
 /**
  * Unpack the zip at `zipPath` into the existing empty folder `target`. Throws
- * `UnsafeArchiveError` for an archive that is not a zip or fails the checks above; the caller
- * removes `target` on failure so no partial snapshot stays behind.
+ * `UnsafeArchiveError` for an archive that is not a zip or fails the checks above. The caller
+ * removes `target` on failure, so no partial snapshot stays behind.
  */
 export async function unzipSafely(
   zipPath: string,

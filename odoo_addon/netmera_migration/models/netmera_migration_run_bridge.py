@@ -19,8 +19,8 @@ TOKEN_PARAM = "netmera_migration.bridge_token"
 URL_ENV = "NETMERA_ODOO_BRIDGE_URL"
 TOKEN_ENV = "NETMERA_ODOO_BRIDGE_TOKEN"
 
-# Seconds to connect and to wait for an answer. Job routes answer as soon as the job is queued;
-# an upload is answered after the zip is unpacked and checked, which takes longer.
+# Seconds to connect and to wait for the response. Job routes respond as soon as the job is
+# queued; an upload responds after the zip is unpacked and checked, which takes longer.
 JOB_TIMEOUT = (5, 30)
 UPLOAD_TIMEOUT = (5, 900)
 
@@ -212,7 +212,7 @@ class NetmeraMigrationRun(models.Model):
         return True
 
     def _bridge_request(self, method, path, timeout=JOB_TIMEOUT, **kwargs):
-        """Call the bridge API and return its JSON answer; every failure becomes a UserError."""
+        """Call the bridge API and return its JSON response; every failure raises a UserError."""
         params = self.env["ir.config_parameter"].sudo()
         base_url = (params.get_param(URL_PARAM) or os.environ.get(URL_ENV) or "").rstrip("/")
         token = params.get_param(TOKEN_PARAM) or os.environ.get(TOKEN_ENV) or ""
@@ -243,7 +243,7 @@ class NetmeraMigrationRun(models.Model):
         if response.ok:
             return body
 
-        _logger.warning("Bridge answered %s to %s %s", response.status_code, method.upper(), url)
+        _logger.warning("Bridge responded %s to %s %s", response.status_code, method.upper(), url)
         if response.status_code == 401:
             raise UserError(
                 _(

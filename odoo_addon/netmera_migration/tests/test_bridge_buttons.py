@@ -13,7 +13,7 @@ TOKEN = "addon-test-token-0123456789abcdefghij"
 
 
 class RecordingBridge(BaseHTTPRequestHandler):
-    """Answers the way the bridge API does and records each request for the test."""
+    """Respond the way the bridge API does and record each request for the test."""
 
     requests = []
     replies = {}
@@ -94,7 +94,7 @@ class TestBridgeButtons(NetmeraMigrationCase):
         self.assertEqual(RecordingBridge.requests[0]["path"], f"/runs/{full.id}/migrate")
 
     def test_render_inventory_asks_for_pdf(self):
-        """Render Inventory sends the run's snapshot and asks for the PDF too."""
+        """Render Inventory sends the run's snapshot and requests the PDF too."""
         run = self.authorised_run()
         run.with_user(self.manager).action_render_inventory()
         request = RecordingBridge.requests[0]
