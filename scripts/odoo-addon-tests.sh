@@ -10,6 +10,7 @@
 #   ODOO_TEST_DB   name of the throw-away database     (default addon_test_<pid>)
 #   ODOO_PYTHON    Python that runs Odoo                (default /usr/bin/python3)
 #   ODOO_TEST_TAGS value of --test-tags                 (default /netmera_migration)
+#   ODOO_TEST_PORT HTTP port on 127.0.0.1               (default: a free port)
 #   KEEP_DB=1      keep the database after the run
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +21,8 @@ template=${ODOO_TEMPLATE:-nm_template}
 db=${ODOO_TEST_DB:-addon_test_$$}
 python=${ODOO_PYTHON:-/usr/bin/python3}
 test_tags=${ODOO_TEST_TAGS:-/netmera_migration}
+# Odoo 18 opens its HTTP port in test mode even with --no-http, so take a free one.
+port=${ODOO_TEST_PORT:-$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 
 if [[ ! -f "$odoo_src/odoo-bin" ]]; then
   echo "odoo-addon-tests: skipped, no Odoo tree at $odoo_src"
@@ -44,7 +47,7 @@ echo "odoo-addon-tests: database $db, log $log"
 PYTHONPATH=/opt/odoo/stubs${PYTHONPATH:+:$PYTHONPATH} "$python" "$odoo_src/odoo-bin" \
   --addons-path="$odoo_src/odoo/addons,$repo/odoo_addon" \
   --db_user="${PGUSER:-root}" -d "$db" --db-filter="^${db}\$" \
-  --no-http --without-demo=all --log-level=test \
+  --http-interface=127.0.0.1 --http-port="$port" --without-demo=all --log-level=test \
   --test-enable --test-tags="$test_tags" --stop-after-init \
   -i netmera_migration >"$log" 2>&1
 status=$?

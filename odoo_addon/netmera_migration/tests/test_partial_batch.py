@@ -147,3 +147,26 @@ class TestPartialBatch(NetmeraMigrationCase):
 
         with self.assertRaisesRegex(Exception, "batches import only while it is running"):
             run.import_batch("contacts", 0, self.good_rows(1))
+
+    def test_failed_group_write_retries_rows(self):
+        """A grouped write that fails is retried row by row; only the bad row errs."""
+        self.run.import_batch("companies", 0, [plan_row("netmera_company_c", {"name": "C"})])
+        self.run.import_batch("contacts", 0, [plan_row("netmera_user_p", {"name": "P"})])
+        link = {"parent_id": {"xml_id": "netmera_company_c"}}
+        rows = [
+            plan_row("netmera_user_p", dict(link, name="P")),
+            # A company cannot be its own parent: Odoo rejects the recursive hierarchy.
+            plan_row("netmera_company_c", dict(link, name="C")),
+        ]
+
+        result = self.run.import_batch("contacts", 1, rows)
+
+        company = self.xml_record("netmera_company_c")
+        self.assertEqual(result["updated"], 1)
+        self.assertEqual(len(result["errors"]), 1)
+        self.assertEqual(result["errors"][0]["index"], 1)
+        self.assertEqual(result["errors"][0]["xml_id"], "netmera_company_c")
+        self.assertEqual(self.xml_record("netmera_user_p").parent_id, company)
+        self.assertFalse(company.parent_id)
+        ledger = self.Ledger.search([("run_id", "=", self.run.id), ("batch_no", "=", 1)])
+        self.assertEqual(ledger.mapped("xml_id"), ["netmera_user_p"])
