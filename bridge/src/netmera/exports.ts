@@ -73,7 +73,7 @@ function checkNotReserved(path: string): void {
   }
 }
 
-/** Whether a snapshot path is a panel "Export Users" file whose extIds count as users. */
+/** Return whether a snapshot path is a panel "Export Users" file whose extIds count as users. */
 export function isUserExportFile(path: string): boolean {
   return /^users\/.+\.(csv|xlsx)$/i.test(path);
 }

@@ -32,9 +32,9 @@ CREATE TABLE IF NOT EXISTS messages (
 
 /**
  * Disk-backed progress of one pull. Every page and every per-user response is committed in one
- * SQLite transaction together with its side effects, so a pull killed at any instant resumes
- * without asking Netmera again for anything already committed, and memory does not grow with
- * the number of users (the user set lives on disk too).
+ * SQLite transaction together with its side effects. A pull killed at any instant therefore
+ * resumes without requesting anything already committed. The user set lives on disk too, so
+ * memory does not grow with the number of users.
  */
 export class PullJournal {
   private readonly updateStatements = new Map<UserResultColumn, Database.Statement>();

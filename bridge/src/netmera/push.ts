@@ -64,8 +64,8 @@ async function pullPushResults(context: PullContext, key: string, start: number)
   const end = new Date(frozen.until).getTime();
   const list = `push-result:${key}`;
   // Without start and end getPushResult covers only the last two weeks, so both are given.
-  // NOTE: whether the range filters by send time or by delivery-row time is not documented;
-  // the window runs from the notification's statistics window to --until to cover both.
+  // NOTE: Netmera does not document whether the range filters by send time or by row time. The
+  // range runs from the statistics window of the notification to --until, so it covers both.
   const query = new URLSearchParams({
     notificationKey: key,
     start: String(start),
