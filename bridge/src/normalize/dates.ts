@@ -235,10 +235,10 @@ function parseIsoDateTime(text: string, timeZone: string): Normalized<ParsedInst
 }
 
 /**
- * Normalise a date to `YYYY-MM-DD`. Accepted forms: epoch milliseconds that fall on local
- * midnight in the source time zone (how Netmera stores dates such as dateOfBirth), ISO 8601
- * dates and date-times (an instant with an offset becomes its calendar date in the source time
- * zone), and `dd.MM.yyyy`. Anything else is rejected with the reason.
+ * Normalise a date to `YYYY-MM-DD`. Netmera stores dates such as dateOfBirth as epoch
+ * milliseconds at local midnight in the source time zone, and those are accepted. So are ISO
+ * 8601 dates and date-times (an instant with an offset becomes its calendar date in the source
+ * time zone) and `dd.MM.yyyy`. Anything else is rejected with the reason.
  */
 export function normalizeDate(
   raw: string,

@@ -43,8 +43,8 @@ const DEVICE_FIELDS: [
 const categoryIds = new Map<string, string>();
 
 /**
- * External ID of a category or stage. Contacts refer to the same few segments and tags again
- * and again, so the IDs are cached; the cache is bounded by the number of distinct keys.
+ * Return the external ID of a category or stage. Contacts refer to the same few segments and
+ * tags again and again, so the IDs are cached, up to 100,000 distinct keys.
  */
 function cachedXmlId(kind: "segment" | "tag" | "stage", key: string): string {
   const cacheKey = `${kind}\u0000${key}`;
@@ -136,8 +136,8 @@ export function buildContact(user: MergedUser, environment: ContactEnvironment):
       environment.unmapped.add(kept.column);
       continue;
     }
-    // Each candidate in file order; the first that converts is used, later ones that convert to
-    // something else are a merge conflict, and values that do not convert are dropped.
+    // Candidates come in file order. The first that converts is used, a later one that converts
+    // to something else is a merge conflict, and a value that does not convert is dropped.
     const accepted: { sourced: SourcedValue; value: unknown }[] = [];
     for (const sourced of candidates) {
       const converted = convertCandidate(rule, meaning, sourced, environment);

@@ -54,7 +54,7 @@ class BufferedFile {
 }
 
 /**
- * A cell safe to open in a spreadsheet: text that a spreadsheet would run as a formula
+ * Make a cell safe to open in a spreadsheet. Text that a spreadsheet would run as a formula
  * (starting with =, +, -, @, tab or carriage return) gets a leading apostrophe.
  */
 export function spreadsheetSafe(value: string): string {
@@ -80,9 +80,9 @@ export class PhaseWriter {
   }
 
   /**
-   * Write a row; its hash is computed here from the canonical JSON of `values`, which is also
-   * the text written, so the values are serialised once. Await the result only when it is a
-   * promise (see BufferedFile.write).
+   * Write a row with the hash of the canonical JSON of its `values`. That JSON is also the text
+   * written, so the values are serialised once. Await the result only when it is a promise
+   * (see BufferedFile.write).
    */
   write(row: Omit<PlanRow, "hash">): Promise<void> | undefined {
     const values = canonicalJson(row.values);

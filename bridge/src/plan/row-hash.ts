@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 
-/** The value with object keys sorted at every level; parts already in order are reused. */
+/** Sort object keys at every level, reusing the parts that are already in order. */
 function sortedDeep(value: unknown): unknown {
   if (value === null || typeof value !== "object") {
     return value;

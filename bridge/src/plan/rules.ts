@@ -3,9 +3,9 @@ import type { Mapping, MappingEntry, MappingTarget } from "../mapping/types.js";
 import { matchHeaders } from "../snapshot/headers.js";
 
 /**
- * What the plan does with the values of one column meaning, resolved from the mapping.
- * `name` parts are joined into the contact name; `field` values are converted by type;
- * `tag` values become categories; `skip` is a decision recorded in the mapping.
+ * Treatment of the values of one column meaning, resolved from the mapping. `name` parts are
+ * joined into the contact name, `field` values are converted by type, and `tag` values become
+ * categories. `skip` is a decision recorded in the mapping.
  */
 export type ColumnRule =
   | { kind: "name"; part: "first" | "last"; entry?: MappingEntry }
@@ -14,7 +14,7 @@ export type ColumnRule =
   | { kind: "skip"; reason: string }
   | { kind: "unmapped" };
 
-/** Meanings the plan fills itself, whatever the mapping says. */
+/** Meanings the plan fills itself, whatever the mapping contains. */
 const BUILT_IN: Record<string, ColumnRule> = {
   extId: { kind: "skip", reason: "the extId is written as netmera_external_id" },
   pushToken: { kind: "skip", reason: "push tokens never leave the snapshot" },

@@ -3,8 +3,8 @@ import { foldKey } from "../normalize/text.js";
 import type { ProfileAttribute } from "./schemas.js";
 
 /**
- * What a column means. Identity and device columns have fixed meanings; profile attributes are
- * `attr:<code>`; a header that matches nothing is `column:<header as written>` so that the
+ * Meaning of a column. Identity and device columns have fixed meanings and profile attributes
+ * are `attr:<code>`. A header that matches nothing is `column:<header as written>`, so that the
  * mapping can still give it a target.
  */
 export type ColumnMeaning = string;

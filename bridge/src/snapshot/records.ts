@@ -193,7 +193,7 @@ export interface ProfileRow {
   extId?: string;
   /** Attribute values as text, by attribute code; arrays and objects as JSON text. */
   values: Map<string, string>;
-  /** Why Netmera returned no profile for this user, when it did not. */
+  /** Netmera's error for a user it returned no profile for. */
   error?: string;
   problem?: string;
 }

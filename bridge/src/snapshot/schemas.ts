@@ -91,14 +91,14 @@ const netmeraErrorSchema = z.looseObject({
   message: z.string().nullish(),
 });
 
-/** One line of `profiles/*.ndjson` (pull): getProfileAttributes' answer, or the error. */
+/** One line of `profiles/*.ndjson` (pull): getProfileAttributes' response, or the error. */
 export const profileRecordSchema = z.looseObject({
   extId: optionalText,
   profile: z.record(z.string(), z.unknown()).nullish(),
   error: netmeraErrorSchema.nullish(),
 });
 
-/** One line of `user-devices/*.ndjson` (pull): getDevices' answer for one user, or the error. */
+/** One line of `user-devices/*.ndjson` (pull): getDevices' response for one user, or the error. */
 export const userDevicesRecordSchema = z.looseObject({
   extId: optionalText,
   devices: z.array(deviceRecordSchema).nullish(),

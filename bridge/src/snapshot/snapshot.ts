@@ -58,8 +58,8 @@ export interface OpenSnapshotOptions {
 }
 
 /**
- * Open a snapshot folder. With a manifest, every file's sha256 is checked (a changed, added or
- * removed file raises `SnapshotTamperedError`); without one, the files are hashed so that the
+ * Open a snapshot folder. With a manifest, every file's sha256 is checked, and a changed, added
+ * or removed file raises `SnapshotTamperedError`. Without one, the files are hashed so that the
  * snapshot still has a hash.
  */
 export async function openSnapshot(root: string, options: OpenSnapshotOptions): Promise<Snapshot> {
@@ -143,7 +143,7 @@ export function deviceFiles(snapshot: Snapshot): string[] {
   return [...top, ...inFolder(snapshot.files, "devices", RECORD_EXTENSIONS)];
 }
 
-/** A top-level table such as `owners.csv` or `companies.xlsx`, if the snapshot has one. */
+/** Find a top-level table such as `owners.csv` or `companies.xlsx`, if the snapshot has one. */
 export function topLevelTable(snapshot: Snapshot, name: string): string | undefined {
   return snapshot.files.find(
     (file) => !file.includes("/") && stem(file) === name && TABLE_EXTENSIONS.has(extname(file)),

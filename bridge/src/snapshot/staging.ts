@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 
-/** Where a staged row came from; rows of one key are returned in this order. */
+/** Source kind of a staged row. Rows of one key come back in this order. */
 export const SOURCE_USER = 0;
 export const SOURCE_MEMBER = 1;
 export const SOURCE_DEVICE = 2;

@@ -134,9 +134,9 @@ function rowText(cells: (string | undefined)[]): string {
 
 /**
  * Load every user export, membership file and device file of the snapshot into staging, keyed
- * by extId (exactly as written, only trimmed; case and every character count). Members and
- * devices without an extId are joined through the email or MSISDN of a user row when one
- * matches; otherwise they stay users of their own.
+ * by extId. The extId is kept exactly as written, only trimmed, because case and every
+ * character count. Members and devices without an extId are joined through the email or MSISDN
+ * of a user row when one matches, and otherwise stay users of their own.
  */
 export async function stageSnapshot(
   snapshot: Snapshot,
