@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -12,7 +12,7 @@ import { describeOdoo, REPO_ROOT, startOdoo, type OdooServer } from "./support/o
  * run (which must not write the sampled contacts twice), checked by value, then both rolled back.
  */
 
-const SNAPSHOT = join(REPO_ROOT, "samples/small");
+const SAMPLE = join(REPO_ROOT, "samples/small");
 const OWNERS = [
   ["Selin Kaya", "selin.kaya@example.com.tr"],
   ["Burak Öztürk", "burak.ozturk@example.com.tr"],
@@ -24,6 +24,8 @@ describeOdoo("migrate the sample snapshot", () => {
   let odooClient: OdooClient;
   let workDir: string;
   let mappingFile: string;
+  /** A private copy of the sample, so that a regenerated sample cannot change under the suite. */
+  let snapshotDir: string;
   let initialPartners: number;
   const env = { ODOO_PASSWORD: "admin" };
   let sampleRunId: number;
@@ -31,7 +33,7 @@ describeOdoo("migrate the sample snapshot", () => {
 
   const migrateArgs = (extra: string[] = []) => [
     "migrate",
-    SNAPSHOT,
+    snapshotDir,
     "--mapping",
     mappingFile,
     ...connectionArgs(odoo),
@@ -83,11 +85,13 @@ describeOdoo("migrate the sample snapshot", () => {
     }
 
     workDir = mkdtempSync(join(tmpdir(), "migrate-sample-"));
+    snapshotDir = join(workDir, "snapshot");
+    cpSync(SAMPLE, snapshotDir, { recursive: true });
     mappingFile = join(workDir, "mapping.json");
-    const propose = await runCli(["map", SNAPSHOT, "--out", workDir], env);
+    const propose = await runCli(["map", snapshotDir, "--out", workDir], env);
     expect(propose.code, propose.stderr).toBe(0);
     const confirm = await runCli(
-      ["map", SNAPSHOT, "--out", workDir, "--confirm", "--by", "Deniz Aydın"],
+      ["map", snapshotDir, "--out", workDir, "--confirm", "--by", "Deniz Aydın"],
       env,
     );
     expect(confirm.code, confirm.stderr).toBe(0);
@@ -241,8 +245,8 @@ describeOdoo("migrate the sample snapshot", () => {
   });
 
   it("leaves the snapshot folder untouched", () => {
-    const manifest = JSON.parse(readFileSync(join(SNAPSHOT, "manifest.json"), "utf8"));
-    expect(existsSync(join(SNAPSHOT, "netmera-odoo-work"))).toBe(false);
+    const manifest = JSON.parse(readFileSync(join(snapshotDir, "manifest.json"), "utf8"));
+    expect(existsSync(join(snapshotDir, "netmera-odoo-work"))).toBe(false);
     expect(Object.keys(manifest.files)).not.toContain("mapping.json");
   });
 });
