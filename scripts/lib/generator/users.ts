@@ -132,8 +132,33 @@ const istanbulParts = new Intl.DateTimeFormat("en-US", {
   minute: "2-digit",
 });
 
+/** Since 2016-09-07 Türkiye keeps UTC+3 all year (IANA tz database, Europe/Istanbul). */
+const PERMANENT_PLUS_THREE = Date.UTC(2016, 8, 7);
+
 /** Offset of Istanbul from UTC in minutes at an instant (it was +2/+3 with DST before 2016). */
 export function istanbulOffsetMinutes(epochMs: number): number {
+  // The fast path skips Intl for every event timestamp, which dominates generation time.
+  if (epochMs >= PERMANENT_PLUS_THREE) {
+    return 180;
+  }
+
+  // Offsets change on whole hours, and birth dates repeat, so an hourly cache avoids most Intl calls.
+  const hour = Math.floor(epochMs / 3_600_000);
+  const cached = offsetByHour.get(hour);
+  if (cached !== undefined) {
+    return cached;
+  }
+  if (offsetByHour.size >= 200_000) {
+    offsetByHour.clear();
+  }
+  const offset = intlOffsetMinutes(epochMs);
+  offsetByHour.set(hour, offset);
+  return offset;
+}
+
+const offsetByHour = new Map<number, number>();
+
+function intlOffsetMinutes(epochMs: number): number {
   const parts = Object.fromEntries(
     istanbulParts.formatToParts(new Date(epochMs)).map((p) => [p.type, p.value]),
   );
