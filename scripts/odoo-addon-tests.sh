@@ -35,7 +35,15 @@ if ! pg_isready -q; then
 fi
 
 dropdb --if-exists "$db" >/dev/null 2>&1
-createdb -T "$template" "$db" || exit 1
+modules=netmera_migration
+if psql -lqt | cut -d'|' -f1 | grep -qw "$template"; then
+  createdb -T "$template" "$db" || exit 1
+else
+  # Without the template, install its modules first; this takes a few minutes longer.
+  echo "odoo-addon-tests: no template database $template, installing contacts, crm, utm, mail"
+  createdb "$db" || exit 1
+  modules=contacts,crm,utm,mail,netmera_migration
+fi
 log=$(mktemp -t netmera-addon-tests.XXXXXX.log)
 cleanup() {
   if [[ "${KEEP_DB:-0}" != 1 ]]; then dropdb --if-exists "$db" >/dev/null 2>&1; fi
@@ -49,7 +57,7 @@ PYTHONPATH=/opt/odoo/stubs${PYTHONPATH:+:$PYTHONPATH} "$python" "$odoo_src/odoo-
   --db_user="${PGUSER:-root}" -d "$db" --db-filter="^${db}\$" \
   --http-interface=127.0.0.1 --http-port="$port" --without-demo=all --log-level=test \
   --test-enable --test-tags="$test_tags" --stop-after-init \
-  -i netmera_migration >"$log" 2>&1
+  -i "$modules" >"$log" 2>&1
 status=$?
 
 # Show the problem lines only; the full log is long.
