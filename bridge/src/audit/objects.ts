@@ -20,6 +20,14 @@ import type { AuditReport } from "./types.js";
 const EVENT_ATTRIBUTE_SAMPLE = 1_000;
 const IMAGE_LIMIT = 1_000_000;
 const VIDEO_LIMIT = 12_000_000;
+const ASSET_LIMITS: Record<string, number> = { image: IMAGE_LIMIT, video: VIDEO_LIMIT };
+
+function compareText(a: string, b: string): number {
+  if (a === b) {
+    return 0;
+  }
+  return a < b ? -1 : 1;
+}
 
 export async function auditPushTokens(snapshot: Snapshot): Promise<AuditReport["pushTokens"]> {
   const result: AuditReport["pushTokens"] = {
@@ -48,7 +56,7 @@ export async function auditPushTokens(snapshot: Snapshot): Promise<AuditReport["
   return result;
 }
 
-/** A type name for the audit's event schema sample. */
+/** Name the type of an event attribute for the audit's schema sample. */
 function typeOf(stats: ValueStats): string {
   const n = stats.values;
   if (n === 0) {
@@ -121,13 +129,13 @@ export async function auditEvents(snapshot: Snapshot): Promise<AuditReport["even
   }
 
   result.codes = [...codes.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .sort(([a], [b]) => compareText(a, b))
     .map(([code, entry]) => ({
       code,
       count: entry.count,
       defined: defined.has(code),
       attributes: [...entry.attributes.entries()]
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .sort(([a], [b]) => compareText(a, b))
         .map(([key, stats]) => ({ key, type: typeOf(stats), values: stats.seen })),
     }));
   return result;
@@ -189,7 +197,7 @@ export async function auditCampaigns(snapshot: Snapshot): Promise<AuditReport["c
       }
       const size = asset.data.sizeBytes ?? asset.data.size ?? 0;
       const type = (asset.data.type ?? "").toLowerCase();
-      const limit = type === "video" ? VIDEO_LIMIT : type === "image" ? IMAGE_LIMIT : undefined;
+      const limit = ASSET_LIMITS[type];
       if (limit !== undefined && size > limit) {
         const name = String(campaign.name ?? campaign.id ?? "");
         result.oversizedAssets.push({ campaign: name, type, sizeBytes: size });

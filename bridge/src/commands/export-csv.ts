@@ -10,7 +10,7 @@ interface ExportCsvFlags {
   mapping?: string;
 }
 
-/** The mapping next to the plan when there is one (as `map --out DIR` and `plan --out DIR` leave it), else ./mapping.json. */
+/** Return PLAN/mapping.json when it exists (`map --out DIR` and `plan --out DIR` leave it there), else ./mapping.json. */
 function defaultMapping(planDir: string): string {
   const besidePlan = join(planDir, "mapping.json");
   return existsSync(besidePlan) ? besidePlan : "mapping.json";

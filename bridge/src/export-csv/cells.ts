@@ -7,7 +7,7 @@ export interface Cell {
   kind: CellKind;
 }
 
-/** A field the package needs that a plain Odoo lacks; the guide tells the user to create it. */
+/** A field the package needs that a plain Odoo lacks, so the guide lists it for the user to create. */
 export interface ExtraField {
   name: string;
   ttype: "char" | "boolean" | "integer" | "float";
@@ -73,10 +73,10 @@ function drop(context: ConvertContext, field: string): void {
 }
 
 /**
- * Turn one plan row's `values` into import columns. Relations become `<field>/id` columns with
- * external IDs (`__import__.…`, `base.tr`); the addon's `netmera_*` fields become `x_netmera_*`
- * fields, because an Odoo without API access usually cannot install the addon either; the
- * salesperson (`owner_email`) is left to its own file and returned separately.
+ * Convert one plan row's `values` into import columns. Relations become `<field>/id` columns
+ * with external IDs (`__import__.…`, `base.tr`). The addon's `netmera_*` fields become
+ * `x_netmera_*` fields, because an Odoo without API access usually cannot install the addon
+ * either. The salesperson (`owner_email`) goes to its own file, so it is returned separately.
  */
 export function convertValues(
   values: Record<string, unknown>,

@@ -12,14 +12,14 @@ const E164 = /^\+[1-9]\d{7,14}$/;
 /** A plain decimal number, as the exporter writes integer and float values. */
 const NUMBER = /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i;
 
-/** How a cell's text is checked: free text, an E.164 phone field, or a numeric field. */
+/** Kind of a cell for the check: free text, an E.164 phone field, or a numeric field. */
 export type CellKind = "text" | "phone" | "number";
 
 /**
- * Neutralise one cell. Phone fields keep E.164 numbers as they are (`+905321234567` stays
- * importable, and without letters or brackets it cannot be a formula call), and numeric fields
- * keep plain numbers (negative ones included); everything else that starts like a formula is
- * prefixed with `'`.
+ * Neutralise one cell. Phone fields keep E.164 numbers as they are, because `+905321234567`
+ * must stay importable and, without letters or brackets, cannot call a function. Numeric
+ * fields keep plain numbers, negative ones included. Any other cell that starts like a formula
+ * gets a leading `'`.
  */
 export function neutraliseCell(text: string, kind: CellKind = "text"): string {
   if (!FORMULA_START.test(text)) {

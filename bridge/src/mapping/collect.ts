@@ -22,8 +22,9 @@ import { ValueStats } from "./value-stats.js";
 
 /**
  * (contact, day, event) keys kept for the per-day maximum. When the map is full it starts
- * over, so the maximum is exact for files grouped by contact (as Netmera's daily exports and the
- * sample are) and a lower bound otherwise.
+ * over, so the maximum is exact for files grouped by contact (as the sample generator writes
+ * them) and a lower bound otherwise. NOTE: whether Netmera's FTP event exports are grouped by
+ * contact is not documented.
  */
 const DAY_COUNTER_LIMIT = 200_000;
 

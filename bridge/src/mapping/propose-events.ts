@@ -14,7 +14,7 @@ function isSurvey(code: string, name: string | null | undefined, attributes: str
 }
 
 /**
- * One entry per event code, defined or seen. Events become chatter notes on the contact;
+ * Propose one entry per event code, defined or seen. Events become chatter notes on the contact;
  * purchase-like events become done activities; survey answers become notes with the question
  * as title. Codes seen in the files but not defined are proposed with low confidence.
  */

@@ -22,7 +22,7 @@ const tag: MappingTarget = {
   action: "tag",
 };
 
-/** What each kind of snapshot file becomes; the first rule that matches a path applies. */
+/** Target of each kind of snapshot file; the first rule that matches a path applies. */
 const FILE_RULES: FileRule[] = [
   {
     test: /^profile-attributes\.json$/,
@@ -111,7 +111,7 @@ const FILE_RULES: FileRule[] = [
   },
 ];
 
-/** One entry per snapshot file; unknown files are proposed as skipped and marked for review. */
+/** Propose one entry per snapshot file; unknown files are skipped and marked for review. */
 export function proposeFiles(observations: SnapshotObservations): MappingEntry[] {
   return [...observations.files].sort().map((file) => {
     const rule = FILE_RULES.find((candidate) => candidate.test.test(file));

@@ -69,7 +69,10 @@ export function proposeMapping(
 }
 
 function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  if (a === b) {
+    return 0;
+  }
+  return a < b ? -1 : 1;
 }
 
 function entryFrom(source: MappingEntry["source"], proposal: Proposal): MappingEntry {
@@ -190,8 +193,8 @@ function words(text: string): Set<string> {
 }
 
 /**
- * An attribute whose code or name has the same words as the header in another order or
- * spelling ("Birth Date" and "Date of Birth"); none when zero or several attributes match.
+ * Find the attribute whose code or name has the same words as the header in another order or
+ * spelling ("Birth Date" and "Date of Birth"). Return none when zero or several attributes match.
  */
 function similarAttribute(
   header: string,

@@ -21,7 +21,7 @@ function pad(text: string, width: number): string {
   return text.length >= width ? text.slice(0, width - 1) + "…" : text.padEnd(width);
 }
 
-/** Whether an entry belongs in the printed table: files and columns that follow an attribute do not. */
+/** Decide whether an entry is printed: files and columns that follow an attribute are not. */
 function shown(entry: MappingEntry): boolean {
   if (entry.source.kind === "file") {
     return false;
@@ -30,8 +30,8 @@ function shown(entry: MappingEntry): boolean {
 }
 
 /**
- * A short plain-text table of the mapping (attributes, events and columns that do not simply
- * follow an attribute), entries to review marked with `!`, and the count of entries to review.
+ * Format a short plain-text table of the mapping: attributes, events and the columns that do
+ * not simply follow an attribute. Entries to review are marked with `!` and counted at the end.
  */
 export function formatMappingTable(mapping: Mapping): string {
   const lines = [`  ${pad("kind", 10)}${pad("source", 28)}${pad("target", 58)}conf`];

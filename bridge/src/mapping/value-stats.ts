@@ -18,9 +18,9 @@ const DATE_SHAPED = /^(\d{4}-\d{2}-\d{2}|\d{1,2}\.\d{1,2}\.\d{4}|-?\d{11,13}$)/;
 const BOOLEAN_WORDS = new Set(["true", "false", "yes", "no", "evet", "hayır", "hayir"]);
 
 /**
- * What the values of one column, attribute or event attribute look like, in memory that does
- * not grow with the number of values: counters plus at most `DISTINCT_LIMIT` distinct values.
- * Values themselves never leave this object except as counts.
+ * Shape of the values of one column, attribute or event attribute, in memory that does not grow
+ * with the number of values: counters plus at most `DISTINCT_LIMIT` distinct values. Values
+ * never leave this object except as counts and as the distinct set used for id matching.
  */
 export class ValueStats {
   /** Every value added, including those past the sample limit. */
