@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 from .constants import PHASE_SELECTION
 
@@ -40,6 +40,7 @@ class NetmeraMigrationPhase(models.Model):
         ("run_phase_unique", "UNIQUE(run_id, phase)", "A run has one counter line per phase."),
     ]
 
+    @api.depends("phase")
     def _compute_sequence(self):
         order = [phase for phase, _label in PHASE_SELECTION]
         for line in self:

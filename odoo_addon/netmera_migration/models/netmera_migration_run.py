@@ -5,7 +5,7 @@ import logging
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from .constants import MANAGER_GROUP, PHASES
+from .constants import MANAGER_GROUP, PHASE_SELECTION, PHASES
 
 _logger = logging.getLogger(__name__)
 
@@ -79,9 +79,7 @@ class NetmeraMigrationRun(models.Model):
         string="Pending Owners", compute="_compute_pending_owner_total"
     )
     last_error = fields.Text(string="Last Error", readonly=True, copy=False)
-    progress_phase = fields.Selection(
-        [(phase, phase.capitalize()) for phase in PHASES], readonly=True, copy=False
-    )
+    progress_phase = fields.Selection(PHASE_SELECTION, readonly=True, copy=False)
     progress_done = fields.Integer(readonly=True, copy=False)
     progress_total = fields.Integer(readonly=True, copy=False)
     progress_percent = fields.Float(compute="_compute_progress_percent")
