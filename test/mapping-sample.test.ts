@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { parse } from "csv-parse/sync";
 import { beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../bridge/src/core/log.js";
 import { collectObservations } from "../bridge/src/mapping/collect.js";
@@ -64,6 +66,17 @@ describe("mapping of the bundled sample", () => {
 
   it("never maps the push token column", () => {
     expect(entry("column", "token").target.action).toBe("skip");
+  });
+
+  it("contains no push token", () => {
+    const devices = parse(readFileSync("samples/small/devices.csv", "utf8"), { columns: true }) as {
+      token: string;
+    }[];
+    const text = JSON.stringify(mapping);
+    expect(devices.length).toBeGreaterThan(100);
+    for (const { token } of devices) {
+      expect(text.includes(token.slice(0, 24))).toBe(false);
+    }
   });
 
   it("flags page views for consolidation", () => {
