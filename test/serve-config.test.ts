@@ -42,6 +42,8 @@ describe("serve settings", () => {
         "odooUrl: http://odoo:8069",
         "db: crm",
         "user: admin",
+        "netmera:",
+        "  app: acme",
         "resync:",
         '  cron: "0 */15 * * * *"',
         "  mapping: mapping.json",
@@ -54,6 +56,7 @@ describe("serve settings", () => {
         NETMERA_ODOO_BRIDGE_HOST: "127.0.0.1",
         ODOO_PASSWORD: "pw",
         ODOO_DB: "crm_live",
+        NETMERA_API_KEY: "key",
       },
     );
     expect(settings.port).toBe(3105);
@@ -93,6 +96,18 @@ describe("serve settings", () => {
       `config file ${config} is invalid: port: Invalid input: expected number, received string; ` +
         "resync.cron: is not a valid cron expression; resync.mapping: Invalid input: expected " +
         'string, received undefined; (top level): Unrecognized key: "colour"',
+    );
+  });
+
+  it("rejects a re-sync without Netmera settings", () => {
+    const config = configFile(
+      "serve.yaml",
+      'resync:\n  cron: "0 */15 * * * *"\n  mapping: mapping.json\n',
+    );
+    expect(() => resolveServeSettings({ config }, { NETMERA_ODOO_BRIDGE_TOKEN: TOKEN })).toThrow(
+      "resync pulls from Netmera and migrates into Odoo: it needs a netmera section in the " +
+        "config file, NETMERA_API_KEY, and the Odoo settings (ODOO_URL, ODOO_DB, ODOO_USER, " +
+        "ODOO_PASSWORD)",
     );
   });
 

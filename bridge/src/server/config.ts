@@ -186,13 +186,21 @@ export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv):
   const netmera = config.netmera
     ? { ...config.netmera, apiKey: env.NETMERA_API_KEY || config.netmera.apiKey }
     : null;
+  const odoo = odooSettings(config, env);
+  if (config.resync && (!netmera?.apiKey || !odoo)) {
+    throw new ConfigError(
+      "resync pulls from Netmera and migrates into Odoo: it needs a netmera section in the " +
+        "config file, NETMERA_API_KEY, and the Odoo settings (ODOO_URL, ODOO_DB, ODOO_USER, " +
+        "ODOO_PASSWORD)",
+    );
+  }
 
   return {
     host,
     port,
     dataDir,
     token,
-    odoo: odooSettings(config, env),
+    odoo,
     migrate: {
       concurrency: config.concurrency,
       batchRows: config.batchRows,

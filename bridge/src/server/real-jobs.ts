@@ -124,6 +124,9 @@ export function realJobs(settings: ServeSettings): JobRunners {
     },
 
     migrate: async (params, context) => {
+      // NOTE: migrate() takes no abort signal yet, so on shutdown it runs on until the grace
+      // time ends. That is safe because each batch commits in one Odoo transaction and a
+      // restarted job resumes after the last committed batch.
       const result = await migrate({
         planDir: params.planDir,
         mappingFile: params.mappingFile,
