@@ -11,7 +11,7 @@
  * history, whose cost grows with the events rather than the users.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -26,24 +26,38 @@ interface ChildReport {
   phases: { name: string; read: number; planned: number; quarantined: number; skipped: number }[];
 }
 
-function runChild(snapshot: string, out: string, phases: string): ChildReport {
-  const child = spawnSync(
+/**
+ * Bundle the child with esbuild, so that plan runs as compiled JavaScript the way the installed
+ * CLI does, without tsx's loader thread in the measured memory.
+ */
+// esbuild is installed as a dependency of tsx, which runs these scripts.
+async function bundleChild(): Promise<string> {
+  const { build } = await import("esbuild");
+  // Inside node_modules, so that the bundle resolves its external packages from this checkout.
+  const outfile = resolve("node_modules/.cache/netmera-bench/bench-plan-child.mjs");
+  await build({
+    entryPoints: [resolve("scripts/lib/bench-plan-child.ts")],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    packages: "external",
+    outfile,
+    logLevel: "warning",
+  });
+  return outfile;
+}
+
+function runChild(child: string, snapshot: string, out: string, phases: string): ChildReport {
+  const result = spawnSync(
     process.execPath,
-    [
-      "--import",
-      "tsx",
-      resolve("scripts/lib/bench-plan-child.ts"),
-      snapshot,
-      `${snapshot}.mapping.json`,
-      out,
-      phases,
-    ],
+    [child, snapshot, `${snapshot}.mapping.json`, out, phases],
     { encoding: "utf8", maxBuffer: 1 << 24, stdio: ["ignore", "pipe", "inherit"] },
   );
-  if (child.status !== 0) {
-    throw new Error(`plan child failed with status ${child.status}`);
+  if (result.status !== 0) {
+    throw new Error(`plan child failed with status ${result.status}`);
   }
-  const last = child.stdout.trim().split("\n").pop() ?? "{}";
+  const last = result.stdout.trim().split("\n").pop() ?? "{}";
   return JSON.parse(last) as ChildReport;
 }
 
@@ -63,6 +77,8 @@ async function main(): Promise<void> {
   console.log(
     `machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
   );
+  mkdirSync(work, { recursive: true });
+  const child = await bundleChild();
   const targets = values.snapshot
     ? [{ users: 0, dir: resolve(values.snapshot) }]
     : sizes.map((users) => ({ users, dir: join(work, `snapshot-${users}`) }));
@@ -74,7 +90,7 @@ async function main(): Promise<void> {
         `generated ${target.users} users in ${((Date.now() - started) / 1000).toFixed(1)} s: ${target.dir}`,
       );
     }
-    const report = runChild(target.dir, join(work, `plan-${target.users}`), values.phases);
+    const report = runChild(child, target.dir, join(work, `plan-${target.users}`), values.phases);
     const contacts = report.phases.find((phase) => phase.name === "contacts");
     console.log(
       JSON.stringify({

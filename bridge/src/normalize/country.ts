@@ -1,11 +1,12 @@
-import countries from "i18n-iso-countries";
-import english from "i18n-iso-countries/langs/en.json" with { type: "json" };
-import turkish from "i18n-iso-countries/langs/tr.json" with { type: "json" };
+import { createRequire } from "node:module";
+import countries, { type LocaleData } from "i18n-iso-countries";
 import { accept, reject, type Normalized } from "./result.js";
 import { foldKey } from "./text.js";
 
-countries.registerLocale(english);
-countries.registerLocale(turkish);
+// Loaded with require, which every runtime and bundler of this package reads the same way.
+const require = createRequire(import.meta.url);
+countries.registerLocale(require("i18n-iso-countries/langs/en.json") as LocaleData);
+countries.registerLocale(require("i18n-iso-countries/langs/tr.json") as LocaleData);
 
 let index: Map<string, string> | undefined;
 
