@@ -201,6 +201,8 @@ function mergeReason(item: StagedItem): string {
 class MessageWriter {
   private lastEventKey = "";
   private duplicate = 0;
+  /** Contact external IDs computed so far; cleared when full, so memory stays bounded. */
+  private readonly contactXmlIds = new Map<string, string>();
 
   constructor(
     private readonly clock: ZoneClock,
@@ -212,7 +214,7 @@ class MessageWriter {
   ) {}
 
   rowFor(item: StagedItem): MessageRow {
-    const contact = { xml_id: xmlIdFor("user", item.extId) };
+    const contact = { xml_id: this.contactXmlId(item.extId) };
     const date = odooDatetime(item.utcMs);
     const local = (ms: number): string => `${this.clock.localDay(ms)} ${this.clock.localTime(ms)}`;
     const zone = this.clock.zone;
@@ -301,6 +303,18 @@ class MessageWriter {
       hash: valuesHash(values),
       source,
     };
+  }
+
+  private contactXmlId(extId: string): string {
+    let xmlId = this.contactXmlIds.get(extId);
+    if (xmlId === undefined) {
+      if (this.contactXmlIds.size >= 100_000) {
+        this.contactXmlIds.clear();
+      }
+      xmlId = xmlIdFor("user", extId);
+      this.contactXmlIds.set(extId, xmlId);
+    }
+    return xmlId;
   }
 
   /** Key of one event; identical (contact, code, instant) triples are numbered in order. */

@@ -183,7 +183,7 @@ export async function ingestEventTable(
       code,
       utcMs: time.utcMs,
       day: clock.localDay(time.utcMs),
-      attributes: JSON.stringify(attributes.value),
+      attributes: attributes.text ?? JSON.stringify(attributes.value),
       fileId,
       line: row.line,
     };
@@ -200,10 +200,13 @@ export async function ingestEventTable(
 }
 
 type AttributesResult =
-  { ok: true; value: Record<string, unknown> } | { ok: false; value: string; reason: string };
+  /** `text` is the source JSON when it holds every attribute, which saves encoding it again. */
+  | { ok: true; value: Record<string, unknown>; text?: string }
+  | { ok: false; value: string; reason: string };
 
 function readAttributes(row: TableRowLike, columns: EventColumns): AttributesResult {
   const attributes: Record<string, unknown> = {};
+  let source: string | undefined;
   if (columns.attributes !== undefined) {
     const text = row.cells[columns.attributes]?.trim();
     if (text) {
@@ -217,6 +220,7 @@ function readAttributes(row: TableRowLike, columns: EventColumns): AttributesRes
         return { ok: false, value: text, reason: "is not a JSON object" };
       }
       Object.assign(attributes, parsed);
+      source = text;
     }
   }
 
@@ -224,9 +228,10 @@ function readAttributes(row: TableRowLike, columns: EventColumns): AttributesRes
     const value = row.cells[index];
     if (value !== undefined && value.trim() !== "") {
       attributes[columns.headers[index]!] = value;
+      source = undefined;
     }
   }
-  return { ok: true, value: attributes };
+  return { ok: true, value: attributes, text: source };
 }
 
 /** Campaign key of a push-results file without a campaign column: its name without extension. */
