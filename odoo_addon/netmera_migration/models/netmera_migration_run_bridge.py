@@ -115,9 +115,8 @@ class NetmeraMigrationRun(models.Model):
         """Ask the bridge to write the inventory of what does not migrate, as HTML and PDF."""
         self.ensure_one()
         self._check_manager()
-        return self._start_bridge_job(
-            "inventory", {"snapshotId": self._require_snapshot(), "pdf": True}
-        )
+        payload = {"snapshotId": self._require_snapshot(), "customer": self.env.company.name}
+        return self._start_bridge_job("inventory", payload)
 
     def action_open_snapshot_upload(self):
         self.ensure_one()
@@ -192,7 +191,11 @@ class NetmeraMigrationRun(models.Model):
                 inputs["mapping"] = json.loads(self.mapping_json)
             except ValueError as err:
                 raise UserError(
-                    _("The mapping of run %(name)s is not valid JSON: %(error)s", name=self.name, error=err)
+                    _(
+                        "The mapping of run %(name)s is not valid JSON: %(error)s",
+                        name=self.name,
+                        error=err,
+                    )
                 ) from err
         return inputs
 

@@ -21,9 +21,7 @@ class RecordingBridge(BaseHTTPRequestHandler):
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
-        self.requests.append(
-            {"path": self.path, "headers": dict(self.headers), "body": body}
-        )
+        self.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
         status, reply = self.replies.get(self.path, (202, {"id": "job-1", "kind": "x"}))
         data = json.dumps(reply).encode()
         self.send_response(status)
@@ -46,7 +44,9 @@ class TestBridgeButtons(NetmeraMigrationCase):
         cls.addClassCleanup(cls.server.server_close)
         cls.addClassCleanup(cls.server.shutdown)
         params = cls.env["ir.config_parameter"].sudo()
-        params.set_param("netmera_migration.bridge_url", f"http://127.0.0.1:{cls.server.server_port}/")
+        params.set_param(
+            "netmera_migration.bridge_url", f"http://127.0.0.1:{cls.server.server_port}/"
+        )
         params.set_param("netmera_migration.bridge_token", TOKEN)
 
     def setUp(self):
@@ -62,7 +62,9 @@ class TestBridgeButtons(NetmeraMigrationCase):
     def test_start_sample_posts_snapshot_mapping_and_size(self):
         """Start Sample sends the snapshot, the mapping and the sample size with the token."""
         run = self.authorised_run()
-        RecordingBridge.replies = {f"/runs/{run.id}/sample": (202, {"id": "job-7", "kind": "sample"})}
+        RecordingBridge.replies = {
+            f"/runs/{run.id}/sample": (202, {"id": "job-7", "kind": "sample"})
+        }
         run.with_user(self.manager).action_start_sample()
 
         request = RecordingBridge.requests[0]
@@ -93,13 +95,16 @@ class TestBridgeButtons(NetmeraMigrationCase):
         self.assertEqual(full.bridge_snapshot_id, run.bridge_snapshot_id)
         self.assertEqual(RecordingBridge.requests[0]["path"], f"/runs/{full.id}/migrate")
 
-    def test_render_inventory_asks_for_pdf(self):
-        """Render Inventory sends the run's snapshot and requests the PDF too."""
+    def test_render_inventory_sends_snapshot(self):
+        """Render Inventory sends the run's snapshot and the company name for the cover."""
         run = self.authorised_run()
         run.with_user(self.manager).action_render_inventory()
         request = RecordingBridge.requests[0]
         self.assertEqual(request["path"], f"/runs/{run.id}/inventory")
-        self.assertEqual(json.loads(request["body"]), {"snapshotId": run.bridge_snapshot_id, "pdf": True})
+        self.assertEqual(
+            json.loads(request["body"]),
+            {"snapshotId": run.bridge_snapshot_id, "customer": self.env.company.name},
+        )
 
     def test_bridge_errors_become_user_errors(self):
         """Refusals of the bridge reach the user as readable messages, never with the token."""
@@ -110,7 +115,10 @@ class TestBridgeButtons(NetmeraMigrationCase):
             (409, {"error": "run 1 already has a job running"}, "run 1 already has a job running"),
             (
                 400,
-                {"error": "invalid request", "issues": [{"path": "mapping", "message": "required"}]},
+                {
+                    "error": "invalid request",
+                    "issues": [{"path": "mapping", "message": "required"}],
+                },
                 "mapping: required",
             ),
         ]
@@ -147,7 +155,13 @@ class TestBridgeButtons(NetmeraMigrationCase):
         """The bridge's job report lands on the run form fields."""
         run = self.authorised_run()
         run.with_user(self.manager).report_bridge_job(
-            {"job_id": "j1", "kind": "migrate", "state": "failed", "step": "plan", "message": "boom"}
+            {
+                "job_id": "j1",
+                "kind": "migrate",
+                "state": "failed",
+                "step": "plan",
+                "message": "boom",
+            }
         )
         self.assertEqual(
             (run.bridge_job_id, run.bridge_job_state, run.bridge_job_step, run.bridge_job_message),
@@ -174,13 +188,17 @@ class TestBridgeButtons(NetmeraMigrationCase):
                 "snapshotHash": "f" * 64,
             },
         }
-        wizard = self.env["netmera.snapshot.upload"].with_user(self.manager).create(
-            {
-                "snapshot_file": base64.b64encode(b"PK\x05\x06" + b"\0" * 18),
-                "snapshot_filename": "acme-2026-12.zip",
-                "mapping_file": base64.b64encode(json.dumps(mapping).encode()),
-                "mapping_filename": "mapping.json",
-            }
+        wizard = (
+            self.env["netmera.snapshot.upload"]
+            .with_user(self.manager)
+            .create(
+                {
+                    "snapshot_file": base64.b64encode(b"PK\x05\x06" + b"\0" * 18),
+                    "snapshot_filename": "acme-2026-12.zip",
+                    "mapping_file": base64.b64encode(json.dumps(mapping).encode()),
+                    "mapping_filename": "mapping.json",
+                }
+            )
         )
         action = wizard.action_upload()
         run = self.Run.browse(action["res_id"])

@@ -48,9 +48,7 @@ class NetmeraSnapshotUpload(models.TransientModel):
             data=base64.b64decode(self.snapshot_file),
             headers={"Content-Type": "application/zip"},
         )
-        values.update(
-            bridge_snapshot_id=stored["snapshotId"], snapshot_hash=stored["snapshotHash"]
-        )
+        values.update(bridge_snapshot_id=stored["snapshotId"], snapshot_hash=stored["snapshotHash"])
         if self.run_id:
             run = self.run_id
             confirmation = {
