@@ -185,6 +185,16 @@ describe("merging user exports", () => {
     ]);
   });
 
+  it("reads headerless tag uploads as extIds", async () => {
+    write("users/a.csv", "extId,Email\nu1,u1@example.com\nu.2,u2@example.com\n");
+    write("tags/upload.csv", "u1\nu.2\n");
+    const { users } = await merged();
+    expect(users.map((user) => [user.extId, user.tags])).toEqual([
+      ["u.2", ["upload"]],
+      ["u1", ["upload"]],
+    ]);
+  });
+
   it("removes its staging folder when closed", async () => {
     write("users/a.csv", "extId\nu1\n");
     const { stagingDir } = await merged();

@@ -126,11 +126,14 @@ export class MappingRules {
       : IDENTITY_MEANINGS.has(meaning)
         ? meaning
         : undefined;
+    // A snapshot without profile-attributes.json gives attribute columns no attr: meaning, so
+    // an attribute entry whose code is the header still applies.
     const entry =
       (code !== undefined ? this.attributes.get(code) : undefined) ??
       this.columnsByHeader.get(header) ??
       this.findHeaderFolded(header) ??
-      this.columnsByMeaning.get(meaning);
+      this.columnsByMeaning.get(meaning) ??
+      this.attributes.get(header);
     if (entry) {
       return ruleFromEntry(entry, meaning);
     }

@@ -54,6 +54,9 @@ function rowCells(values: unknown): (string | undefined)[] {
   return cells;
 }
 
+// NOTE: ExcelJS keeps the workbook's shared-string table in memory, so an XLSX export's memory
+// grows with its number of distinct texts (one sheet holds at most 1,048,576 rows). CSV exports
+// stream in constant memory.
 function createReader(path: string): ExcelJS.stream.xlsx.WorkbookReader {
   return new ExcelJS.stream.xlsx.WorkbookReader(path, {
     worksheets: "emit",
