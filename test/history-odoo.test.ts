@@ -116,6 +116,11 @@ function writeSnapshot(dir: string): void {
   );
 }
 
+/** Display name of a many2one value as XML-RPC returns it (`[id, name]` or false). */
+function label(value: [number, string] | false): string | false {
+  return value ? value[1] : false;
+}
+
 interface Message {
   id: number;
   date: string;
@@ -274,14 +279,14 @@ describeOdoo("history into a real Odoo", () => {
     expect(opens).toHaveLength(1);
     expect(opens[0]!.date).toBe("2024-03-01 21:30:00");
     expect(opens[0]!.message_type).toBe("comment");
-    expect(opens[0]!.subtype_id && opens[0]!.subtype_id[1]).toBe("Note");
-    expect(opens[0]!.author_id && opens[0]!.author_id[1]).toBe("OdooBot");
+    expect(label(opens[0]!.subtype_id)).toBe("Note");
+    expect(label(opens[0]!.author_id)).toBe("OdooBot");
   });
 
   it("creates notes so that ids follow time", async () => {
     const messages = await historyMessages();
     const dates = messages.map((message) => message.date);
-    const authors = messages.map((message) => message.author_id && message.author_id[1]);
+    const authors = messages.map((message) => label(message.author_id));
 
     expect(messages).toHaveLength(7);
     expect(authors).toEqual(Array(7).fill("OdooBot"));
@@ -323,10 +328,8 @@ describeOdoo("history into a real Odoo", () => {
     const [activity] = await historyMessages([["subject", "=", "Satın Alma"]]);
 
     expect(activity!.message_type).toBe("notification");
-    expect(activity!.subtype_id && activity!.subtype_id[1]).toBe("Activities");
-    expect(activity!.mail_activity_type_id && activity!.mail_activity_type_id[1]).toBe(
-      "Satın Alma",
-    );
+    expect(label(activity!.subtype_id)).toBe("Activities");
+    expect(label(activity!.mail_activity_type_id)).toBe("Satın Alma");
     expect(activity!.date).toBe("2024-03-03 09:15:00");
   });
 
