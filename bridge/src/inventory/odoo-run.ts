@@ -51,7 +51,8 @@ export async function fetchRunReconciliation(
     );
   }
 
-  return { runId, phases: parsed.data.phases };
+  const pendingOwners = await client.executeKw<number>(RUN_MODEL, "pending_owner_count", [[runId]]);
+  return { runId, phases: parsed.data.phases, pendingOwners };
 }
 
 /**

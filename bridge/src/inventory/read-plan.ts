@@ -30,7 +30,7 @@ export interface FlagSummary {
   counts: { flag: string; count: number }[];
   /** The first rows of each flag, at most `SAMPLE_SIZE` per flag. */
   samples: Map<string, FlagRow[]>;
-  /** Owner e-mails of `unknown_owner` rows with the number of contacts each one owns. */
+  /** Owners of `unknown_owner` rows with the number of contacts each one owns. */
   unmatchedOwners: { email: string; contacts: number }[];
   /** True when more distinct owners exist than `MAX_DISTINCT` and the list was cut. */
   ownersTruncated: boolean;
@@ -109,7 +109,7 @@ async function readFlags(file: string): Promise<FlagSummary | null> {
     }
 
     if (flag === "unknown_owner") {
-      const email = (row.detail ?? "").trim().toLowerCase();
+      const email = ownerOf(row.detail ?? "");
       if (owners.has(email) || owners.size < MAX_DISTINCT) {
         owners.set(email, (owners.get(email) ?? 0) + 1);
       } else {
@@ -134,6 +134,15 @@ async function readFlags(file: string): Promise<FlagSummary | null> {
       ),
     ownersTruncated,
   };
+}
+
+/**
+ * Owner named by an `unknown_owner` detail. `plan` writes `owner "x" is not in owners.csv (…)`;
+ * a detail in any other form is taken as the owner itself.
+ */
+function ownerOf(detail: string): string {
+  const quoted = /owner "([^"]*)"/.exec(detail)?.[1];
+  return (quoted ?? detail).trim().toLowerCase();
 }
 
 async function readQuarantine(file: string): Promise<QuarantineSummary | null> {

@@ -16,6 +16,8 @@ import {
 /** Reconciliation of one migration run as `get_reconciliation` returns it from Odoo. */
 export interface RunReconciliation {
   runId: number;
+  /** Owners still waiting in the run's owner reconciliation queue, when known. */
+  pendingOwners?: number;
   phases: {
     name: string;
     created: number;
@@ -79,6 +81,7 @@ interface FlagListView {
 
 interface RunView {
   id: number;
+  pendingOwners: string | null;
   phases: {
     name: string;
     read: string;
@@ -264,6 +267,7 @@ function buildDataQuality(
 function buildRunView(run: RunReconciliation, planPhases: PlanPhase[] | null): RunView {
   return {
     id: run.runId,
+    pendingOwners: run.pendingOwners === undefined ? null : formatCount(run.pendingOwners),
     phases: run.phases.map((phase) => {
       const planned = planPhases?.find((candidate) => candidate.name === phase.name);
       const written = phase.created + phase.updated + phase.unchanged;
