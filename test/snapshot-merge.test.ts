@@ -185,6 +185,39 @@ describe("merging user exports", () => {
     ]);
   });
 
+  it("reads pull's devices.json and segment-users JSON", async () => {
+    write("users/a.csv", "extId\nu1\n");
+    write(
+      "devices.json",
+      JSON.stringify({
+        total: 2,
+        devices: [
+          {
+            installationId: "i-1",
+            platform: "ANDROID",
+            extId: "u1",
+            deviceToken: "secret-token-4",
+          },
+          { installationId: "i-2", platform: "IOS" },
+        ],
+      }),
+    );
+    write(
+      "segment-users/42.json",
+      JSON.stringify({
+        id: "42",
+        name: "VIP",
+        frozenAt: "2026-01-01T00:00:00Z",
+        list: [{ externalId: "u1", msisdn: null, email: null }],
+      }),
+    );
+    const { users } = await merged();
+    expect(users.map((user) => [user.key, user.segments, user.devices])).toEqual([
+      ["\u0000installation:i-2", [], [{ installationId: "i-2", platform: "IOS" }]],
+      ["u1", ["42"], [{ installationId: "i-1", platform: "ANDROID" }]],
+    ]);
+  });
+
   it("reads headerless tag uploads as extIds", async () => {
     write("users/a.csv", "extId,Email\nu1,u1@example.com\nu.2,u2@example.com\n");
     write("tags/upload.csv", "u1\nu.2\n");
