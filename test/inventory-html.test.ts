@@ -322,7 +322,7 @@ describe("inventory plan input", () => {
     const error = await readPlanQuality(dir).catch((caught) => caught);
 
     expect((error as Error).message).toBe(
-      `${join(dir, "flags.csv")} line 3, column "flag": "" is empty; every flag row needs a flag`,
+      `${join(dir, "flags.csv")} line 3, column "flag": "" is empty, but every flag row needs a flag`,
     );
   });
 });

@@ -71,7 +71,10 @@ export async function readPlanQuality(dir: string): Promise<PlanQuality> {
   try {
     await access(dir);
   } catch {
-    throw new SnapshotFileError(dir, "plan directory not found; pass the --out folder of plan");
+    throw new SnapshotFileError(
+      dir,
+      "plan directory not found: pass the folder that plan --out wrote",
+    );
   }
 
   return {
@@ -92,7 +95,13 @@ async function readFlags(file: string): Promise<FlagSummary | null> {
   const found = await forEachCsvRow(file, ["xml_id", "extid", "flag", "detail"], (row, line) => {
     const flag = row.flag ?? "";
     if (flag === "") {
-      throw new ExportRowError(file, line, "flag", flag, "is empty; every flag row needs a flag");
+      throw new ExportRowError(
+        file,
+        line,
+        "flag",
+        flag,
+        "is empty, but every flag row needs a flag",
+      );
     }
 
     total += 1;
