@@ -13,6 +13,8 @@ import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../bridge/src/core/log.js";
 import { xmlIdFor } from "../bridge/src/core/xml-id.js";
+import { plannedContactExtIds, type PhaseProducer } from "../bridge/src/plan/context.js";
+import { DEFAULT_PRODUCERS } from "../bridge/src/plan/registry.js";
 import { rowHash } from "../bridge/src/plan/row-hash.js";
 import { runPlan, type PlanResult } from "../bridge/src/plan/run-plan.js";
 
@@ -361,6 +363,50 @@ describe("plan on a fixture with known bad rows", () => {
       rows: 8,
     });
     expect(result.unconfirmedReason).toBe("the mapping has not been confirmed");
+  });
+});
+
+describe("plan phase registry", () => {
+  it("gives later producers the planned contact extIds", async () => {
+    const seen: string[] = [];
+    const probe: PhaseProducer = {
+      name: "probe",
+      after: ["contacts"],
+      async produce(context) {
+        for await (const extId of plannedContactExtIds(context.state)) {
+          seen.push(extId);
+        }
+        return {
+          name: "probe",
+          read: 0,
+          planned: 0,
+          quarantined: 0,
+          skipped: 0,
+          skippedReasons: {},
+        };
+      },
+    };
+    const probeOut = mkdtempSync(join(tmpdir(), "reader-probe-"));
+    try {
+      const probed = await runPlan({
+        snapshotDir: FIXTURE,
+        mappingFile: MAPPING,
+        outDir: probeOut,
+        logger: silentLogger,
+        producers: [...DEFAULT_PRODUCERS, probe],
+      });
+      expect(seen).toEqual([
+        "Ayse.K",
+        "ayse.k",
+        "dept/42",
+        "dup.mail",
+        "müşteri.çağrı",
+        "only.in.tag",
+      ]);
+      expect(probed.phases.map((phase) => phase.name).at(-1)).toBe("probe");
+    } finally {
+      rmSync(probeOut, { recursive: true, force: true });
+    }
   });
 });
 

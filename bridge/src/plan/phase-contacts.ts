@@ -117,6 +117,7 @@ async function produceContacts(
 
   const extIdsFile = join(context.workDir, "contact-extids.ndjson");
   const extIds = createWriteStream(extIdsFile);
+  const extIdLines: string[] = [];
   progress.start("contacts");
   const files = staging.files();
   let groups = 0;
@@ -146,8 +147,11 @@ async function produceContacts(
       source: contact.source,
     });
     if (pending) await pending;
-    if (user.extId !== undefined && !extIds.write(`${JSON.stringify(user.extId)}\n`)) {
-      await once(extIds, "drain");
+    if (user.extId !== undefined) {
+      extIdLines.push(JSON.stringify(user.extId));
+      if (extIdLines.length >= 10_000 && !extIds.write(`${extIdLines.splice(0).join("\n")}\n`)) {
+        await once(extIds, "drain");
+      }
     }
     counts.planned += 1;
     if (groups % 10_000 === 0) {
@@ -155,7 +159,7 @@ async function produceContacts(
     }
   }
   emails.exec("COMMIT");
-  extIds.end();
+  extIds.end(extIdLines.length > 0 ? `${extIdLines.join("\n")}\n` : "");
   await once(extIds, "close");
   context.state.contactExtIdsFile = extIdsFile;
   progress.finish(groups);
