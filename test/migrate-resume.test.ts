@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { xmlIdFor } from "../bridge/src/core/xml-id.js";
 import type { OdooClient } from "../bridge/src/odoo/client.js";
 import {
@@ -20,6 +20,9 @@ import {
 } from "./migrate-support.js";
 import { describeOdoo, startOdoo, type OdooServer } from "./support/odoo.js";
 
+// Real migrations on a shared 2-core machine: a step may take minutes when other suites run.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 600_000 });
+
 /**
  * Reliability against a real Odoo: a migrate process killed with SIGKILL mid-phase and started
  * again, and an Odoo server stopped and started while migrate is retrying. Either way the end
@@ -28,8 +31,6 @@ import { describeOdoo, startOdoo, type OdooServer } from "./support/odoo.js";
 
 const CONTACTS = 600;
 const BATCH_ROWS = 25;
-/** Per test: a migration of CONTACTS rows plus an Odoo restart, on 2 cores. */
-const TEST_TIMEOUT_MS = 240_000;
 const BATCHES = CONTACTS / BATCH_ROWS;
 const env = { ODOO_PASSWORD: "admin" };
 
@@ -144,92 +145,80 @@ describeOdoo("migrate resume and outage", () => {
     await odoo?.stop();
   });
 
-  it(
-    "continues after SIGKILL from the last committed batch, with nothing twice",
-    async () => {
-      const planDir = await writeSyntheticPlan(mkdtempSync(join(tmpdir(), "migrate-kill-")), {
-        contacts: CONTACTS,
-      });
-      const runId = await authorisedRun(planDir);
+  it("continues after SIGKILL from the last committed batch, with nothing twice", async () => {
+    const planDir = await writeSyntheticPlan(mkdtempSync(join(tmpdir(), "migrate-kill-")), {
+      contacts: CONTACTS,
+    });
+    const runId = await authorisedRun(planDir);
 
-      const killed = spawnCli(
-        migrateArgs(planDir, ["--batch-rows", String(BATCH_ROWS), "--concurrency", "2"]),
-        env,
-      );
-      await waitForBatches(runId, 4);
-      killed.child.kill("SIGKILL");
-      expect(await killed.exited).toBeNull();
-      await sleep(2000);
+    const killed = spawnCli(
+      migrateArgs(planDir, ["--batch-rows", String(BATCH_ROWS), "--concurrency", "2"]),
+      env,
+    );
+    await waitForBatches(runId, 4);
+    killed.child.kill("SIGKILL");
+    expect(await killed.exited).toBeNull();
+    await sleep(2000);
 
-      const before = await committedBatches(runId);
-      expect(before.length).toBeGreaterThanOrEqual(4);
-      expect(before.length).toBeLessThan(BATCHES);
-      const [run] = await odooClient.executeKw<{ state: string }[]>(
-        "netmera.migration.run",
-        "read",
-        [[runId]],
-        { fields: ["state"] },
-      );
-      expect(run!.state).toBe("running");
+    const before = await committedBatches(runId);
+    expect(before.length).toBeGreaterThanOrEqual(4);
+    expect(before.length).toBeLessThan(BATCHES);
+    const [run] = await odooClient.executeKw<{ state: string }[]>(
+      "netmera.migration.run",
+      "read",
+      [[runId]],
+      { fields: ["state"] },
+    );
+    expect(run!.state).toBe("running");
 
-      // Other limits on the command line do not change the numbering of a started run.
-      const resumed = await runCli(migrateArgs(planDir, ["--batch-rows", "70"]), env);
-      expect(resumed.code, resumed.stderr).toBe(0);
-      expect(printedRunId(resumed.stdout)).toBe(runId);
-      expect(tableRow(resumed.stdout, "contacts")).toMatchObject({
-        read: CONTACTS,
-        created: CONTACTS,
-        updated: 0,
-        check: "ok",
-      });
-      expect(await committedBatches(runId)).toEqual(
-        Array.from({ length: BATCHES }, (_, index) => index + 1),
-      );
-      await expectContacts(0, CONTACTS);
-      const ledger = await odooClient.executeKw<number>(
-        "netmera.migration.ledger",
-        "search_count",
-        [
-          [
-            ["run_id", "=", runId],
-            ["phase", "=", "contacts"],
-            ["operation", "=", "create"],
-          ],
-        ],
-      );
-      expect(ledger).toBe(CONTACTS);
-    },
-    TEST_TIMEOUT_MS,
-  );
+    // Other limits on the command line do not change the numbering of a started run.
+    const resumed = await runCli(migrateArgs(planDir, ["--batch-rows", "70"]), env);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(printedRunId(resumed.stdout)).toBe(runId);
+    expect(tableRow(resumed.stdout, "contacts")).toMatchObject({
+      read: CONTACTS,
+      created: CONTACTS,
+      updated: 0,
+      check: "ok",
+    });
+    expect(await committedBatches(runId)).toEqual(
+      Array.from({ length: BATCHES }, (_, index) => index + 1),
+    );
+    await expectContacts(0, CONTACTS);
+    const ledger = await odooClient.executeKw<number>("netmera.migration.ledger", "search_count", [
+      [
+        ["run_id", "=", runId],
+        ["phase", "=", "contacts"],
+        ["operation", "=", "create"],
+      ],
+    ]);
+    expect(ledger).toBe(CONTACTS);
+  });
 
-  it(
-    "waits out an Odoo restart mid-run and finishes",
-    async () => {
-      const planDir = await writeSyntheticPlan(mkdtempSync(join(tmpdir(), "migrate-outage-")), {
-        contacts: CONTACTS,
-        start: CONTACTS,
-      });
-      const runId = await authorisedRun(planDir);
+  it("waits out an Odoo restart mid-run and finishes", async () => {
+    const planDir = await writeSyntheticPlan(mkdtempSync(join(tmpdir(), "migrate-outage-")), {
+      contacts: CONTACTS,
+      start: CONTACTS,
+    });
+    const runId = await authorisedRun(planDir);
 
-      const migrating = runCli(
-        migrateArgs(planDir, ["--batch-rows", String(BATCH_ROWS), "--concurrency", "2"]),
-        env,
-      );
-      await waitForBatches(runId, 3);
-      await odoo.kill();
-      await sleep(3000);
-      await odoo.start();
-      const result = await migrating;
+    const migrating = runCli(
+      migrateArgs(planDir, ["--batch-rows", String(BATCH_ROWS), "--concurrency", "2"]),
+      env,
+    );
+    await waitForBatches(runId, 3);
+    await odoo.kill();
+    await sleep(3000);
+    await odoo.start();
+    const result = await migrating;
 
-      expect(result.code, result.stderr).toBe(0);
-      expect(result.stderr).toContain("Odoo call failed, retrying");
-      expect(tableRow(result.stdout, "contacts")).toMatchObject({
-        read: CONTACTS,
-        created: CONTACTS,
-        check: "ok",
-      });
-      await expectContacts(CONTACTS, CONTACTS);
-    },
-    TEST_TIMEOUT_MS,
-  );
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain("Odoo call failed, retrying");
+    expect(tableRow(result.stdout, "contacts")).toMatchObject({
+      read: CONTACTS,
+      created: CONTACTS,
+      check: "ok",
+    });
+    await expectContacts(CONTACTS, CONTACTS);
+  });
 });

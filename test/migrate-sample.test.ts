@@ -1,11 +1,14 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { xmlIdFor } from "../bridge/src/core/xml-id.js";
 import type { OdooClient } from "../bridge/src/odoo/client.js";
 import { clientFor, connectionArgs, printedRunId, runCli, tableRow } from "./migrate-support.js";
 import { describeOdoo, REPO_ROOT, startOdoo, type OdooServer } from "./support/odoo.js";
+
+// Real migrations on a shared 2-core machine: a step may take minutes when other suites run.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 600_000 });
 
 /**
  * The bundled sample snapshot from map to migrate: a sample run of three contacts, then the full

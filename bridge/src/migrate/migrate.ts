@@ -38,7 +38,7 @@ export interface MigrateRequest {
   planDir: string;
   /** Confirmed mapping.json; needed to start a run, optional to continue one by `runId`. */
   mappingFile?: string;
-  /** Snapshot folder, named in the messages that say what to run next. */
+  /** Snapshot folder, named in the messages that tell what to run next. */
   snapshotDir?: string;
   connection: OdooConnection;
   runId?: number;
@@ -70,7 +70,7 @@ export interface MigrateResult {
 /**
  * Import a plan into Odoo: check the server, find or create the run, check its authorisation,
  * then run every phase and store the reconciliation on the run. A failure marks the run failed
- * (when Odoo still answers); running the same request again continues where it stopped.
+ * while Odoo responds, and running the same request again continues where it stopped.
  */
 export async function migrate(request: MigrateRequest): Promise<MigrateResult> {
   const { logger, planDir } = request;
@@ -226,7 +226,7 @@ async function openRun(
   return run;
 }
 
-/** Record the failure on the run; a failure to do so is logged, never thrown over the cause. */
+/** Record the failure on the run. If that fails too, it is logged and the original error stays. */
 async function markFailed(
   client: OdooClient,
   run: RunRecord,

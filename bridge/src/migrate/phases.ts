@@ -4,9 +4,9 @@
  */
 
 /**
- * How a `--sample` run picks a phase's rows: `all` rows; `seed`, the sampled contacts
- * themselves; `dependent`, rows that point at a sampled contact (notes on it); `referenced`,
- * rows that a picked row points at (its company, tags, stage, owner, campaign).
+ * Rule by which a `--sample` run picks a phase's rows. `all` takes every row and `seed` the
+ * sampled contacts themselves. `dependent` takes rows that point at a sampled contact (notes on
+ * it), and `referenced` takes rows that a picked row points at (company, tags, stage, owner).
  */
 export type SampleMode = "all" | "seed" | "dependent" | "referenced";
 

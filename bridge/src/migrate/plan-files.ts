@@ -94,9 +94,9 @@ export function readPlanReconciliation(planDir: string): Map<string, PlanReconci
 }
 
 /**
- * The manifest's phases in dependency order. A phase the manifest lists but this version does
- * not know is an error rather than silently left out; a known phase missing from the
- * manifest has nothing to import.
+ * Return the manifest's phases in dependency order. A phase that this version does not know is
+ * an error, so that no rows are left out silently. A known phase missing from the manifest has
+ * nothing to import.
  */
 export function plannedPhases(
   planDir: string,

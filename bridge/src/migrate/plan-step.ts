@@ -9,7 +9,7 @@ export interface PlanStepRequest {
   snapshotDir: string;
   mappingFile: string;
   logger: Logger;
-  /** Where the plan step's progress lines go. */
+  /** Stream for the plan step's progress lines. */
   progress?: NodeJS.WritableStream;
 }
 

@@ -87,7 +87,7 @@ export function formatReconciliation(rows: PhaseReconciliation[]): string {
   return [line(header), ...body.map(line)].join("\n");
 }
 
-/** The reconciliation as `action_done` stores it on the run. */
+/** Build the reconciliation in the shape that `action_done` stores on the run. */
 export function reconciliationPayload(rows: PhaseReconciliation[]): Record<string, unknown> {
   return {
     phases: rows.map((row) => ({

@@ -56,7 +56,7 @@ export interface PhaseRunnerOptions {
   onPhaseDone?: (row: PhaseReconciliation) => void;
 }
 
-interface PhaseTally extends OdooPhaseCounts {
+interface PhaseTally {
   unmatchedOwners: PendingOwner[];
 }
 
@@ -89,13 +89,7 @@ async function runPhase(options: PhaseRunnerOptions, phase: PlannedPhase): Promi
   const { client, runId, progress } = options;
   const name = phase.definition.name;
   const total = selectedCount(phase, options.selection);
-  const tally: PhaseTally = {
-    created: 0,
-    updated: 0,
-    unchanged: 0,
-    errors: 0,
-    unmatchedOwners: [],
-  };
+  const tally: PhaseTally = { unmatchedOwners: [] };
   const committed = new Set(
     await client.executeKw<number[]>(RUN_MODEL, "get_committed_batches", [[runId], name]),
   );
@@ -127,10 +121,6 @@ async function runPhase(options: PhaseRunnerOptions, phase: PlannedPhase): Promi
         context: `phase ${name}, batch ${batch.no}`,
       },
     );
-    tally.created += result.created ?? 0;
-    tally.updated += result.updated ?? 0;
-    tally.unchanged += result.unchanged ?? 0;
-    tally.errors += result.errors?.length ?? 0;
     tally.unmatchedOwners.push(...toPendingOwners(result.unmatched_owners));
     options.errorLog.record(name, batch.no, batch.items, result.errors ?? []);
     options.logger.debug(
@@ -178,7 +168,7 @@ async function assertOwnersCleared(
 }
 
 /**
- * The phase's row counts as the run's batch checkpoints in Odoo hold them, earlier attempts
+ * Sum the phase's row counts over the run's batch checkpoints in Odoo, earlier attempts
  * included. The ledger counts records instead (a campaign row can also create its medium), so
  * it cannot balance against plan rows.
  */
@@ -218,7 +208,10 @@ async function readOdooCounts(
   return { created: 0, updated: 0, unchanged: entries, errors: counts.errors };
 }
 
-/** Reports progress to the run record at most once per interval; failures only get logged. */
+/**
+ * Send progress to the run record at most once per interval. A failed report is logged and the
+ * import goes on, because the progress bar in Odoo is informational.
+ */
 function progressReporter(options: PhaseRunnerOptions, phase: string, total: number) {
   const interval = options.reportIntervalMs ?? 5000;
   let last = 0;

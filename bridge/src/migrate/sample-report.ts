@@ -5,8 +5,8 @@ import type { SampleSelection } from "./sample.js";
 import type { RunRecord } from "./run-record.js";
 
 /**
- * What a sample run wrote and where to look at it in Odoo, so a person can judge it before
- * keeping it or rolling it back.
+ * Report of a sample run: the records written and where to find them in Odoo, so that a person
+ * can judge the sample before keeping it or rolling it back.
  */
 
 interface ContactLine {

@@ -2,10 +2,10 @@ import { createHash } from "node:crypto";
 import { readPlanLines, type PlanRow, type PlannedPhase } from "./plan-files.js";
 
 /**
- * Selection of a `--sample N` run: the N contacts whose extIds come first in sha256 order (the
- * same N for the same plan, whatever the file order), the rows that point at them (history),
- * and everything they point at (companies, tags, stages, owners, campaigns). Schema rows are
- * always all taken, because the sampled values need their fields.
+ * Selection of a `--sample N` run. It takes the N contacts whose extIds come first in sha256
+ * order, which are the same N for the same plan whatever the file order. It adds the rows that
+ * point at them (history) and everything they point at (companies, tags, stages, owners,
+ * campaigns). Schema rows are all taken, because the sampled values need their fields.
  */
 
 /** Row keys picked per phase; a phase absent from the map takes all its rows. */
@@ -24,7 +24,7 @@ function ownerKey(email: string): string {
   return `owner:${email.trim().toLowerCase()}`;
 }
 
-/** Every relation a row points at: `{xml_id}`, `{xml_ids}` and `{owner_email}` objects. */
+/** Collect every relation a row points at: `{xml_id}`, `{xml_ids}` and `{owner_email}`. */
 export function rowReferences(row: PlanRow): string[] {
   const found: string[] = [];
   const visit = (value: unknown, depth: number): void => {

@@ -20,13 +20,13 @@ export interface OdooClientOptions extends OdooConnection {
   retryHooks?: RetryHooks;
 }
 
-/** How a call is retried and how its failure is named in the error message. */
+/** Retry policy of one call and the names its error message uses. */
 export interface CallOptions {
   /** Model the call acts on, when it differs from the RPC model (`res.partner` for a batch). */
   model?: string;
   /** Method name to show instead of the RPC method. */
   method?: string;
-  /** Where in the run the call happened, for example `phase contacts, batch 12`. */
+  /** Position of the call in the run, for example `phase contacts, batch 12`. */
   context?: string;
   /** Retry policy of this call instead of the client's. */
   retry?: RetryPolicy;
@@ -47,9 +47,9 @@ export const QUICK_RETRY_POLICY: RetryPolicy = {
 };
 
 /**
- * PostgreSQL faults caused by concurrent transactions. Odoo retries these itself five times
- * (`odoo/service/model.py`, `PG_CONCURRENCY_ERRORS_TO_RETRY` in Odoo 17 and 18); when they still
- * reach the client, trying the whole call again later is safe because batches are idempotent.
+ * PostgreSQL faults caused by concurrent transactions. Odoo retries these five times itself
+ * (`PG_CONCURRENCY_ERRORS_TO_RETRY` in `odoo/service/model.py`, Odoo 17 and 18). A fault that
+ * still reaches the client can be retried as a whole call, because batches are idempotent.
  */
 const CONCURRENCY_FAULT = new RegExp(
   [
@@ -66,8 +66,8 @@ const CONCURRENCY_FAULT = new RegExp(
 );
 
 /**
- * The last line of a Python traceback names the exception and its message; user and access
- * faults carry only the message.
+ * Shorten a fault to its message. The last line of a Python traceback names the exception and
+ * its message, while user and access faults contain only the message.
  */
 export function summariseFault(faultString: string): string {
   const lines = faultString
@@ -82,9 +82,9 @@ export function summariseFault(faultString: string): string {
 }
 
 /**
- * Odoo's external API: `common` (`version`, `authenticate`) and `object` (`execute_kw`) over
- * XML-RPC. Every call is retried with backoff while it fails with a transient error; a fault
- * becomes an `OdooFaultError` that names the model, the method and the database.
+ * Client of Odoo's external API over XML-RPC: `common` (`version`, `authenticate`) and `object`
+ * (`execute_kw`). Every call is retried with backoff while it fails with a transient error. A
+ * fault becomes an `OdooFaultError` that names the model, the method and the database.
  */
 export class OdooClient {
   readonly url: string;
@@ -163,9 +163,9 @@ export class OdooClient {
     label: CallOptions = {},
   ): Promise<T> {
     const uid = this.#uid ?? (await this.authenticate());
-    const shown = `${label.model ?? model}.${label.method ?? method}`;
+    const callName = `${label.model ?? model}.${label.method ?? method}`;
     const result = await this.withRetry(
-      shown,
+      callName,
       async () => {
         try {
           return await this.object.call("execute_kw", [
