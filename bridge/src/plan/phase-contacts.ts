@@ -53,14 +53,15 @@ async function produceContacts(
   const { outputs, progress } = context;
   const numeric = numericMeanings(context.rules);
   const detectors = new Map<string, NumberFormatDetector>();
-  const problems: Parameters<typeof outputs.quarantine>[0][] = [];
   progress.start("contacts (reading)");
   const staged = await stageSnapshot(
     context.snapshot,
     staging,
     context.attributes,
     {
-      onProblem: (problem) => problems.push(problem),
+      // The hook is synchronous, so a flush it starts is not awaited and the file stream may
+      // hold more than one buffer while the disk catches up. Problems still go out as read.
+      onProblem: (problem) => void outputs.quarantine(problem),
       onValue: (meaning, value) => {
         if (!numeric.has(meaning)) {
           return;
@@ -77,10 +78,6 @@ async function produceContacts(
     context.logger,
   );
   progress.finish(staged.userRows);
-  // Problems are few by nature (bad rows), so holding them until the files are read is fine.
-  for (const problem of problems) {
-    await outputs.quarantine(problem);
-  }
   context.state.links.memberships = {
     read: staged.memberRows,
     linked: staged.memberRows - staged.badMemberRows,
