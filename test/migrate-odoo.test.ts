@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { xmlIdFor } from "../bridge/src/core/xml-id.js";
 import type { OdooClient } from "../bridge/src/odoo/client.js";
 import { rowHash } from "./fixtures/migrate/synthetic-plan.js";
@@ -13,6 +13,9 @@ import {
   tableRow,
 } from "./migrate-support.js";
 import { describeOdoo, startOdoo, type OdooServer } from "./support/odoo.js";
+
+// Real migrations on a shared 2-core machine: a step may take minutes when other suites run.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 600_000 });
 
 /** Full migrations of the hand-written fixture plan into a real Odoo 18 with the addon. */
 
@@ -218,7 +221,7 @@ describeOdoo("migrate into a real Odoo", () => {
   });
 
   it("migrates every phase and prints a balanced reconciliation", async () => {
-    const result = await runCli(migrateArgs(planDir, ["--batch-rows", "2"]), env);
+    const result = await runCli(migrateArgs(planDir, ["--batch-rows", "4"]), env);
 
     expect(result.stderr).not.toContain("error:");
     expect(result.code).toBe(0);
@@ -442,6 +445,97 @@ describeOdoo("migrate into a real Odoo", () => {
       env,
     );
     expect(again.stdout).toContain("0 record(s) deleted, 0 record(s) restored");
+  });
+
+  it("waits for an unmatched owner, then continues once matched", async () => {
+    const dir = copyFixturePlan();
+    const ownersFile = join(dir, "plan", "owners.ndjson");
+    const ghost = { email: "ghost.owner@example.com.tr", name: "Hayalet Sahip" };
+    const ownerRow = {
+      xml_id: xmlIdFor("owner", ghost.email),
+      values: ghost,
+      hash: rowHash(ghost),
+    };
+    writeFileSync(ownersFile, readFileSync(ownersFile, "utf8") + JSON.stringify(ownerRow) + "\n");
+    const contactsFile = join(dir, "plan", "contacts.ndjson");
+    const rows = readFileSync(contactsFile, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    const lukas = rows.find((row) => row.values.netmera_external_id === "C1000017");
+    lukas.values.user_id = { owner_email: "Ghost.Owner@Example.com.tr" };
+    lukas.hash = rowHash(lukas.values);
+    writeFileSync(contactsFile, rows.map((row) => JSON.stringify(row)).join("\n") + "\n");
+    for (const name of ["plan/manifest.json", "reconciliation.json"]) {
+      const path = join(dir, name);
+      const data = JSON.parse(readFileSync(path, "utf8"));
+      for (const phase of data.phases) {
+        if (phase.name !== "owners") continue;
+        for (const key of ["rows", "read", "planned"]) if (key in phase) phase[key] += 1;
+      }
+      writeFileSync(path, JSON.stringify(data));
+    }
+
+    const first = await runCli(migrateArgs(dir), env);
+    const runId = Number(/run (\d+) /.exec(first.stderr)?.[1]);
+    await runCli(
+      [
+        "authorise",
+        "--run",
+        String(runId),
+        "--by",
+        "Deniz Aydın",
+        "--agreement",
+        "DPA-2024-017",
+        ...connectionArgs(odoo),
+      ],
+      env,
+    );
+    const stopped = await runCli(migrateArgs(dir), env);
+    expect(stopped.code).toBe(1);
+    expect(stopped.stderr).toContain(
+      `1 panel owner(s) of run ${runId} have no active Odoo user, so the contacts phase waits:`,
+    );
+    expect(stopped.stderr).toContain("ghost.owner@example.com.tr  Hayalet Sahip");
+    expect(stopped.stderr).toContain("Netmera Migration › Owner Queue");
+    const written = () =>
+      odooClient.executeKw<number>("res.partner", "search_count", [
+        [["netmera_external_id", "!=", false]],
+      ]);
+    expect(await written()).toBe(0);
+
+    // A second attempt lists the owner again although its batch committed earlier.
+    const again = await runCli(migrateArgs(dir), env);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("ghost.owner@example.com.tr");
+
+    // What an admin does in the Owner Queue: pick the Odoo user for the panel owner.
+    const ghostUserId = await odooClient.executeKw<number>("res.users", "create", [
+      { name: "Hayalet Sahip", login: "hayalet@example.com.tr" },
+    ]);
+    const [entry] = await odooClient.executeKw<{ id: number }[]>(
+      "netmera.owner.queue",
+      "search_read",
+      [
+        [
+          ["run_id", "=", runId],
+          ["email", "=", ghost.email],
+        ],
+      ],
+      { fields: ["id"] },
+    );
+    await odooClient.executeKw("netmera.owner.queue", "write", [
+      [entry!.id],
+      { matched_user_id: ghostUserId },
+    ]);
+
+    const resumed = await runCli(migrateArgs(dir), env);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(printedRunId(resumed.stdout)).toBe(runId);
+    expect(tableRow(resumed.stdout, "owners")).toMatchObject({ read: 2, written: 2, check: "ok" });
+    expect(tableRow(resumed.stdout, "contacts")).toMatchObject({ created: 5, check: "ok" });
+    const lukasInOdoo = await partnerByXmlId(CONTACT("C1000017"), ["user_id"]);
+    expect((lukasInOdoo.user_id as [number, string])[0]).toBe(ghostUserId);
   });
 
   it("never prints the password, even in debug logs", () => {
