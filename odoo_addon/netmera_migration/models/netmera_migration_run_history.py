@@ -267,6 +267,10 @@ class NetmeraMigrationRun(models.Model):
         subtype = self.env.ref(fixed["subtype_xmlid"]).id
         Message = self.env["mail.message"]
 
+        for partner_id in authors:
+            authors[partner_id] = authors[partner_id] or odoobot
+        headers = self._message_headers(partners, authors)
+
         for item in items:
             try:
                 vals = self._message_vals(Message, item.values, targets, authors, kind)
@@ -274,12 +278,39 @@ class NetmeraMigrationRun(models.Model):
                 self._add_row_error(result, item.index, item.xml_id, err.field_name, err.message)
                 continue
             vals.update(
+                headers[vals["res_id"]],
                 model=CONTACT_MODEL,
                 message_type=fixed["message_type"],
                 subtype_id=subtype,
-                author_id=authors.get(vals["res_id"]) or odoobot,
+                author_id=authors[vals["res_id"]],
             )
             item.vals = vals
+
+    def _message_headers(self, partners, authors):
+        """Return ``email_from``, ``reply_to`` and ``record_name`` per contact id, per batch.
+
+        mail.message's create computes them for each message otherwise, and its reply-to lookup
+        alone costs an alias query per message. The values are the ones it would compute.
+        """
+        by_author = {}
+        for partner in partners:
+            by_author.setdefault(authors[partner.id], []).append(partner.id)
+
+        headers = {}
+        Thread = self.env["mail.thread"]
+        for author_id, partner_ids in by_author.items():
+            _author, email_from = Thread._message_compute_author(
+                author_id, email_from=None, raise_on_email=False
+            )
+            group = self.env[CONTACT_MODEL].browse(partner_ids)
+            reply_to = group._notify_get_reply_to(default=email_from)
+            for partner in group.sudo():
+                headers[partner.id] = {
+                    "email_from": email_from,
+                    "reply_to": reply_to[partner.id],
+                    "record_name": partner.display_name,
+                }
+        return headers
 
     def _message_vals(self, Message, values, targets, authors, kind):
         unknown = sorted(set(values) - set(MESSAGE_FIELDS))

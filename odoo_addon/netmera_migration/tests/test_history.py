@@ -66,6 +66,20 @@ class TestHistoryImport(NetmeraMigrationCase):
         ids = [self.xml_record(f"netmera_message_{n}").id for n in (1, 2, 3)]
         self.assertEqual(ids, sorted(ids))
 
+    def test_note_headers_match_odoo(self):
+        """A note gets the sender, reply-to and record name Odoo computes for its contact."""
+        self.run.import_batch(
+            "history", 0, [note("netmera_message_h", "netmera_user_mehmet", "2024-01-05 10:00:00")]
+        )
+        message = self.xml_record("netmera_message_h")
+        sender = self.owner.partner_id.email_formatted
+
+        self.assertEqual(message.email_from, sender)
+        self.assertEqual(message.record_name, "Mehmet")
+        self.assertEqual(
+            message.reply_to, self.mehmet._notify_get_reply_to(default=sender)[self.mehmet.id]
+        )
+
     def test_note_author_is_contact_owner(self):
         """A contact with a salesperson gets notes authored by that user's partner."""
         self.run.import_batch(
