@@ -156,14 +156,24 @@ describeOdoo("migrate the sample snapshot", () => {
       check: "ok",
     });
     expect(tableRow(result.stdout, "history")).toMatchObject({ check: "ok" });
-    expect(await partnerCount([["netmera_external_id", "!=", false]])).toBe(202);
+    // 198 users have an extId; 4 anonymous installations get a placeholder contact each.
+    expect(await partnerCount([["netmera_external_id", "!=", false]])).toBe(198);
+    expect(await partnerCount([["netmera_needs_enrichment", "=", true]])).toBe(4);
     const extIds = await odooClient.executeKw<{ netmera_external_id: string }[]>(
       "res.partner",
       "search_read",
       [[["netmera_external_id", "!=", false]]],
       { fields: ["netmera_external_id"] },
     );
-    expect(new Set(extIds.map((row) => row.netmera_external_id)).size).toBe(202);
+    expect(new Set(extIds.map((row) => row.netmera_external_id)).size).toBe(198);
+    const contactIds = await odooClient.executeKw<number>("ir.model.data", "search_count", [
+      [
+        ["module", "=", "__import__"],
+        ["model", "=", "res.partner"],
+        ["name", "=like", "netmera_user_%"],
+      ],
+    ]);
+    expect(contactIds).toBe(202);
   });
 
   it("writes the sample's records with their values", async () => {

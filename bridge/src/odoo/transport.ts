@@ -62,7 +62,9 @@ export class XmlRpcEndpoint {
   private readonly agent: HttpAgent;
 
   constructor(private readonly options: XmlRpcEndpointOptions) {
-    this.url = new URL(options.path, options.baseUrl);
+    // Keep a path prefix of the base URL (Odoo behind a proxy at https://host/odoo/).
+    const base = new URL(options.baseUrl);
+    this.url = new URL(`${base.pathname.replace(/\/+$/, "")}${options.path}`, base);
     const agentOptions = { keepAlive: true, maxSockets: 16 };
     this.agent =
       this.url.protocol === "https:" ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
