@@ -15,6 +15,7 @@ import {
 import { ZoneClock } from "../bridge/src/history/time-zone.js";
 import type { MessageRow } from "../bridge/src/history/types.js";
 import type { Mapping, MappingEntry } from "../bridge/src/mapping/types.js";
+import { streamJsonRecords } from "../bridge/src/snapshot/json-stream.js";
 import { openTable } from "../bridge/src/snapshot/table.js";
 
 function eventEntry(
@@ -488,5 +489,75 @@ describe("history phase plan", () => {
       source: { file: "users/export.csv", line: 4 },
     });
     expect(profileAnswers({ ...user, extId: undefined }, entries)).toBeUndefined();
+  });
+});
+
+describe("history phase plan from JSON delivery logs", () => {
+  let dir: string;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "history-json-"));
+    mkdirSync(join(dir, "push-results"), { recursive: true });
+    writeFileSync(
+      join(dir, "campaigns.json"),
+      JSON.stringify([{ id: "cmp-9", notificationKey: "777", name: "Kış", channel: "SMS" }]),
+    );
+    writeFileSync(
+      join(dir, "push-results", "777.json"),
+      JSON.stringify({
+        list: [
+          { platform: "SMS", status: "SUCCESS", extId: "mehmet", timeStamp: 1717394613000 },
+          { platform: "SMS", status: "FAILED", extId: "ayse.k", timeStamp: "bad", errorMsg: "x" },
+        ],
+        nextPage: null,
+      }),
+    );
+  });
+
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("reads getPushResult pages and quarantines bad times", async () => {
+    const rows: MessageRow[] = [];
+    const quarantine: QuarantineEntry[] = [];
+    const tally = await planHistoryPhase(
+      {
+        snapshotDir: dir,
+        clock: new ZoneClock("Europe/Istanbul"),
+        mapping,
+        eventFiles: [],
+        pushResultFiles: ["push-results/777.json"],
+        openTable: (file) => openTable(join(dir, file), file, silentLogger),
+        readJsonRecords: (file) => streamJsonRecords(join(dir, file), file),
+        contactExtIds: ["ayse.k", "mehmet"],
+        workDir: dir,
+        logger: silentLogger,
+      },
+      {
+        row: (row) => {
+          rows.push(row);
+        },
+        quarantine: (entry) => {
+          quarantine.push(entry);
+        },
+        flag: () => undefined,
+      },
+    );
+
+    expect(rows.map((row) => row.values.subject)).toEqual(['SMS campaign "Kış": sent']);
+    expect(rows[0]!.values.date).toBe("2024-06-03 06:03:33");
+    expect(quarantine).toEqual([
+      {
+        file: "push-results/777.json",
+        line: expect.any(Number),
+        column: "timeStamp",
+        value: "bad",
+        reason:
+          "is not a timestamp; expected epoch milliseconds, ISO 8601 (2024-03-02T00:30:00+03:00) " +
+          "or dd.MM.yyyy HH:mm:ss",
+      },
+    ]);
+    expect(tally).toMatchObject({ read: 2, planned: 1, quarantined: 1, skipped: 0 });
   });
 });
