@@ -6,8 +6,8 @@ export default defineConfig({
     // Real-Odoo suites migrate whole snapshots; on a busy two-core machine one test can take minutes.
     testTimeout: 600_000,
     hookTimeout: 600_000,
-    // Real-Odoo suites share one server per file; running files in parallel on two cores
-    // makes them slower, not faster.
+    // Each real-Odoo suite starts its own server; two files at a time keeps both cores busy
+    // without starving those servers.
     fileParallelism: true,
     maxWorkers: 2,
   },
