@@ -40,7 +40,7 @@ describeOdoo("export-csv package through Odoo's importer", () => {
   async function importFile(file: string, model: string): Promise<ImportResult> {
     const bytes = readFileSync(join(pkg, file));
     const header = parse(bytes.toString("utf8"), { to_line: 1 })[0] as string[];
-    // base_import.import.file holds raw bytes; over XML-RPC Odoo encodes a string as UTF-8
+    // base_import.import.file contains raw bytes; over XML-RPC Odoo encodes a string as UTF-8
     // before storing it, which gives exactly the file's bytes.
     const wizard = await call<number>("base_import.import", "create", [
       { res_model: model, file: bytes.toString("utf8"), file_name: file, file_type: "text/csv" },

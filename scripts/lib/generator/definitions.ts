@@ -32,9 +32,9 @@ export const STANDARD_ATTRIBUTES: AttributeDefinition[] = [
 ];
 
 /**
- * Custom attributes cover every Netmera data type, arrays with few and with many distinct
- * values, a long text, and one attribute whose type the API reports as OBJECT and whose values
- * mix numbers and words (the mapping must mark it for review).
+ * Custom attributes of every Netmera data type, arrays with few and with many distinct values,
+ * and a long text. One attribute has the type OBJECT and values that mix numbers and words, so
+ * the mapping must mark it for review.
  */
 export const CUSTOM_ATTRIBUTES: AttributeDefinition[] = [
   { code: "loyaltyPoints", dataType: "INTEGER", name: "Sadakat Puanı" },
@@ -130,7 +130,7 @@ export interface SegmentDefinition {
   type: "STANDARD" | "CONNECTORS_SEGMENT";
   dynamic: boolean;
   ruleText: string;
-  /** How membership reached the snapshot; CONNECTORS_SEGMENT membership cannot be exported. */
+  /** Membership file in the snapshot; null for CONNECTORS_SEGMENT, whose members cannot be exported. */
   membershipFile: string | null;
 }
 

@@ -84,7 +84,7 @@ function ordinaryEvent(random: Random, epochMs: number, user: SampleUser): Sampl
   };
 }
 
-/** All events of one user in time order; regenerated from (seed, user) whenever needed. */
+/** Build all events of one user in time order; the same (seed, user) always gives the same events. */
 export function makeEvents(
   seed: string | number,
   user: SampleUser,

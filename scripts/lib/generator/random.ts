@@ -22,7 +22,7 @@ export class Random {
     }
   }
 
-  /** A float in [0, 1). */
+  /** Return a float in [0, 1). */
   next(): number {
     const t = (((this.a + this.b) | 0) + this.d) | 0;
     this.d = (this.d + 1) | 0;
@@ -33,7 +33,7 @@ export class Random {
     return (t >>> 0) / 4294967296;
   }
 
-  /** An integer in [min, max], both ends included. */
+  /** Return an integer in [min, max], both ends included. */
   int(min: number, max: number): number {
     return min + Math.floor(this.next() * (max - min + 1));
   }

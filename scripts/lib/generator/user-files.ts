@@ -39,7 +39,7 @@ function dottedDate(value: number | string | null): string | null {
   return `${String(d).padStart(2, "0")}.${String(m).padStart(2, "0")}.${y}`;
 }
 
-/** The panel writes the word `null` for a missing value in its People export. */
+/** Write a missing value as the word `null`, as the panel's People export does. */
 function orNull(value: Cell): Cell {
   return value === null || value === "" ? "null" : value;
 }
