@@ -4,11 +4,10 @@ import { xmlIdFor } from "../core/xml-id.js";
 import type { Mapping } from "../mapping/types.js";
 import { indexCampaigns, readCampaigns, type Campaign } from "./campaign-source.js";
 import { activityTypeXmlId } from "./campaigns-phase.js";
+import { ingestDeliveryRecords, ingestDeliveryTable } from "./ingest-deliveries.js";
 import {
   eventRules,
   FileRegistry,
-  ingestDeliveryRecords,
-  ingestDeliveryTable,
   ingestEventTable,
   ingestProfileAnswers,
   type EventRule,
