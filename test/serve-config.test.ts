@@ -47,6 +47,7 @@ describe("serve settings", () => {
         "resync:",
         '  cron: "0 */15 * * * *"',
         "  mapping: mapping.json",
+        "  gdprAgreement: DPA-2026-01",
       ].join("\n"),
     );
     const settings = resolveServeSettings(
@@ -72,6 +73,7 @@ describe("serve settings", () => {
       cron: "0 */15 * * * *",
       mapping: join(dir, "mapping.json"),
       keep: 3,
+      gdprAgreement: "DPA-2026-01",
     });
     expect(JSON.stringify(describeSettings(settings))).not.toContain('"pw"');
   });
@@ -95,14 +97,15 @@ describe("serve settings", () => {
     expect(() => resolveServeSettings({ config }, { NETMERA_ODOO_BRIDGE_TOKEN: TOKEN })).toThrow(
       `config file ${config} is invalid: port: Invalid input: expected number, received string; ` +
         "resync.cron: is not a valid cron expression; resync.mapping: Invalid input: expected " +
-        'string, received undefined; (top level): Unrecognized key: "colour"',
+        "string, received undefined; resync.gdprAgreement: Invalid input: expected string, " +
+        'received undefined; (top level): Unrecognized key: "colour"',
     );
   });
 
   it("rejects a re-sync without Netmera settings", () => {
     const config = configFile(
       "serve.yaml",
-      'resync:\n  cron: "0 */15 * * * *"\n  mapping: mapping.json\n',
+      'resync:\n  cron: "0 */15 * * * *"\n  mapping: mapping.json\n  gdprAgreement: DPA-1\n',
     );
     expect(() => resolveServeSettings({ config }, { NETMERA_ODOO_BRIDGE_TOKEN: TOKEN })).toThrow(
       "resync pulls from Netmera and migrates into Odoo: it needs a netmera section in the " +

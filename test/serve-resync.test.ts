@@ -1,20 +1,41 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { confirmMapping, loadMapping, saveMapping } from "../bridge/src/mapping/store.js";
+import { computeMappingHash, type Mapping } from "../bridge/src/mapping/types.js";
 import { JobManager } from "../bridge/src/server/job-manager.js";
 import type { JobRunners } from "../bridge/src/server/jobs.js";
 import { scheduleResync, type ResyncSchedule } from "../bridge/src/server/resync.js";
 import { DataDir } from "../bridge/src/server/snapshot-store.js";
+import { computeSnapshotHash } from "../bridge/src/snapshot/snapshot.js";
 import { captureLogger, gate, recordingJobs } from "./serve-fixtures.js";
 
 let root: string;
 let schedule: ResyncSchedule | undefined;
 let manager: JobManager | undefined;
 
-beforeEach(() => {
+const MAPPING: Mapping = {
+  version: 1,
+  snapshotHash: "0".repeat(64),
+  proposedAt: "2026-12-01T09:00:00.000Z",
+  settings: { eventConsolidationThreshold: 10, arraySeparator: ";" },
+  entries: [],
+  confirmation: null,
+};
+
+beforeEach(async () => {
   root = mkdtempSync(join(tmpdir(), "serve-resync-"));
+  const confirmed = confirmMapping(MAPPING, "Ayşe Reviewer", "0".repeat(64), new Date(0));
+  await saveMapping(join(root, "mapping.json"), confirmed);
 });
+
+/** Pull stand-in that writes a one-file snapshot, so the snapshot has a hash. */
+const writingPull: JobRunners["pull"] = async (params) => {
+  mkdirSync(params.outDir, { recursive: true });
+  writeFileSync(join(params.outDir, "owners.csv"), "email\na@example.com\n");
+  return {};
+};
 
 afterEach(async () => {
   await schedule?.stop();
@@ -38,6 +59,7 @@ describe("scheduled re-sync", () => {
     const slowPull: JobRunners["pull"] = async (params, context) => {
       starts += 1;
       if (starts === 1) await hold.promise;
+      await writingPull(params, context);
       return jobs.pull(params, context);
     };
     const capture = captureLogger();
@@ -46,6 +68,7 @@ describe("scheduled re-sync", () => {
       cron: "* * * * * *",
       mappingFile: join(root, "mapping.json"),
       keep: 3,
+      gdprAgreement: "DPA-2026-01",
       jobs: { ...jobs, pull: slowPull },
       manager,
       dataDir: new DataDir(root),
@@ -80,16 +103,27 @@ describe("scheduled re-sync", () => {
     const firstPull = calls[0]?.params as { outDir: string; runId: null };
     expect(firstPull.runId).toBeNull();
     expect(firstPull.outDir).toMatch(/snapshots\/resync-\d{4}-\d\d-\d\dT[\d-]+Z$/);
+    const folder = join(root, "resync", firstPull.outDir.split("/").at(-1)!);
     expect(calls[1]?.params).toEqual({
       runId: null,
       snapshotDir: firstPull.outDir,
-      mappingFile: join(root, "mapping.json"),
-      outDir: join(root, "resync", firstPull.outDir.split("/").at(-1)!),
+      mappingFile: join(folder, "mapping.json"),
+      outDir: join(folder, "plan-out"),
     });
     expect(calls[2]?.params).toEqual({
       runId: null,
-      planDir: join(root, "resync", firstPull.outDir.split("/").at(-1)!),
-      mappingFile: join(root, "mapping.json"),
+      planDir: join(folder, "plan-out"),
+      mappingFile: join(folder, "mapping.json"),
+      gdprAgreement: "DPA-2026-01",
+    });
+
+    // The person's confirmation carries over, bound to the snapshot this re-sync pulled.
+    const carried = await loadMapping(join(folder, "mapping.json"));
+    expect(carried.confirmation).toEqual({
+      by: "Ayşe Reviewer",
+      at: "1970-01-01T00:00:00.000Z",
+      mappingHash: computeMappingHash(MAPPING),
+      snapshotHash: await computeSnapshotHash(firstPull.outDir, capture.logger),
     });
   });
 
@@ -97,10 +131,7 @@ describe("scheduled re-sync", () => {
     const { jobs } = recordingJobs();
     const writing: JobRunners = {
       ...jobs,
-      pull: async (params) => {
-        mkdirSync(params.outDir, { recursive: true });
-        return {};
-      },
+      pull: writingPull,
       plan: async (params) => {
         mkdirSync(params.outDir, { recursive: true });
         return {};
@@ -113,6 +144,7 @@ describe("scheduled re-sync", () => {
       cron: "0 0 1 1 *",
       mappingFile: join(root, "mapping.json"),
       keep: 2,
+      gdprAgreement: "DPA-2026-01",
       jobs: writing,
       manager,
       dataDir: new DataDir(root),
@@ -129,5 +161,34 @@ describe("scheduled re-sync", () => {
     expect(snapshots).toHaveLength(3);
     expect(snapshots).toContain("upload-0123456789abcdef");
     expect(readdirSync(join(root, "resync"))).toHaveLength(2);
+  });
+
+  it("fails a re-sync whose mapping changed after its confirmation", async () => {
+    const edited = confirmMapping(MAPPING, "Ayşe Reviewer", "0".repeat(64));
+    edited.settings.arraySeparator = "|";
+    await saveMapping(join(root, "mapping.json"), edited);
+    const { jobs, calls } = recordingJobs();
+    const capture = captureLogger();
+    manager = new JobManager({ logger: capture.logger });
+    schedule = scheduleResync({
+      cron: "0 0 1 1 *",
+      mappingFile: join(root, "mapping.json"),
+      keep: 2,
+      gdprAgreement: "DPA-2026-01",
+      jobs: { ...jobs, pull: writingPull },
+      manager,
+      dataDir: new DataDir(root),
+      logger: capture.logger,
+    });
+
+    const job = schedule.trigger()!;
+    await manager.settled("resync");
+    expect(manager.get(job.id)?.state).toBe("failed");
+    expect(manager.get(job.id)?.error).toBe(
+      `re-sync mapping ${join(root, "mapping.json")} is not confirmed for its current content; ` +
+        `review it, then run netmera-odoo map SNAPSHOT --confirm --by NAME --mapping ` +
+        join(root, "mapping.json"),
+    );
+    expect(calls).toEqual([]);
   });
 });

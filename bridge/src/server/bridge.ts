@@ -67,6 +67,7 @@ export async function startBridge(
         timezone: settings.resync.timezone,
         mappingFile: settings.resync.mapping,
         keep: settings.resync.keep,
+        gdprAgreement: settings.resync.gdprAgreement,
         jobs,
         manager,
         dataDir: new DataDir(settings.dataDir),

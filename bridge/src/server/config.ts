@@ -42,6 +42,11 @@ const resyncSchema = z
     mapping: z.string().min(1),
     /** Re-sync snapshots and plans kept on disk; older ones are removed. */
     keep: z.number().int().min(1).default(3),
+    /**
+     * Reference of the data processing agreement that covers the re-syncs; every run a re-sync
+     * creates is authorised under it, as the run form's GDPR button would record.
+     */
+    gdprAgreement: z.string().min(1),
   })
   .strict();
 

@@ -34,6 +34,11 @@ export interface MigrateParams {
   mappingFile?: string;
   /** Import only this many contacts (with what they need), as a sample run. */
   sampleSize?: number;
+  /**
+   * Data processing agreement under which a run this job creates is authorised (re-sync only:
+   * runs started from Odoo are authorised there by a person).
+   */
+  gdprAgreement?: string;
 }
 
 export interface RollbackParams {

@@ -3,14 +3,18 @@ import { Writable } from "node:stream";
 import { BridgeError, ConfigError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { writeInventory } from "../inventory/write-inventory.js";
+import { loadMapping } from "../mapping/store.js";
 import { migrate } from "../migrate/migrate.js";
+import { readPlanManifest } from "../migrate/plan-files.js";
+import { findOrCreateRun } from "../migrate/run-record.js";
 import { rollbackRun } from "../migrate/run-actions.js";
 import { runPull } from "../netmera/pull.js";
 import { OdooClient } from "../odoo/client.js";
+import { RUN_MODEL } from "../odoo/preflight.js";
 import { runPlan } from "../plan/run-plan.js";
 import type { OdooSettings, ServeSettings } from "./config.js";
 import type { JobContext } from "./job-manager.js";
-import type { JobRunners } from "./jobs.js";
+import type { JobRunners, MigrateParams } from "./jobs.js";
 
 /** Defaults of the `pull` command, for the settings the config file leaves out. */
 const PULL_DEFAULTS = { requestsPerSecond: 5, concurrency: 4, timeoutMs: 30_000 };
@@ -63,6 +67,46 @@ async function attachToRun(
       attachment_ids: [attachmentId],
     });
     return attachmentId;
+  } finally {
+    client.close();
+  }
+}
+
+/**
+ * Find or create the run for a plan, as `migrate` would, and record the GDPR authorisation under
+ * `params.gdprAgreement` when the run has none yet. Re-sync runs start unattended, so the
+ * agreement named in the re-sync settings stands in for the person who clicks the button.
+ */
+async function authorisedRun(
+  connection: OdooSettings,
+  logger: Logger,
+  params: MigrateParams,
+): Promise<number> {
+  if (!params.mappingFile) {
+    throw new ConfigError("a re-sync run needs the confirmed mapping file to start a run");
+  }
+
+  const manifest = readPlanManifest(params.planDir);
+  const mappingText = await readFile(params.mappingFile, "utf8");
+  const confirmation = (await loadMapping(params.mappingFile)).confirmation;
+  const client = new OdooClient({ ...connection, logger });
+  try {
+    const { run } = await findOrCreateRun(
+      client,
+      {
+        snapshotHash: manifest.snapshotHash,
+        mappingHash: manifest.mappingHash,
+        mappingJson: mappingText,
+        confirmedBy: confirmation?.by ?? "",
+        confirmedAt: confirmation?.at ?? "",
+      },
+      undefined,
+    );
+    if (!run.authorisedAt) {
+      await client.executeKw(RUN_MODEL, "action_confirm_gdpr", [[run.id], params.gdprAgreement]);
+      logger.info({ runId: run.id, agreement: params.gdprAgreement }, "re-sync run authorised");
+    }
+    return run.id;
   } finally {
     client.close();
   }
@@ -127,11 +171,15 @@ export function realJobs(settings: ServeSettings): JobRunners {
       // NOTE: migrate() takes no abort signal yet, so on shutdown it runs on until the grace
       // time ends. That is safe because each batch commits in one Odoo transaction and a
       // restarted job resumes after the last committed batch.
+      const connection = requireOdoo(settings);
+      const runId =
+        params.runId ??
+        (params.gdprAgreement ? await authorisedRun(connection, context.logger, params) : null);
       const result = await migrate({
         planDir: params.planDir,
         mappingFile: params.mappingFile,
-        connection: requireOdoo(settings),
-        runId: params.runId ?? undefined,
+        connection,
+        runId: runId ?? undefined,
         sampleSize: params.sampleSize,
         concurrency: settings.migrate.concurrency,
         limits: { maxRows: settings.migrate.batchRows, maxBytes: settings.migrate.batchBytes },

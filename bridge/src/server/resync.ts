@@ -2,7 +2,11 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import cron, { type ScheduledTask } from "node-cron";
+import { MappingUnconfirmedError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
+import { loadMapping, saveMapping } from "../mapping/store.js";
+import { computeMappingHash } from "../mapping/types.js";
+import { computeSnapshotHash } from "../snapshot/snapshot.js";
 import type { JobManager, JobRecord } from "./job-manager.js";
 import type { JobRunners } from "./jobs.js";
 import type { DataDir } from "./snapshot-store.js";
@@ -18,6 +22,8 @@ export interface ResyncOptions {
   mappingFile: string;
   /** Re-sync snapshots and plans kept on disk. */
   keep: number;
+  /** Agreement reference recorded as the GDPR authorisation of each re-sync run. */
+  gdprAgreement: string;
   jobs: JobRunners;
   manager: JobManager;
   dataDir: DataDir;
@@ -41,8 +47,37 @@ async function removeOldest(dir: string, keep: number, logger: Logger): Promise<
 }
 
 /**
+ * Write the configured mapping for a re-sync snapshot. A person confirmed the mapping's content
+ * for an earlier snapshot; configuring the re-sync extends that confirmation to each snapshot it
+ * pulls, so the confirmation is kept and bound to the new snapshot hash. A mapping whose content
+ * changed since its confirmation raises `MappingUnconfirmedError`, as it would for `migrate`.
+ */
+async function carryConfirmation(
+  source: string,
+  snapshotDir: string,
+  target: string,
+  logger: Logger,
+): Promise<void> {
+  const mapping = await loadMapping(source);
+  const confirmation = mapping.confirmation;
+  if (!confirmation || confirmation.mappingHash !== computeMappingHash(mapping)) {
+    throw new MappingUnconfirmedError(
+      `re-sync mapping ${source} is not confirmed for its current content; review it, then run ` +
+        `netmera-odoo map SNAPSHOT --confirm --by NAME --mapping ${source}`,
+    );
+  }
+
+  const snapshotHash = await computeSnapshotHash(snapshotDir, logger);
+  await saveMapping(target, { ...mapping, confirmation: { ...confirmation, snapshotHash } });
+  logger.info(
+    { by: confirmation.by, at: confirmation.at, snapshotHash },
+    "re-sync keeps the mapping confirmation for the new snapshot",
+  );
+}
+
+/**
  * Re-sync on a schedule during the cut-over window: pull a fresh snapshot, plan it with the
- * confirmed mapping and migrate it. `migrate` is called without a run id, so it finds or creates
+ * confirmed mapping and migrate it into a run authorised under the configured agreement. `migrate` is called without a run id, so it finds or creates
  * the run for that snapshot. The content hash of each plan row lets Odoo skip unchanged records,
  * so only what changed since the last run is written. A tick that finds the previous re-sync
  * still running is skipped and logged, never queued.
@@ -53,21 +88,24 @@ export function scheduleResync(options: ResyncOptions): ResyncSchedule {
 
   const work = async (name: string, context: Parameters<JobRunners["plan"]>[1]) => {
     const snapshotDir = dataDir.snapshotDir(name);
-    const planDir = join(plansDir, name);
+    const folder = join(plansDir, name);
+    const planDir = join(folder, "plan-out");
 
     context.onProgress({ step: "pull" });
     await jobs.pull({ runId: null, outDir: snapshotDir }, context);
 
     context.onProgress({ step: "plan" });
-    await mkdir(plansDir, { recursive: true });
-    await jobs.plan(
-      { runId: null, snapshotDir, mappingFile: options.mappingFile, outDir: planDir },
-      context,
-    );
+    await mkdir(folder, { recursive: true });
+    const mappingFile = join(folder, "mapping.json");
+    await carryConfirmation(options.mappingFile, snapshotDir, mappingFile, context.logger);
+    await jobs.plan({ runId: null, snapshotDir, mappingFile, outDir: planDir }, context);
 
     context.onProgress({ step: "migrate" });
-    const mappingFile = options.mappingFile;
-    const result = await jobs.migrate({ runId: null, planDir, mappingFile }, context);
+    const gdprAgreement = options.gdprAgreement;
+    const result = await jobs.migrate(
+      { runId: null, planDir, mappingFile, gdprAgreement },
+      context,
+    );
 
     await removeOldest(dataDir.snapshotsDir(), options.keep, context.logger);
     await removeOldest(plansDir, options.keep, context.logger);
