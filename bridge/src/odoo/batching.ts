@@ -13,9 +13,9 @@ export interface BatchLimits {
 }
 
 /**
- * Defaults measured against Odoo 18 on 2 cores: a batch of 500 contacts with tags takes about
- * 1–2 s in the addon, far inside Odoo's 120 s `limit_time_real`, and 2 MB of plan JSON keeps
- * rows with long texts from building one request of hundreds of megabytes.
+ * Default batch limits. On Odoo 18 with 2 shared cores a batch of 500 contacts with tags took
+ * 3 to 4 s in the addon (scripts/bench-migrate.ts), far inside Odoo's 120 s `limit_time_real`.
+ * The 2 MB cap keeps rows with long texts from building one request of hundreds of megabytes.
  */
 export const DEFAULT_BATCH_LIMITS: BatchLimits = { maxRows: 500, maxBytes: 2_000_000 };
 
