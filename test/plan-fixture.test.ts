@@ -128,13 +128,6 @@ describe("plan on a fixture with known bad rows", () => {
         reason: "row rejected: a company needs a name",
       },
       {
-        file: "users/people.csv",
-        line: "6",
-        column: "",
-        value: "too | many | fields | here | x | y",
-        reason: "row rejected: has 6 fields, the header has 17",
-      },
-      {
         file: "segment-users/1001.csv",
         line: "4",
         column: "",
@@ -147,6 +140,13 @@ describe("plan on a fixture with known bad rows", () => {
         column: "",
         value: "",
         reason: "device not linked: the row has neither an extId nor an installation id",
+      },
+      {
+        file: "users/people.csv",
+        line: "6",
+        column: "",
+        value: "too | many | fields | here | x | y",
+        reason: "row rejected: has 6 fields, the header has 17",
       },
       {
         file: "users/people.csv",

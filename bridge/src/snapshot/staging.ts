@@ -35,7 +35,9 @@ export class Staging {
   private readonly insertRow: Database.Statement;
   private readonly insertIdentity: Database.Statement;
   private readonly findIdentity: Database.Statement;
-  private pending = 0;
+  private readonly insertPending: Database.Statement;
+  private uncommitted = 0;
+  private pendingRows = 0;
   private loading = true;
 
   constructor(parentDir?: string) {
@@ -52,12 +54,17 @@ export class Staging {
       CREATE TABLE staged (key TEXT NOT NULL, source INTEGER NOT NULL, file_id INTEGER NOT NULL,
                            line INTEGER NOT NULL, data TEXT NOT NULL);
       CREATE TABLE identities (ident TEXT NOT NULL, key TEXT NOT NULL);
+      CREATE TABLE pending (email TEXT, msisdn TEXT, source INTEGER NOT NULL,
+                            file_id INTEGER NOT NULL, line INTEGER NOT NULL, data TEXT NOT NULL);
     `);
     this.insertRow = this.db.prepare(
       "INSERT INTO staged (key, source, file_id, line, data) VALUES (?, ?, ?, ?, ?)",
     );
     this.insertIdentity = this.db.prepare("INSERT INTO identities (ident, key) VALUES (?, ?)");
     this.findIdentity = this.db.prepare("SELECT key FROM identities WHERE ident = ? LIMIT 1");
+    this.insertPending = this.db.prepare(
+      "INSERT INTO pending (email, msisdn, source, file_id, line, data) VALUES (?, ?, ?, ?, ?, ?)",
+    );
     this.db.exec("BEGIN");
   }
 
@@ -86,6 +93,51 @@ export class Staging {
   add(key: string, source: number, fileId: number, line: number, data: string): void {
     this.insertRow.run(key, source, fileId, line, data);
     this.tick();
+  }
+
+  /**
+   * Hold a row that has no extId until the user rows are staged, so that it can be joined
+   * through the email or MSISDN identity of a user.
+   */
+  addPending(
+    email: string | undefined,
+    msisdn: string | undefined,
+    source: number,
+    fileId: number,
+    line: number,
+    data: string,
+  ): void {
+    this.insertPending.run(email ?? null, msisdn ?? null, source, fileId, line, data);
+    this.pendingRows += 1;
+    this.tick();
+  }
+
+  /** Number of rows waiting for an identity join. */
+  get pendingCount(): number {
+    return this.pendingRows;
+  }
+
+  /** Pending rows in load order, a page at a time (the connection allows no open cursor while writing). */
+  *pending(): Generator<{ email: string | null; msisdn: string | null } & StagedRow> {
+    this.commit();
+    this.db.exec("BEGIN");
+    const page = this.db.prepare(
+      `SELECT rowid, email, msisdn, source, file_id AS fileId, line, data FROM pending
+       WHERE rowid > ? ORDER BY rowid LIMIT 10000`,
+    );
+    let after = 0;
+    while (true) {
+      const rows = page.all(after) as ({
+        rowid: number;
+        email: string | null;
+        msisdn: string | null;
+      } & StagedRow)[];
+      if (rows.length === 0) {
+        return;
+      }
+      after = rows[rows.length - 1]?.rowid ?? after;
+      yield* rows;
+    }
   }
 
   /** Remember that an email or phone identity belongs to a key, for files without extIds. */
@@ -146,8 +198,8 @@ export class Staging {
   }
 
   private tick(): void {
-    this.pending += 1;
-    if (this.pending >= BATCH) {
+    this.uncommitted += 1;
+    if (this.uncommitted >= BATCH) {
       this.commit();
       this.db.exec("BEGIN");
     }
@@ -157,6 +209,6 @@ export class Staging {
     if (this.db.inTransaction) {
       this.db.exec("COMMIT");
     }
-    this.pending = 0;
+    this.uncommitted = 0;
   }
 }

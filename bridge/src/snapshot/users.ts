@@ -155,14 +155,8 @@ export async function stageSnapshot(
     badDeviceRows: 0,
     columns: new Map(),
   };
-  // Profiles from the REST API come first, so their values win over panel exports.
-  for (const file of profileFiles(snapshot)) {
-    await stageProfileFile(snapshot, staging, file, counts, hooks);
-  }
-  for (const file of userFiles(snapshot)) {
-    await stageUserFile(snapshot, staging, attributes, file, counts, hooks);
-  }
-  staging.indexIdentities();
+  // Memberships and devices first: rows with an extId are staged at once, and the few without
+  // one wait for the users, whose e-mail and MSISDN identities are recorded only if needed.
   for (const membership of membershipFiles(snapshot)) {
     const fileId = staging.addFile(membership.file, { kind: membership.kind, ref: membership.ref });
     for await (const member of readMembers(snapshot, membership.file)) {
@@ -181,6 +175,18 @@ export async function stageSnapshot(
       stageDevice(staging, fileId, device, counts, hooks);
     }
   }
+  const identities = staging.pendingCount > 0;
+
+  // Profiles from the REST API come first, so their values win over panel exports.
+  for (const file of profileFiles(snapshot)) {
+    await stageProfileFile(snapshot, staging, file, counts, hooks, identities);
+  }
+  for (const file of userFiles(snapshot)) {
+    await stageUserFile(snapshot, staging, attributes, file, counts, hooks, identities);
+  }
+  if (identities) {
+    resolvePending(staging);
+  }
   logger.info(
     { userRows: counts.userRows, memberRows: counts.memberRows, deviceRows: counts.deviceRows },
     "snapshot staged",
@@ -195,6 +201,7 @@ async function stageUserFile(
   file: string,
   counts: StageCounts,
   hooks: StageHooks,
+  identities: boolean,
 ): Promise<void> {
   const table = await openSnapshotTable(snapshot, file, "users", attributes);
   const { meanings } = table.matched;
@@ -238,7 +245,7 @@ async function stageUserFile(
       const email = emailAt >= 0 ? row.cells[emailAt]?.trim() : undefined;
       const msisdn = msisdnAt >= 0 ? row.cells[msisdnAt]?.trim() : undefined;
       const key = extId || anonymousKey(email, msisdn, `row:${file}:${row.line}`);
-      if (extId) {
+      if (extId && identities) {
         if (email) staging.addIdentity(emailIdent(email), key);
         if (msisdn) staging.addIdentity(msisdnIdent(msisdn), key);
       }
@@ -265,6 +272,7 @@ async function stageProfileFile(
   file: string,
   counts: StageCounts,
   hooks: StageHooks,
+  identities: boolean,
 ): Promise<void> {
   const columns: UserColumn[] = [];
   const positions = new Map<string, number>();
@@ -308,28 +316,24 @@ async function stageProfileFile(
     const key = profile.extId;
     const email = profile.values.get("email");
     const msisdn = profile.values.get("msisdn");
-    if (email) staging.addIdentity(emailIdent(email), key);
-    if (msisdn) staging.addIdentity(msisdnIdent(msisdn), key);
+    if (identities && email) staging.addIdentity(emailIdent(email), key);
+    if (identities && msisdn) staging.addIdentity(msisdnIdent(msisdn), key);
     staging.add(key, SOURCE_USER, fileId, profile.line, encodeCells(cells));
   }
   counts.columns.set(file, columns);
   staging.updateFile(fileId, { kind: "users", columns });
 }
 
-function memberKey(
-  staging: Staging,
-  member: { extId?: string; email?: string; msisdn?: string },
-): string | undefined {
-  if (member.extId) {
-    return member.extId;
+/** Stage the rows that had no extId, joined to a user through its e-mail or MSISDN if one matches. */
+function resolvePending(staging: Staging): void {
+  staging.indexIdentities();
+  for (const row of staging.pending()) {
+    const known =
+      (row.email ? staging.lookupIdentity(row.email) : undefined) ??
+      (row.msisdn ? staging.lookupIdentity(row.msisdn) : undefined);
+    const key = known ?? ANONYMOUS_PREFIX + (row.email ?? row.msisdn ?? "");
+    staging.add(key, row.source, row.fileId, row.line, row.data);
   }
-  if (!member.email && !member.msisdn) {
-    return undefined;
-  }
-  const known =
-    (member.email ? staging.lookupIdentity(emailIdent(member.email)) : undefined) ??
-    (member.msisdn ? staging.lookupIdentity(msisdnIdent(member.msisdn)) : undefined);
-  return known ?? anonymousKey(member.email, member.msisdn, "");
 }
 
 function stageMember(
@@ -353,8 +357,7 @@ function stageMember(
     });
     return;
   }
-  const key = memberKey(staging, member);
-  if (!key) {
+  if (!member.extId && !member.email && !member.msisdn) {
     counts.badMemberRows += 1;
     hooks.onProblem({
       file: member.file,
@@ -371,7 +374,18 @@ function stageMember(
     member.email ?? null,
     member.msisdn ?? null,
   ];
-  staging.add(key, SOURCE_MEMBER, fileId, member.line, JSON.stringify(data));
+  if (member.extId) {
+    staging.add(member.extId, SOURCE_MEMBER, fileId, member.line, JSON.stringify(data));
+    return;
+  }
+  staging.addPending(
+    member.email ? emailIdent(member.email) : undefined,
+    member.msisdn ? msisdnIdent(member.msisdn) : undefined,
+    SOURCE_MEMBER,
+    fileId,
+    member.line,
+    JSON.stringify(data),
+  );
 }
 
 function stageDevice(
