@@ -75,7 +75,7 @@ async function attachToRun(
 /**
  * Find or create the run for a plan, as `migrate` would, and record the GDPR authorisation under
  * `params.gdprAgreement` when the run has none yet. Re-sync runs start unattended, so the
- * agreement named in the re-sync settings stands in for the person who clicks the button.
+ * agreement named in the re-sync settings replaces the person who clicks the button.
  */
 async function authorisedRun(
   connection: OdooSettings,

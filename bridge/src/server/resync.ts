@@ -48,7 +48,7 @@ async function removeOldest(dir: string, keep: number, logger: Logger): Promise<
 
 /**
  * Write the configured mapping for a re-sync snapshot. A person confirmed the mapping's content
- * for an earlier snapshot; configuring the re-sync extends that confirmation to each snapshot it
+ * for an earlier snapshot. Configuring the re-sync extends that confirmation to each snapshot it
  * pulls, so the confirmation is kept and bound to the new snapshot hash. A mapping whose content
  * changed since its confirmation raises `MappingUnconfirmedError`, as it would for `migrate`.
  */
