@@ -254,6 +254,44 @@ describeOdoo("migrate into a real Odoo", () => {
     expect(run!.state).toBe("done");
   });
 
+  it("stores progress and reconciliation on the run", async () => {
+    const [run] = await odooClient.executeKw<Record<string, unknown>[]>(
+      "netmera.migration.run",
+      "read",
+      [[runIds[0]]],
+      { fields: ["progress_phase", "progress_done", "progress_total"] },
+    );
+    expect(run!.progress_phase).toBe("campaigns");
+    expect(run!.progress_done).toBe(1);
+    expect(run!.progress_total).toBe(1);
+    const [contacts] = await odooClient.executeKw<Record<string, unknown>[]>(
+      "netmera.migration.reconciliation",
+      "search_read",
+      [
+        [
+          ["run_id", "=", runIds[0]],
+          ["phase", "=", "contacts"],
+        ],
+      ],
+      {
+        fields: [
+          "read_count",
+          "planned_count",
+          "written_count",
+          "quarantined_count",
+          "error_count",
+        ],
+      },
+    );
+    expect(contacts).toMatchObject({
+      read_count: 7,
+      planned_count: 6,
+      written_count: 5,
+      quarantined_count: 2,
+      error_count: 1,
+    });
+  });
+
   it("writes Turkish text, links, tags, stage, owner and device fields", async () => {
     const ayse = await partnerByXmlId(CONTACT("ayse.k"), [
       "name",

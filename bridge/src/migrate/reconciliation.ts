@@ -93,6 +93,8 @@ export function reconciliationPayload(rows: PhaseReconciliation[]): Record<strin
     phases: rows.map((row) => ({
       name: row.name,
       read: row.read,
+      // Rows the plan file holds for the phase: read less the plan's own quarantine and skips.
+      planned: row.read - (row.quarantined - row.odooErrors) - row.skipped,
       written: row.written,
       created: row.created,
       updated: row.updated,
