@@ -49,7 +49,7 @@ export const schemaPhase: PhaseProducer = {
         continue;
       }
       if (seen.has(name)) {
-        countSkip(counts, "field created by an earlier mapping entry");
+        countSkip(counts, "an earlier mapping entry creates the same field");
         continue;
       }
       seen.add(name);
