@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../bridge/src/core/log.js";
 import { xmlIdFor } from "../bridge/src/core/xml-id.js";
 import { plannedContactExtIds, type PhaseProducer } from "../bridge/src/plan/context.js";
-import { DEFAULT_PRODUCERS } from "../bridge/src/plan/registry.js";
+import { DEFAULT_PRODUCERS, importOrder, productionOrder } from "../bridge/src/plan/registry.js";
 import { rowHash } from "../bridge/src/plan/row-hash.js";
 import { runPlan, type PlanResult } from "../bridge/src/plan/run-plan.js";
 
@@ -367,6 +367,36 @@ describe("plan on a fixture with known bad rows", () => {
 });
 
 describe("plan phase registry", () => {
+  it("orders production by after and rejects cycles", () => {
+    const phase = (name: string, after: string[] = []): PhaseProducer => ({
+      name,
+      after,
+      produce: async () => ({
+        name,
+        read: 0,
+        planned: 0,
+        quarantined: 0,
+        skipped: 0,
+        skippedReasons: {},
+      }),
+    });
+    const order = productionOrder([
+      phase("schema", ["contacts"]),
+      phase("contacts", ["owners"]),
+      phase("owners"),
+    ]);
+    expect(order.map((producer) => producer.name)).toEqual(["owners", "contacts", "schema"]);
+    expect(importOrder(["history", "extra", "schema", "contacts"])).toEqual([
+      "schema",
+      "contacts",
+      "history",
+      "extra",
+    ]);
+    expect(() => productionOrder([phase("a", ["b"]), phase("b", ["a"])])).toThrow(
+      "plan phases depend on each other in a cycle through a",
+    );
+  });
+
   it("gives later producers the planned contact extIds", async () => {
     const seen: string[] = [];
     const probe: PhaseProducer = {
