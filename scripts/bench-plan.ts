@@ -3,12 +3,15 @@
  *
  *   npx tsx scripts/bench-plan.ts [--users 100000,1000000] [--events-per-user 10]
  *                                 [--work DIR] [--snapshot DIR] [--phases all|reader]
+ *                                 [--heap-mb N]
  *
  * For each size a snapshot is generated into WORK (kept, and reused when it exists) with a
  * mapping that covers its columns, then plan runs in a child process so that its peak RSS
  * (process.resourceUsage().maxRSS) is its own. `--phases reader` runs only the phases of the
  * snapshot reader (schema, tags, stages, owners, companies, contacts), without campaigns and
- * history, whose cost grows with the events rather than the users.
+ * history, whose cost grows with the events rather than the users. `--heap-mb` caps the child's
+ * V8 heap (--max-old-space-size), which shows how much of the peak RSS is heap V8 had not yet
+ * collected.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
@@ -48,10 +51,17 @@ async function bundleChild(): Promise<string> {
   return outfile;
 }
 
-function runChild(child: string, snapshot: string, out: string, phases: string): ChildReport {
+function runChild(
+  child: string,
+  snapshot: string,
+  out: string,
+  phases: string,
+  heapMb: string | undefined,
+): ChildReport {
+  const heap = heapMb ? [`--max-old-space-size=${heapMb}`] : [];
   const result = spawnSync(
     process.execPath,
-    [child, snapshot, `${snapshot}.mapping.json`, out, phases],
+    [...heap, child, snapshot, `${snapshot}.mapping.json`, out, phases],
     { encoding: "utf8", maxBuffer: 1 << 24, stdio: ["ignore", "pipe", "inherit"] },
   );
   if (result.status !== 0) {
@@ -69,6 +79,7 @@ async function main(): Promise<void> {
       work: { type: "string", default: "/tmp/netmera-bench-plan" },
       snapshot: { type: "string" },
       phases: { type: "string", default: "all" },
+      "heap-mb": { type: "string" },
     },
   });
   const sizes = values.users.split(",").map(Number);
@@ -90,12 +101,19 @@ async function main(): Promise<void> {
         `generated ${target.users} users in ${((Date.now() - started) / 1000).toFixed(1)} s: ${target.dir}`,
       );
     }
-    const report = runChild(child, target.dir, join(work, `plan-${target.users}`), values.phases);
+    const report = runChild(
+      child,
+      target.dir,
+      join(work, `plan-${target.users}`),
+      values.phases,
+      values["heap-mb"],
+    );
     const contacts = report.phases.find((phase) => phase.name === "contacts");
     console.log(
       JSON.stringify({
         users: target.users,
         phases: values.phases,
+        heapMb: values["heap-mb"] ?? null,
         userRows: report.userRows,
         contacts: contacts?.planned,
         seconds: Number(report.seconds.toFixed(1)),

@@ -48,7 +48,7 @@ export class Staging {
     this.db.pragma("synchronous = OFF");
     this.db.pragma("locking_mode = EXCLUSIVE");
     this.db.pragma("temp_store = FILE");
-    this.db.pragma("cache_size = -32768");
+    this.db.pragma("cache_size = -16384");
     this.db.exec(`
       CREATE TABLE files (id INTEGER PRIMARY KEY, path TEXT NOT NULL, meta TEXT NOT NULL);
       CREATE TABLE staged (key TEXT NOT NULL, source INTEGER NOT NULL, file_id INTEGER NOT NULL,
