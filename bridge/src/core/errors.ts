@@ -1,12 +1,12 @@
 /**
  * Error taxonomy. Every error the bridge raises on purpose is a `BridgeError` with a stable
- * `code`; whether retrying can help is part of the type (`retryable`), never guessed from a
- * message. Unknown errors are never retried.
+ * `code`. Whether retrying can help is part of the type (`retryable`), never guessed from a
+ * message, and errors of other types are never retried.
  */
 export class BridgeError extends Error {
   readonly code: string = "bridge_error";
   readonly retryable: boolean = false;
-  /** HTTP status the bridge API answers with when this error reaches its error handler. */
+  /** HTTP status the bridge API returns when this error reaches its error handler. */
   readonly status: number = 500;
 
   constructor(message: string, options?: { cause?: unknown }) {
@@ -15,7 +15,7 @@ export class BridgeError extends Error {
   }
 }
 
-/** Invalid command-line input, configuration or environment; the message says what to change. */
+/** Invalid command-line input, configuration or environment. The message names what to change. */
 export class ConfigError extends BridgeError {
   override readonly code: string = "config_error";
   override readonly status = 400;
@@ -64,7 +64,7 @@ export class MappingUnconfirmedError extends BridgeError {
   override readonly status = 409;
 }
 
-/** A fault returned by Odoo for one call; permanent unless a subclass says otherwise. */
+/** A fault returned by Odoo for one call. It is permanent unless a subclass sets `retryable`. */
 export class OdooFaultError extends BridgeError {
   override readonly code: string = "odoo_fault";
   override readonly status = 502;
@@ -82,21 +82,21 @@ export class OdooFaultError extends BridgeError {
 
 /**
  * A fault caused by concurrent transactions in Odoo's database (serialization failure,
- * deadlock, lock not available) that outlived Odoo's own retries; the same call may succeed later.
+ * deadlock, lock not available) that outlived Odoo's own retries. The same call may succeed later.
  */
 export class OdooConcurrencyError extends OdooFaultError {
   override readonly code = "odoo_concurrency";
   override readonly retryable = true;
 }
 
-/** Odoo could not be reached or did not answer in time; retrying may help. */
+/** Odoo could not be reached or did not respond in time, so retrying may help. */
 export class OdooUnavailableError extends BridgeError {
   override readonly code = "odoo_unavailable";
   override readonly retryable = true;
   override readonly status = 503;
 }
 
-/** An error answer of the Netmera REST API, with the endpoint and Netmera's own error code. */
+/** An error response of the Netmera REST API, with the endpoint and Netmera's own error code. */
 export class NetmeraApiError extends BridgeError {
   override readonly code: string = "netmera_api_error";
   override readonly status = 502;
@@ -116,12 +116,13 @@ export class NetmeraApiError extends BridgeError {
   override readonly retryable: boolean;
 }
 
-/** A known error that is none of the above, for the bridge API: the request itself is wrong. */
+/** An invalid request to the bridge API that no more specific error type describes. */
 export class RequestError extends BridgeError {
   override readonly code = "bad_request";
   override readonly status = 400;
 }
 
+/** A run, job or snapshot named in a bridge API request does not exist. */
 export class NotFoundError extends BridgeError {
   override readonly code = "not_found";
   override readonly status = 404;
