@@ -122,7 +122,7 @@ export class RequestError extends BridgeError {
   override readonly status = 400;
 }
 
-/** A run, job or snapshot named in a bridge API request does not exist. */
+/** A run, job or snapshot that a command or bridge API request names does not exist. */
 export class NotFoundError extends BridgeError {
   override readonly code = "not_found";
   override readonly status = 404;
