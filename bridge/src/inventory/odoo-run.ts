@@ -63,11 +63,12 @@ export async function attachInventoryPdf(
   client: OdooClient,
   runId: number,
   pdfFile: string,
+  name = `netmera-inventory-run-${runId}.pdf`,
 ): Promise<number> {
   const datas = (await readFile(pdfFile)).toString("base64");
   return client.executeKw<number>("ir.attachment", "create", [
     {
-      name: `netmera-inventory-run-${runId}.pdf`,
+      name,
       datas,
       mimetype: "application/pdf",
       res_model: RUN_MODEL,

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { Writable } from "node:stream";
 import { BridgeError, ConfigError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
+import { attachInventoryPdf } from "../inventory/odoo-run.js";
 import { writeInventory } from "../inventory/write-inventory.js";
 import { loadMapping } from "../mapping/store.js";
 import { migrate } from "../migrate/migrate.js";
@@ -43,7 +44,10 @@ function requireOdoo(settings: ServeSettings): OdooSettings {
   );
 }
 
-/** Attach the inventory PDF to its run, so that it opens from the run form in Odoo. */
+/**
+ * Attach the inventory PDF to its run, as the `inventory --run` command does, and post it in the
+ * run's chatter so that the person who pressed the button sees it arrive.
+ */
 async function attachToRun(
   odoo: OdooSettings,
   logger: Logger,
@@ -52,17 +56,8 @@ async function attachToRun(
 ): Promise<number> {
   const client = new OdooClient({ ...odoo, logger });
   try {
-    const datas = (await readFile(pdfFile)).toString("base64");
-    const attachmentId = await client.executeKw<number>("ir.attachment", "create", [
-      {
-        name: "inventory.pdf",
-        datas,
-        mimetype: "application/pdf",
-        res_model: "netmera.migration.run",
-        res_id: runId,
-      },
-    ]);
-    await client.executeKw("netmera.migration.run", "message_post", [[runId]], {
+    const attachmentId = await attachInventoryPdf(client, runId, pdfFile, "inventory.pdf");
+    await client.executeKw(RUN_MODEL, "message_post", [[runId]], {
       body: "Written inventory rendered by the bridge.",
       attachment_ids: [attachmentId],
     });
