@@ -40,7 +40,10 @@ export function registerMigrate(program: Command, context: CliContext): void {
       "--plan <dir>",
       "plan folder written by `plan --out DIR` (default: run plan into netmera-odoo-work/ beside the mapping)",
     )
-    .option("--mapping <file>", "confirmed mapping.json (default: SNAPSHOT/mapping.json)")
+    .option(
+      "--mapping <file>",
+      "confirmed mapping.json (default: PLAN/mapping.json, else ./mapping.json)",
+    )
     .option("--run <id>", "continue this Odoo run id")
     .option("--sample <n>", "import only n contacts (deterministic) with what they need")
     .option("--concurrency <n>", `batches in flight at once (default ${DEFAULT_CONCURRENCY})`)
@@ -59,7 +62,13 @@ async function runMigrate(
   const config: ConfigFile = flags.config ? readConfigFile(flags.config) : {};
   const connection = resolveConnection(flags, context.env, config);
   const snapshotDir = resolve(snapshot);
-  const mappingFile = resolve(flags.mapping ?? config.mapping ?? join(snapshotDir, "mapping.json"));
+  // Never inside the snapshot folder: a file added there fails the manifest check.
+  const planMapping = flags.plan === undefined ? undefined : join(flags.plan, "mapping.json");
+  const mappingFile = resolve(
+    flags.mapping ??
+      config.mapping ??
+      (planMapping && existsSync(planMapping) ? planMapping : "mapping.json"),
+  );
   if (!existsSync(mappingFile) && flags.run === undefined) {
     throw new ConfigError(
       `mapping ${mappingFile} not found; run netmera-odoo map ${snapshot} first, or pass --mapping FILE`,
