@@ -1,47 +1,18 @@
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
-import { Command, CommanderError } from "commander";
-import { BridgeError } from "../bridge/src/core/errors.js";
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { silentLogger } from "../bridge/src/core/log.js";
-import { registerMap } from "../bridge/src/commands/map.js";
-import { registerPlan } from "../bridge/src/commands/plan.js";
-import { registerExportCsv } from "../bridge/src/commands/export-csv.js";
 import { generateSnapshot } from "../scripts/lib/generator/generate.js";
+import { runCli, type CliResult } from "./support/cli.js";
 
 let work: string;
 let snapshot: string;
 let mapping: string;
 let plan: string;
 
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (chunk) => (out += chunk));
-  stderr.on("data", (chunk) => (err += chunk));
-  // Only the commands under test are registered, the way cli.ts registers every command.
-  const context = { stdout, stderr, env: {}, logger: silentLogger };
-  const program = new Command("netmera-odoo").exitOverride();
-  program.configureOutput({ writeOut: (t) => stdout.write(t), writeErr: (t) => stderr.write(t) });
-  for (const register of [registerMap, registerPlan, registerExportCsv]) {
-    register(program, context);
-  }
-  let code = 0;
-  try {
-    await program.parseAsync(["node", "netmera-odoo", ...args]);
-  } catch (error) {
-    if (!(error instanceof BridgeError) && !(error instanceof CommanderError)) {
-      throw error;
-    }
-    stderr.write(`error: ${error.message}\n`);
-    code = 1;
-  }
-  return { code, stdout: out, stderr: err };
+function run(...args: string[]): Promise<CliResult> {
+  return runCli(args);
 }
 
 function rows(dir: string, file: string): Record<string, string>[] {

@@ -2,37 +2,20 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { main } from "../bridge/src/cli.js";
 import { silentLogger } from "../bridge/src/core/log.js";
 import { xmlIdFor } from "../bridge/src/core/xml-id.js";
 import { OdooClient } from "../bridge/src/odoo/client.js";
 import { rowHash } from "../bridge/src/plan/row-hash.js";
 import { chromiumPathFrom } from "../bridge/src/inventory/render-pdf.js";
 import { PLAN_DIR, sectionHtml, SNAPSHOT_DIR } from "./fixtures/inventory/support.js";
+import { runCli } from "./support/cli.js";
 import { describeOdoo, startOdoo, type OdooServer } from "./support/odoo.js";
 
 const RUN_MODEL = "netmera.migration.run";
 const chromiumAvailable = existsSync(chromiumPathFrom(undefined, process.env));
 if (!chromiumAvailable) {
   console.log("inventory run test skipped: no Chromium (apt-get install chromium)");
-}
-
-async function runCli(args: string[], env: NodeJS.ProcessEnv) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (chunk: Buffer) => (out += chunk.toString("utf8")));
-  stderr.on("data", (chunk: Buffer) => (err += chunk.toString("utf8")));
-  const code = await main(["node", "netmera-odoo", ...args], {
-    stdout,
-    stderr,
-    env,
-    logger: silentLogger,
-  });
-  return { code, stdout: out, stderr: err };
 }
 
 describeOdoo("inventory of a migration run", () => {

@@ -4,13 +4,12 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../bridge/src/cli.js";
 import { silentLogger } from "../bridge/src/core/log.js";
 import { CHROMIUM_FLAGS, chromiumPathFrom, renderPdf } from "../bridge/src/inventory/render-pdf.js";
 import { PLAN_DIR, SNAPSHOT_DIR } from "./fixtures/inventory/support.js";
+import { runCli as runCliWith, type CliResult } from "./support/cli.js";
 
 const chromiumPath = chromiumPathFrom(undefined, process.env);
 const chromiumAvailable = existsSync(chromiumPath);
@@ -22,23 +21,8 @@ if (!chromiumAvailable) {
   );
 }
 
-async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
-  stdout.on("data", (chunk: Buffer) => chunks.stdout.push(chunk));
-  stderr.on("data", (chunk: Buffer) => chunks.stderr.push(chunk));
-  const code = await main(["node", "netmera-odoo", ...args], {
-    stdout,
-    stderr,
-    env: process.env,
-    logger: silentLogger,
-  });
-  return {
-    code,
-    stdout: Buffer.concat(chunks.stdout).toString("utf8"),
-    stderr: Buffer.concat(chunks.stderr).toString("utf8"),
-  };
+function runCli(args: string[]): Promise<CliResult> {
+  return runCliWith(args, process.env);
 }
 
 describe("inventory command without Chromium", () => {
