@@ -1,4 +1,4 @@
-import { access } from "node:fs/promises";
+import { access, mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { ConfigError } from "../core/errors.js";
@@ -53,6 +53,7 @@ async function propose(
 
   const snapshot = await openSnapshot(snapshotDir, { logger: context.logger });
   const observations = await collectObservations(snapshot, context.logger);
+  await mkdir(options.out, { recursive: true });
   const eventThreshold = threshold(options.eventThreshold);
   const mapping = proposeMapping(observations, {
     snapshotHash: snapshot.hash,

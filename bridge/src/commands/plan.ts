@@ -1,8 +1,20 @@
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { formatReconciliation } from "../plan/reconciliation.js";
 import { runPlan } from "../plan/run-plan.js";
 import type { CliContext } from "./context.js";
+
+/**
+ * Return OUT/mapping.json when it exists (`map --out DIR` followed by `plan --out DIR`), else
+ * ./mapping.json, where `map` writes by default. The mapping never defaults to a path inside
+ * the snapshot: a file added there fails the manifest check, and a snapshot without a
+ * manifest would get a new hash from it, which voids the mapping's own confirmation.
+ */
+export function defaultMappingFile(outDir: string): string {
+  const besideOutput = join(outDir, "mapping.json");
+  return existsSync(besideOutput) ? besideOutput : resolve("mapping.json");
+}
 
 interface PlanFlags {
   mapping?: string;
@@ -18,7 +30,10 @@ export function registerPlan(program: Command, context: CliContext): void {
         "and a reconciliation; writes nothing to Odoo",
     )
     .argument("<snapshot>", "snapshot folder")
-    .option("--mapping <file>", "mapping.json to apply (default: SNAPSHOT/mapping.json)")
+    .option(
+      "--mapping <file>",
+      "mapping.json to apply (default: OUT/mapping.json, else ./mapping.json)",
+    )
     .requiredOption(
       "--out <dir>",
       "folder for plan/, quarantine.csv, flags.csv, reconciliation.json",
@@ -28,7 +43,7 @@ export function registerPlan(program: Command, context: CliContext): void {
       const snapshotDir = resolve(snapshot);
       const result = await runPlan({
         snapshotDir,
-        mappingFile: resolve(flags.mapping ?? join(snapshotDir, "mapping.json")),
+        mappingFile: resolve(flags.mapping ?? defaultMappingFile(resolve(flags.out))),
         outDir: resolve(flags.out),
         logger: context.logger,
         progress: flags.progress === false ? undefined : context.stderr,

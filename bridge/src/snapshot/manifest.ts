@@ -112,8 +112,14 @@ export async function verifyManifest(
     added.length ? `added: ${added.join(", ")}` : "",
     removed.length ? `removed: ${removed.join(", ")}` : "",
   ].filter(Boolean);
+  // A mapping saved into the snapshot folder is the usual way to get here; say where it goes.
+  const strayMapping = added.find(
+    (path) => path === "mapping.json" || path.endsWith("/mapping.json"),
+  );
+  const hint = strayMapping
+    ? `; move ${strayMapping} out of the snapshot folder (map writes it to --out, default the current folder)`
+    : "; pull a fresh snapshot instead of editing this one";
   throw new SnapshotTamperedError(
-    `snapshot ${root} no longer matches its manifest (${parts.join("; ")}); ` +
-      "pull a fresh snapshot instead of editing this one",
+    `snapshot ${root} no longer matches its manifest (${parts.join("; ")})${hint}`,
   );
 }

@@ -1,7 +1,7 @@
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { basename, extname, join } from "node:path";
 import type { z } from "zod";
-import { SnapshotFileError } from "../core/errors.js";
+import { ConfigError, SnapshotFileError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { DEFAULT_SOURCE_TIME_ZONE } from "../normalize/dates.js";
 import { listSnapshotFiles } from "../netmera/snapshot-files.js";
@@ -64,6 +64,7 @@ export interface OpenSnapshotOptions {
  */
 export async function openSnapshot(root: string, options: OpenSnapshotOptions): Promise<Snapshot> {
   const { logger } = options;
+  await assertSnapshotFolder(root);
   const manifest = await readManifest(root);
   let hash: string;
   if (manifest) {
@@ -84,6 +85,27 @@ export async function openSnapshot(root: string, options: OpenSnapshotOptions): 
     files: manifest ? Object.keys(manifest.files).sort() : await listSnapshotFiles(root),
     logger,
   };
+}
+
+/** Reject a snapshot path that does not exist or is not a folder, in one line without a stack. */
+export async function assertSnapshotFolder(root: string): Promise<void> {
+  let isFolder: boolean;
+  try {
+    isFolder = (await stat(root)).isDirectory();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") {
+      throw new ConfigError(`snapshot folder ${root} does not exist`, { cause: error });
+    }
+    throw new ConfigError(`snapshot folder ${root} cannot be read (${code ?? "error"})`, {
+      cause: error,
+    });
+  }
+  if (!isFolder) {
+    throw new ConfigError(
+      `snapshot ${root} is a file, not a folder; unzip it or pass the folder that holds manifest.json`,
+    );
+  }
 }
 
 /** Hash of a snapshot folder, as `openSnapshot` computes it, without checking the manifest. */
