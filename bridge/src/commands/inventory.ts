@@ -10,6 +10,7 @@ import { attachInventoryPdf, fetchRunReconciliation } from "../inventory/odoo-ru
 import { assertChromium, chromiumPathFrom } from "../inventory/render-pdf.js";
 import type { RunReconciliation } from "../inventory/view-model.js";
 import { writeInventory } from "../inventory/write-inventory.js";
+import { assertSnapshotFolder } from "../snapshot/snapshot.js";
 import type { CliContext } from "./context.js";
 
 interface InventoryOptions extends ConnectionFlags {
@@ -45,6 +46,7 @@ export function registerInventory(program: Command, context: CliContext): void {
     );
 
   addConnectionOptions(command).action(async (snapshot: string, options: InventoryOptions) => {
+    await assertSnapshotFolder(snapshot);
     const chromiumPath = chromiumPathFrom(options.chromium, context.env);
     const runId = parsePositiveInt("--run", options.run);
     await assertChromium(chromiumPath);
