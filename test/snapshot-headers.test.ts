@@ -36,8 +36,9 @@ describe("matchHeaders", () => {
   it.each([
     ["Device Count", "deviceCount"],
     ["Device Type", "deviceType"],
-    ["Operating System (OS)", "os"],
-    ["OS", "os"],
+    // Device Type holds the platform, so the OS column of a user export is the OS version.
+    ["Operating System (OS)", "osVersion"],
+    ["OS", "osVersion"],
     ["Device Model", "deviceModel"],
   ])("reads device column %j as %s", (header, meaning) => {
     expect(meaningOf(header)).toBe(meaning);

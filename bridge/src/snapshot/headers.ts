@@ -27,10 +27,23 @@ const IDENTITY: Record<string, string[]> = {
   ],
 };
 
+/**
+ * Device columns of the panel's Export Users file. Device Type holds the platform (ANDROID,
+ * IOS), so the "Operating System (OS)" column holds the OS version (13, 16.7), as in the
+ * sample generator's exports; it must not land in netmera_os, which holds the platform.
+ */
 const DEVICE_EXPORT: Record<string, string[]> = {
   deviceCount: ["Device Count", "Cihaz Sayısı"],
   deviceType: ["Device Type", "Cihaz Tipi"],
-  os: ["Operating System (OS)", "Operating System", "OS", "İşletim Sistemi"],
+  osVersion: [
+    "Operating System (OS)",
+    "Operating System",
+    "OS",
+    "İşletim Sistemi",
+    "OS Version",
+    "osVersion",
+    "osV",
+  ],
   deviceModel: ["Device Model", "Model", "mdl", "Cihaz Modeli"],
 };
 
@@ -39,11 +52,35 @@ const PERSON: Record<string, string[]> = {
   surname: ["Surname", "Last Name", "Lastname", "Soyad", "Soyadı"],
 };
 
-const PUSH_TOKEN = ["Token", "Device Token", "deviceToken", "Push Token", "pushToken"];
+/**
+ * Push token spellings: Netmera's `token` and `deviceToken`, and the names Firebase (FCM, and
+ * GCM registration IDs before it) and Apple (APNs) give them. A file may hold several.
+ */
+const PUSH_TOKEN = [
+  "Token",
+  "Device Token",
+  "deviceToken",
+  "Push Token",
+  "pushToken",
+  "registrationId",
+  "Registration ID",
+  "regId",
+  "FCM",
+  "fcmToken",
+  "FCM Registration Token",
+  "GCM",
+  "gcmToken",
+  "APNs",
+  "apnsToken",
+  "APNs Device Token",
+];
+
+/** Meaning of push token columns; the only meaning that several columns of one file may share. */
+export const PUSH_TOKEN_MEANING = "pushToken";
 
 const VOCABULARY: Record<TableKind, Record<string, string[]>> = {
   users: { ...IDENTITY, ...PERSON, ...DEVICE_EXPORT, pushToken: PUSH_TOKEN },
-  members: IDENTITY,
+  members: { ...IDENTITY, pushToken: PUSH_TOKEN },
   devices: {
     extId: IDENTITY.extId ?? [],
     installationId: ["Installation ID", "installationId", "installation_id"],
@@ -73,6 +110,11 @@ const VOCABULARY: Record<TableKind, Record<string, string[]>> = {
   },
 };
 
+/** Accepted spellings of a meaning for a kind of file, for messages that list them. */
+export function spellingsOf(kind: TableKind, meaning: string): string[] {
+  return VOCABULARY[kind][meaning] ?? [];
+}
+
 /** Built-in attribute codes that are the same thing as an identity or person column. */
 const CODE_ALIASES: Record<string, string> = {
   email: "email",
@@ -82,6 +124,10 @@ const CODE_ALIASES: Record<string, string> = {
   extid: "extId",
   externalid: "extId",
 };
+
+for (const spelling of PUSH_TOKEN) {
+  CODE_ALIASES[foldKey(spelling)] = PUSH_TOKEN_MEANING;
+}
 
 /** Meaning of a profile attribute code: an identity for the built-in ones, else `attr:<code>`. */
 export function meaningOfCode(code: string): ColumnMeaning {
@@ -149,7 +195,7 @@ export function matchHeaders(
       unknown.push(header);
     }
     const earlier = seen.get(meaning);
-    if (earlier !== undefined) {
+    if (earlier !== undefined && meaning !== PUSH_TOKEN_MEANING) {
       throw new SnapshotFileError(
         file,
         `headers "${earlier}" and "${header}" both mean ${meaning}; remove or rename one of them`,

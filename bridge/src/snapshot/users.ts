@@ -1,5 +1,5 @@
 import type { Logger } from "../core/log.js";
-import { meaningOfCode, type ColumnMeaning } from "./headers.js";
+import { meaningOfCode, PUSH_TOKEN_MEANING, type ColumnMeaning } from "./headers.js";
 import {
   readDevices,
   readMembers,
@@ -214,16 +214,19 @@ async function stageUserFile(
   const extIdAt = meanings.indexOf("extId");
   const emailAt = meanings.indexOf("email");
   const msisdnAt = meanings.indexOf("msisdn");
-  // Push tokens never leave the snapshot, so they are not even staged.
-  const tokenAt = meanings.indexOf("pushToken");
+  // Push tokens never leave the snapshot, so they are not even staged. A file may hold several
+  // (FCM and APNs tokens side by side).
+  const tokenColumns = meanings.flatMap((meaning, index) =>
+    meaning === PUSH_TOKEN_MEANING ? [index] : [],
+  );
   for await (const batch of table.rowBatches()) {
     for (const row of batch) {
       counts.userRows += 1;
       if (counts.userRows % 50_000 === 0) {
         hooks.onProgress?.(counts.userRows);
       }
-      if (tokenAt >= 0) {
-        row.cells[tokenAt] = undefined;
+      for (const index of tokenColumns) {
+        row.cells[index] = undefined;
       }
       if (row.problem) {
         counts.badUserRows += 1;
@@ -232,7 +235,7 @@ async function stageUserFile(
           line: row.line,
           column: "",
           // A misaligned row could hold a push token in any cell, so its text stays out.
-          value: tokenAt >= 0 ? "" : rowText(row.cells),
+          value: tokenColumns.length > 0 ? "" : rowText(row.cells),
           reason: `row rejected: ${row.problem}`,
         });
         continue;
@@ -304,6 +307,9 @@ async function stageProfileFile(
     }
     const cells: (string | undefined)[] = new Array<string | undefined>(columns.length);
     for (const [code, value] of profile.values) {
+      if (meaningOfCode(code) === PUSH_TOKEN_MEANING) {
+        continue;
+      }
       let position = positions.get(code);
       if (position === undefined) {
         position = columns.length;
