@@ -4,11 +4,14 @@ import type { Command } from "commander";
 import { BridgeError, ConfigError } from "../core/errors.js";
 import { DEFAULT_CONCURRENCY, migrate } from "../migrate/migrate.js";
 import { prepareMigratePlan } from "../migrate/plan-step.js";
+import { DEFAULT_CALL_TIMEOUT_MS } from "../odoo/client.js";
 import {
   addConnectionOptions,
+  addTimeoutOption,
   parsePositiveInt,
   readConfigFile,
   resolveConnection,
+  timeoutMsFrom,
   type ConfigFile,
 } from "../odoo/settings.js";
 import type { CliContext } from "./context.js";
@@ -25,6 +28,7 @@ interface MigrateFlags {
   concurrency?: string;
   batchRows?: string;
   batchBytes?: string;
+  timeout?: string;
 }
 
 export function registerMigrate(program: Command, context: CliContext): void {
@@ -35,7 +39,7 @@ export function registerMigrate(program: Command, context: CliContext): void {
         "resuming where an earlier attempt stopped",
     )
     .argument("<snapshot>", "snapshot folder");
-  addConnectionOptions(command)
+  addTimeoutOption(addConnectionOptions(command), DEFAULT_CALL_TIMEOUT_MS / 1000)
     .option(
       "--plan <dir>",
       "plan folder written by `plan --out DIR` (default: run plan into netmera-odoo-work/ beside the mapping)",
@@ -97,6 +101,7 @@ async function runMigrate(
     },
     logger: context.logger,
     progressStream: context.stderr,
+    timeoutMs: timeoutMsFrom(flags.timeout, config),
   });
 
   const out = context.stdout;

@@ -1,7 +1,7 @@
 import { ConfigError, OdooConcurrencyError, OdooFaultError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryHooks, type RetryPolicy } from "./retry.js";
-import { XmlRpcEndpoint, XmlRpcFault } from "./transport.js";
+import { OdooConnectionError, XmlRpcEndpoint, XmlRpcFault } from "./transport.js";
 
 export interface OdooConnection {
   /** Server base URL, for example `http://127.0.0.1:8069`. */
@@ -97,6 +97,8 @@ export class OdooClient {
   private readonly object: XmlRpcEndpoint;
   private readonly retry: RetryPolicy;
   private readonly retryHooks: RetryHooks;
+  /** Milliseconds one call may take before it is aborted and retried. */
+  readonly timeoutMs: number;
 
   constructor(options: OdooClientOptions) {
     this.url = options.url.replace(/\/+$/, "");
@@ -105,6 +107,7 @@ export class OdooClient {
     this.#password = options.password;
     this.logger = options.logger;
     const timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    this.timeoutMs = timeoutMs;
     this.common = new XmlRpcEndpoint({ baseUrl: this.url, path: "/xmlrpc/2/common", timeoutMs });
     this.object = new XmlRpcEndpoint({ baseUrl: this.url, path: "/xmlrpc/2/object", timeoutMs });
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
@@ -121,7 +124,7 @@ export class OdooClient {
    */
   async version(policy: RetryPolicy = QUICK_RETRY_POLICY): Promise<OdooVersion> {
     const info = (await this.withRetry(
-      "version",
+      "common.version",
       () => this.common.call("version", []),
       policy,
     )) as {
@@ -135,7 +138,7 @@ export class OdooClient {
 
   /** `common.authenticate`; returns the user id or throws `ConfigError` for wrong credentials. */
   async authenticate(): Promise<number> {
-    const uid = await this.withRetry("authenticate", async () => {
+    const uid = await this.withRetry("common.authenticate", async () => {
       try {
         return await this.common.call("authenticate", [this.db, this.login, this.#password, {}]);
       } catch (error) {
@@ -145,8 +148,8 @@ export class OdooClient {
     if (typeof uid !== "number" || uid <= 0) {
       throw new ConfigError(
         `Odoo at ${this.url} rejected the login "${this.login}" on db "${this.db}": wrong ` +
-          "login or password. Set ODOO_PASSWORD to the user's password or an API key " +
-          "(Odoo › Preferences › Account Security › New API Key).",
+          "login or password. Check --user, and set ODOO_PASSWORD to that user's password or " +
+          "an API key (Odoo › Preferences › Account Security › New API Key).",
       );
     }
 
@@ -163,7 +166,8 @@ export class OdooClient {
     label: CallOptions = {},
   ): Promise<T> {
     const uid = this.#uid ?? (await this.authenticate());
-    const callName = `${label.model ?? model}.${label.method ?? method}`;
+    const context = label.context ? ` (${label.context})` : "";
+    const callName = `${label.model ?? model}.${label.method ?? method}${context}`;
     const result = await this.withRetry(
       callName,
       async () => {
@@ -197,20 +201,48 @@ export class OdooClient {
     return { url: this.url, db: this.db, login: this.login, uid: this.#uid };
   }
 
-  private withRetry<T>(
+  private async withRetry<T>(
     what: string,
     operation: () => Promise<T>,
     policy: RetryPolicy = this.retry,
   ): Promise<T> {
-    return withRetry(operation, policy, {
-      ...this.retryHooks,
-      onRetry: (error, attempt, delayMs) => {
-        this.logger.info(
-          { call: what, attempt, delayMs, err: (error as Error).message },
-          "Odoo call failed, retrying",
-        );
-        this.retryHooks.onRetry?.(error, attempt, delayMs);
-      },
+    let tries = 0;
+    try {
+      return await withRetry(
+        () => {
+          tries += 1;
+          return operation();
+        },
+        policy,
+        {
+          ...this.retryHooks,
+          onRetry: (error, attempt, delayMs) => {
+            this.logger.info(
+              { call: what, attempt, delayMs, err: (error as Error).message },
+              "Odoo call failed, retrying",
+            );
+            this.retryHooks.onRetry?.(error, attempt, delayMs);
+          },
+        },
+      );
+    } catch (error) {
+      throw this.gaveUp(error, what, tries);
+    }
+  }
+
+  /** Name the call, the URL, the tries and, for a silent server, the timeout. */
+  private gaveUp(error: unknown, what: string, tries: number): unknown {
+    if (!(error instanceof OdooConnectionError)) return error;
+
+    const attempts = tries === 1 ? "1 try" : `${tries} tries`;
+    const message =
+      error.kind === "timeout"
+        ? `Odoo at ${error.endpoint} accepted the connection but did not answer ${what} ` +
+          `within the timeout of ${this.timeoutMs / 1000} s (${attempts}). Check the Odoo ` +
+          "server's log and load, or allow slower answers with --timeout SECONDS."
+        : `Odoo call ${what} to ${error.endpoint} failed (${attempts}): ${error.message}`;
+    return new OdooConnectionError(error.kind, error.endpoint, error.method, message, {
+      cause: error,
     });
   }
 

@@ -1,6 +1,6 @@
 import { BridgeError, ConfigError, OdooFaultError, OdooUnavailableError } from "../core/errors.js";
 import { isAccessDenied, type OdooClient, type OdooVersion } from "./client.js";
-import { XmlRpcEndpointNotFound } from "./transport.js";
+import { OdooConnectionError, XmlRpcEndpointNotFound } from "./transport.js";
 
 /** Model of the addon's run records; every import call goes through it. */
 export const RUN_MODEL = "netmera.migration.run";
@@ -51,6 +51,9 @@ async function checkLogin(client: OdooClient): Promise<number> {
   try {
     return await client.authenticate();
   } catch (error) {
+    // Wrong login or password: authenticate answered false, and the message says so.
+    if (error instanceof ConfigError) throw error;
+
     if (error instanceof OdooFaultError && /database .* does not exist/i.test(error.message)) {
       throw new ConfigError(
         `Odoo at ${client.url} has no database "${client.db}"; check --db ` +
@@ -123,7 +126,11 @@ function externalApiDenied(client: OdooClient, error: unknown): ConfigError {
   );
 }
 
-/** Turn a connection-level failure into a message with the URL, the error and the fix. */
+/**
+ * Turn a connection-level failure into a message that tells the cases apart: nothing listens
+ * at the URL, its host name does not resolve, the server accepts connections but never
+ * answers, or something answers that is not Odoo's XML-RPC API. Each names the URL and the fix.
+ */
 export function explainConnectionError(client: OdooClient, error: unknown, path: string): unknown {
   if (error instanceof XmlRpcEndpointNotFound) {
     return new ConfigError(
@@ -134,17 +141,48 @@ export function explainConnectionError(client: OdooClient, error: unknown, path:
     );
   }
 
+  if (error instanceof OdooConnectionError) {
+    const cause = (error.cause as Error | undefined)?.message ?? error.message;
+    if (error.kind === "refused") {
+      return new ConfigError(
+        `cannot reach Odoo at ${client.url}: nothing accepts connections there (${cause}). ` +
+          "Check the host and port in --odoo-url and that the Odoo server is running and " +
+          "reachable from this machine.",
+        { cause: error },
+      );
+    }
+
+    if (error.kind === "dns") {
+      return new ConfigError(
+        `cannot reach Odoo at ${client.url}: the host name "${new URL(client.url).hostname}" ` +
+          `does not resolve (${cause}). Check the host name in --odoo-url and this machine's DNS.`,
+        { cause: error },
+      );
+    }
+
+    if (error.kind === "timeout") {
+      return new ConfigError(error.message, { cause: error });
+    }
+  }
+
   if (error instanceof OdooUnavailableError) {
+    const cause = (error.cause as Error | undefined)?.message ?? error.message;
     return new ConfigError(
-      `cannot reach Odoo at ${client.url} (${error.message}). Check --odoo-url and that the ` +
-        "server is running and reachable from this machine.",
+      `cannot reach Odoo at ${client.url} (${cause}). Check --odoo-url and that the server ` +
+        "is running and reachable from this machine.",
       { cause: error },
     );
   }
 
-  if (error instanceof BridgeError && !(error instanceof OdooFaultError)) {
+  if (
+    error instanceof BridgeError &&
+    !(error instanceof OdooFaultError) &&
+    !(error instanceof ConfigError)
+  ) {
     return new ConfigError(
-      `${client.url} does not look like an Odoo server (${error.message}); check --odoo-url.`,
+      `${client.url} answered, but it is not an Odoo server: ${path} gave no XML-RPC ` +
+        `answer (${error.message}). Set --odoo-url to the Odoo base URL, the address of its ` +
+        "login page without /web/login.",
       { cause: error },
     );
   }

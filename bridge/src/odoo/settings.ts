@@ -22,6 +22,8 @@ export const configFileSchema = z
     concurrency: z.number().int().min(1).max(16).optional(),
     batchRows: z.number().int().min(1).optional(),
     batchBytes: z.number().int().min(1).optional(),
+    /** Seconds one Odoo request may take before it is retried. */
+    timeout: z.number().int().min(1).optional(),
   })
   .strict();
 
@@ -120,4 +122,22 @@ export function addConnectionOptions(command: Command): Command {
     .option("--db <db>", "Odoo database name")
     .option("--user <login>", "Odoo login; the password or API key comes from ODOO_PASSWORD")
     .option("--config <file>", "JSON or YAML file with odooUrl, db, user, password and defaults");
+}
+
+/** Add `--timeout SECONDS`, the limit of one Odoo request, with its default in the help. */
+export function addTimeoutOption(command: Command, defaultSeconds: number): Command {
+  return command.option(
+    "--timeout <seconds>",
+    `seconds one Odoo request may take (default ${defaultSeconds}); a request without an ` +
+      "answer by then is retried with backoff, then the command stops naming the URL and the call",
+  );
+}
+
+/** `--timeout` (or `timeout` of the config file) in milliseconds, or undefined for the default. */
+export function timeoutMsFrom(
+  flag: string | undefined,
+  config: ConfigFile = {},
+): number | undefined {
+  const seconds = parsePositiveInt("--timeout", flag) ?? config.timeout;
+  return seconds === undefined ? undefined : seconds * 1000;
 }

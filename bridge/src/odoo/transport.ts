@@ -27,6 +27,25 @@ export class XmlRpcEndpointNotFound extends BridgeError {
   override readonly status = 502;
 }
 
+/**
+ * An unreachable or unanswering server, with what went wrong: `refused` (nothing listens),
+ * `dns` (the host name does not resolve), `timeout` (connected, but no answer in time) or
+ * `broken` (the connection failed or broke, or the server answered HTTP 5xx). Retryable.
+ */
+export class OdooConnectionError extends OdooUnavailableError {
+  constructor(
+    readonly kind: "refused" | "dns" | "timeout" | "broken",
+    readonly endpoint: string,
+    readonly method: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+const DNS_ERROR_CODES = new Set(["ENOTFOUND", "EAI_AGAIN"]);
+
 /** Node error codes of a connection that failed or broke; the server may be restarting. */
 const CONNECTION_ERROR_CODES = new Set([
   "ECONNREFUSED",
@@ -115,11 +134,10 @@ export class XmlRpcEndpoint {
     }
 
     const where = `${method} at ${this.displayUrl}`;
+    const failed = (kind: OdooConnectionError["kind"], message: string) =>
+      new OdooConnectionError(kind, this.displayUrl, method, message, { cause: error });
     if (signal.aborted) {
-      return new OdooUnavailableError(
-        `${where} did not answer within ${this.options.timeoutMs / 1000} s`,
-        { cause: error },
-      );
+      return failed("timeout", `${where} did not answer within ${this.options.timeoutMs / 1000} s`);
     }
 
     const status = error.res?.statusCode;
@@ -130,14 +148,18 @@ export class XmlRpcEndpoint {
     }
 
     if (typeof error.code === "string" && CONNECTION_ERROR_CODES.has(error.code)) {
-      return new OdooUnavailableError(`${where} failed: ${error.code} (${error.message})`, {
-        cause: error,
-      });
+      const kind =
+        error.code === "ECONNREFUSED"
+          ? "refused"
+          : DNS_ERROR_CODES.has(error.code)
+            ? "dns"
+            : "broken";
+      return failed(kind, `${where} failed: ${error.code} (${error.message})`);
     }
 
     if (error.message === "socket hang up" || (status !== undefined && status >= 500)) {
       const detail = status !== undefined ? `HTTP ${status}` : error.message;
-      return new OdooUnavailableError(`${where} failed: ${detail}`, { cause: error });
+      return failed("broken", `${where} failed: ${detail}`);
     }
 
     const detail = status !== undefined ? `HTTP ${status}, ${error.message}` : error.message;
