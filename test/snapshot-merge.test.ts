@@ -218,14 +218,13 @@ describe("merging user exports", () => {
     ]);
   });
 
-  it("reads headerless tag uploads as extIds", async () => {
+  it("rejects a tag file without an identifier header", async () => {
+    // A headerless list cannot be told from an unknown header, so both are rejected.
     write("users/a.csv", "extId,Email\nu1,u1@example.com\nu.2,u2@example.com\n");
     write("tags/upload.csv", "u1\nu.2\n");
-    const { users } = await merged();
-    expect(users.map((user) => [user.extId, user.tags])).toEqual([
-      ["u.2", ["upload"]],
-      ["u1", ["upload"]],
-    ]);
+    await expect(merged()).rejects.toThrow(
+      'tags/upload.csv: line 1 has no identifier column (headers seen: "u1")',
+    );
   });
 
   it("removes its staging folder when closed", async () => {

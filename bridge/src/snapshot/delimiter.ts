@@ -54,9 +54,32 @@ function describe(delimiter: Delimiter): string {
 }
 
 /**
+ * Characters that separate fields in some exports but are not supported delimiters: colon,
+ * hash, broken pipe (an FTP export option), slash, backslash and a few more. Header names
+ * rarely contain them, so one in a header without a supported delimiter is taken as an
+ * unsupported delimiter rather than as part of a single column's name.
+ */
+const UNSUPPORTED_SEPARATORS = [":", "#", "\u00a6", "/", "\\", "!", "$", "%", "&", "*", "=", "+"];
+
+const SUPPORTED_LIST = '"," ";" "|" "~" "^" and tab';
+
+function unsupportedSeparator(header: string): string | undefined {
+  let inQuotes = false;
+  for (const char of header) {
+    if (char === '"') {
+      inQuotes = !inQuotes;
+    } else if (!inQuotes && UNSUPPORTED_SEPARATORS.includes(char)) {
+      return char;
+    }
+  }
+  return undefined;
+}
+
+/**
  * Choose the delimiter from the header line. When the header holds more than one candidate,
  * the data lines decide: the candidate that gives every sampled line the header's field count
- * wins. A file whose header has no candidate at all is a one-column file.
+ * wins. A file whose header has no candidate at all is a one-column file, unless its header
+ * contains an unsupported separator such as `:` or `#`, which is rejected.
  */
 export function detectDelimiter(sample: string, file: string): Delimiter {
   const lines = firstLines(sample, SAMPLE_LINES + 1);
@@ -67,6 +90,14 @@ export function detectDelimiter(sample: string, file: string): Delimiter {
   const headerCounts = countOutsideQuotes(header);
   const candidates = [...headerCounts.keys()];
   if (candidates.length === 0) {
+    const seen = unsupportedSeparator(header);
+    if (seen !== undefined) {
+      throw new SnapshotFileError(
+        file,
+        `line 1 has one column but contains "${seen}", which looks like a field delimiter; ` +
+          `supported delimiters are ${SUPPORTED_LIST}, so export the file again with one of them`,
+      );
+    }
     return ",";
   }
   if (candidates.length === 1) {

@@ -83,11 +83,55 @@ export async function detectEncoding(
     const buffer = Buffer.alloc(PROBE_BYTES);
     const { bytesRead } = await handle.read(buffer, 0, PROBE_BYTES, 0);
     const head = buffer.subarray(0, bytesRead);
-    const detected = decideFromHead(head) ?? (await decideFromContent(handle, head, bytesRead));
+    const fromHead = decideFromHead(head);
+    if (fromHead?.encoding !== "utf-16le" && fromHead?.encoding !== "utf-16be") {
+      assertText(head, file);
+    }
+    const detected = fromHead ?? (await decideFromContent(handle, head, bytesRead));
     logger.debug({ file, encoding: detected.encoding, reason: detected.reason }, "encoding chosen");
     return detected;
   } finally {
     await handle.close();
+  }
+}
+
+/** Share of control characters in the first block above which a file is taken as binary. */
+const MAX_CONTROL_SHARE = 0.1;
+
+function isControl(byte: number): boolean {
+  // Tab, line feed and carriage return belong in text files; form feed and others do not.
+  return (byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d) || byte === 0x7f;
+}
+
+/**
+ * Reject a file that is not text, such as a spreadsheet or archive saved under a `.csv` name:
+ * a NUL byte (text files other than UTF-16 never hold one), or more than a tenth of the first
+ * block made of control characters. The error names the byte offset of the first such byte.
+ */
+function assertText(head: Buffer, file: string): void {
+  const nul = head.indexOf(0);
+  if (nul >= 0) {
+    throw new SnapshotFileError(
+      file,
+      `is not a text file: NUL byte at byte offset ${nul}; export it again as CSV ` +
+        "(UTF-8, UTF-16 or Windows-1254) or as .xlsx",
+    );
+  }
+  let controls = 0;
+  let first = -1;
+  for (let i = 0; i < head.length; i += 1) {
+    if (isControl(head[i] ?? 0)) {
+      controls += 1;
+      if (first < 0) first = i;
+    }
+  }
+  if (head.length > 0 && controls / head.length > MAX_CONTROL_SHARE) {
+    const share = Math.round((controls / head.length) * 100);
+    throw new SnapshotFileError(
+      file,
+      `is not a text file: ${share}% of the first ${head.length} bytes are control characters, ` +
+        `the first at byte offset ${first}; export it again as CSV or as .xlsx`,
+    );
   }
 }
 

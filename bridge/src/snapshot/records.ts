@@ -1,4 +1,6 @@
 import { extname } from "node:path";
+import { SnapshotFileError } from "../core/errors.js";
+import { PUSH_TOKEN_MEANING, spellingsOf } from "./headers.js";
 import { streamJsonRecords } from "./json-stream.js";
 import {
   deviceRecordSchema,
@@ -54,7 +56,51 @@ function zodProblem(error: { issues: { path: PropertyKey[]; message: string }[] 
     .join("; ");
 }
 
-/** Stream a membership file (CSV, XLSX, JSON or NDJSON). A one-column file without a known header is a list of extIds. */
+/**
+ * Keys of device records that hold a push token: Netmera's `token` and `deviceToken`, and the
+ * FCM, GCM and APNs names other exports use. Readers report only whether one was present.
+ */
+const TOKEN_KEYS = [
+  "token",
+  "deviceToken",
+  "pushToken",
+  "registrationId",
+  "fcm",
+  "fcmToken",
+  "gcmToken",
+  "apnsToken",
+];
+
+function hasTokenField(record: Record<string, unknown>): boolean {
+  return TOKEN_KEYS.some((key) => text(record[key]) !== undefined);
+}
+
+const IDENTIFIERS = ["extId", "email", "msisdn"];
+
+/**
+ * Reject a membership table without a recognised identifier column. A header line that matches
+ * nothing used to be read as the first extId of a headerless list, which turned any unknown
+ * layout into wrong memberships.
+ */
+function assertIdentifierColumn(file: string, headers: string[], meanings: string[]): void {
+  if (meanings.some((meaning) => IDENTIFIERS.includes(meaning))) {
+    return;
+  }
+  const accepted = IDENTIFIERS.map(
+    (meaning) => `${meaning}: ${spellingsOf("members", meaning).join(", ")}`,
+  ).join("; ");
+  throw new SnapshotFileError(
+    file,
+    `line 1 has no identifier column (headers seen: ${headers.map((h) => JSON.stringify(h)).join(", ")}); ` +
+      `add a header line with an extId column, or an email or MSISDN column. Accepted spellings ` +
+      `(any case, spaces and punctuation ignored): ${accepted}`,
+  );
+}
+
+/**
+ * Stream a membership file (CSV, XLSX, JSON or NDJSON). A table needs a header line with an
+ * extId, email or MSISDN column.
+ */
 export async function* readMembers(snapshot: Snapshot, file: string): AsyncGenerator<MemberRow> {
   if (JSON_EXTENSIONS.has(extname(file).toLowerCase())) {
     for await (const record of streamJsonRecords(snapshotPath(snapshot, file), file)) {
@@ -79,27 +125,12 @@ export async function* readMembers(snapshot: Snapshot, file: string): AsyncGener
   }
   const table = await openSnapshotTable(snapshot, file, "members");
   const { meanings } = table.matched;
-  const known = meanings.filter((meaning) => !meaning.startsWith("column:"));
-  // Tag uploads are one identifier per line without a header (Netmera's File Transfers format).
-  const headerless = known.length === 0 && meanings.length === 1;
-  if (headerless) {
-    const first = table.headers[0];
-    if (first) {
-      yield identifierRow(file, 1, first);
-    }
-  }
+  assertIdentifierColumn(file, table.headers, meanings);
   const column = (meaning: string) => meanings.indexOf(meaning);
   const extIdAt = column("extId");
   const emailAt = column("email");
   const msisdnAt = column("msisdn");
   for await (const row of table.rows()) {
-    if (headerless) {
-      const value = row.cells[0];
-      if (value !== undefined) {
-        yield identifierRow(file, row.line, value);
-      }
-      continue;
-    }
     const member: MemberRow = {
       file,
       line: row.line,
@@ -112,11 +143,6 @@ export async function* readMembers(snapshot: Snapshot, file: string): AsyncGener
     }
     yield member;
   }
-}
-
-function identifierRow(file: string, line: number, value: string): MemberRow {
-  const trimmed = value.trim();
-  return trimmed.includes("@") ? { file, line, email: trimmed } : { file, line, extId: trimmed };
 }
 
 /** Stream a device file (CSV, XLSX, JSON or NDJSON) without its push tokens. */
@@ -143,7 +169,7 @@ export async function* readDevices(snapshot: Snapshot, file: string): AsyncGener
         model: text(device.deviceModel ?? device.model),
         appVersion: text(device.appVersion ?? device.appV),
         osVersion: text(device.osVersion ?? device.osV),
-        hasPushToken: text(device.token ?? device.deviceToken) !== undefined,
+        hasPushToken: hasTokenField(device),
         pushPermitted: device.pushPermitted ?? undefined,
       };
     }
@@ -159,7 +185,9 @@ export async function* readDevices(snapshot: Snapshot, file: string): AsyncGener
     appVersion: at("appVersion"),
     osVersion: at("osVersion"),
     os: at("os"),
-    token: at("pushToken"),
+    tokens: table.matched.meanings.flatMap((meaning, index) =>
+      meaning === PUSH_TOKEN_MEANING ? [index] : [],
+    ),
     pushPermitted: at("pushPermitted"),
   };
   const cell = (cells: (string | undefined)[], index: number) =>
@@ -176,7 +204,7 @@ export async function* readDevices(snapshot: Snapshot, file: string): AsyncGener
       appVersion: cell(row.cells, columns.appVersion),
       osVersion: cell(row.cells, columns.osVersion),
       os: cell(row.cells, columns.os),
-      hasPushToken: cell(row.cells, columns.token) !== undefined,
+      hasPushToken: columns.tokens.some((index) => cell(row.cells, index) !== undefined),
       pushPermitted: permitted === undefined ? undefined : ["true", "1", "yes"].includes(permitted),
     };
     if (row.problem) {
@@ -263,7 +291,7 @@ export async function* readUserDevices(
         model: text(device.deviceModel ?? device.model),
         appVersion: text(device.appVersion ?? device.appV),
         osVersion: text(device.osVersion ?? device.osV),
-        hasPushToken: text(device.token ?? device.deviceToken) !== undefined,
+        hasPushToken: hasTokenField(device),
         pushPermitted: device.pushPermitted ?? undefined,
       };
     }
