@@ -4,7 +4,8 @@
  * run in-process and can be held open by the test.
  */
 import { Writable } from "node:stream";
-import { crc32, deflateRawSync } from "node:zlib";
+import { once } from "node:events";
+import { crc32, createDeflateRaw, deflateRawSync } from "node:zlib";
 import { pino, type Logger } from "pino";
 import { REDACTED_PATHS } from "../bridge/src/core/log.js";
 import type { JobRunners } from "../bridge/src/server/jobs.js";
@@ -17,6 +18,12 @@ export interface ZipEntrySpec {
   deflate?: boolean;
   /** Uncompressed size to declare instead of the real one. */
   declaredSize?: number;
+  /** Already deflated content, with the CRC-32 and size of what it inflates to. */
+  deflated?: { data: Buffer; crc: number; size: number };
+  /** Name bytes to store instead of the UTF-8 of `name`. */
+  nameBytes?: Buffer;
+  /** Set general-purpose bit 11 (UTF-8 name); true unless given. */
+  utf8Flag?: boolean;
 }
 
 /** Build a zip archive from `entries`, byte by byte, exactly as given. */
@@ -26,16 +33,17 @@ export function buildZip(entries: ZipEntrySpec[]): Buffer {
   let offset = 0;
   for (const entry of entries) {
     const raw = Buffer.isBuffer(entry.data) ? entry.data : Buffer.from(entry.data ?? "");
-    const stored = entry.deflate ? deflateRawSync(raw) : raw;
-    const name = Buffer.from(entry.name, "utf8");
-    const method = entry.deflate ? 8 : 0;
-    const crc = crc32(raw);
-    const size = entry.declaredSize ?? raw.length;
+    const stored = entry.deflated?.data ?? (entry.deflate ? deflateRawSync(raw) : raw);
+    const name = entry.nameBytes ?? Buffer.from(entry.name, "utf8");
+    const method = entry.deflate || entry.deflated ? 8 : 0;
+    const crc = entry.deflated?.crc ?? crc32(raw);
+    const size = entry.declaredSize ?? entry.deflated?.size ?? raw.length;
+    const flags = entry.utf8Flag === false ? 0 : 0x0800;
 
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(0x0800, 6);
+    local.writeUInt16LE(flags, 6);
     local.writeUInt16LE(method, 8);
     local.writeUInt32LE(crc, 14);
     local.writeUInt32LE(stored.length, 18);
@@ -47,7 +55,7 @@ export function buildZip(entries: ZipEntrySpec[]): Buffer {
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE((3 << 8) | 20, 4);
     central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0x0800, 8);
+    central.writeUInt16LE(flags, 8);
     central.writeUInt16LE(method, 10);
     central.writeUInt32LE(crc, 16);
     central.writeUInt32LE(stored.length, 20);
@@ -67,6 +75,28 @@ export function buildZip(entries: ZipEntrySpec[]): Buffer {
   end.writeUInt32LE(directory.length, 12);
   end.writeUInt32LE(offset, 16);
   return Buffer.concat([...locals, directory, end]);
+}
+
+/**
+ * Deflate `size` bytes of zeros as a stream, the shape of a zip bomb: 600 MB come out near
+ * 611 KB. Returns what `ZipEntrySpec.deflated` takes, without holding the inflated bytes.
+ */
+export async function deflatedZeros(
+  size: number,
+): Promise<{ data: Buffer; crc: number; size: number }> {
+  const chunk = Buffer.alloc(1024 * 1024);
+  const deflate = createDeflateRaw({ level: 9 });
+  const parts: Buffer[] = [];
+  deflate.on("data", (part: Buffer) => parts.push(part));
+  let crc = 0;
+  for (let left = size; left > 0; left -= chunk.length) {
+    const piece = left >= chunk.length ? chunk : chunk.subarray(0, left);
+    crc = crc32(piece, crc);
+    if (!deflate.write(piece)) await once(deflate, "drain");
+  }
+  deflate.end();
+  await once(deflate, "end");
+  return { data: Buffer.concat(parts), crc, size };
 }
 
 /** A pino logger at `trace` (with the bridge's redaction) whose lines the test can read. */

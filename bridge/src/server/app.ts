@@ -8,11 +8,24 @@ import type { JobRunners } from "./jobs.js";
 import { requestLog } from "./request-log.js";
 import { runRoutes } from "./run-routes.js";
 import { DataDir, storeSnapshotUpload, type UploadLimits } from "./snapshot-store.js";
+import { DEFAULT_MAX_RATIO } from "./unzip.js";
 
+const GiB = 1024 ** 3;
+
+/**
+ * Upload limits, sized for a snapshot of 2,000,000 users and 100,000,000 events. An event row of
+ * the sample snapshot takes about 110 bytes of CSV and a user row about 290, so such a snapshot
+ * is near 12 GiB (11 GiB of them events), plus devices, push results and segment lists. 32 GiB
+ * in all leaves room for wider attributes; 16 GiB per entry fits all events in one file; 8 GiB
+ * of zip is what 32 GiB of CSV deflates to at 4 times, below the usual 5 to 20.
+ */
 export const DEFAULT_UPLOAD_LIMITS: UploadLimits = {
-  maxUploadBytes: 8 * 1024 ** 3,
-  maxUnpackedBytes: 64 * 1024 ** 3,
+  maxUploadBytes: 8 * GiB,
+  maxUnpackedBytes: 32 * GiB,
+  maxEntryBytes: 16 * GiB,
+  maxRatio: DEFAULT_MAX_RATIO,
   maxEntries: 100_000,
+  minFreeBytes: 1 * GiB,
 };
 
 export interface AppDeps {

@@ -10,7 +10,12 @@ const uploadsSchema = z
   .object({
     maxUploadBytes: z.number().int().positive().optional(),
     maxUnpackedBytes: z.number().int().positive().optional(),
+    maxEntryBytes: z.number().int().positive().optional(),
+    /** Largest inflated/compressed ratio of one entry, such as 100 for 100:1. */
+    maxRatio: z.number().min(1).optional(),
     maxEntries: z.number().int().positive().optional(),
+    /** Disk space that must stay free after an upload is unpacked, in bytes. */
+    minFreeBytes: z.number().int().min(0).optional(),
   })
   .strict();
 

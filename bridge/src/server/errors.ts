@@ -33,6 +33,12 @@ export class UnsafeArchiveError extends BridgeError {
   override readonly status = 422;
 }
 
+/** The data folder's file system has too little free space for an upload to unpack. */
+export class InsufficientStorageError extends BridgeError {
+  override readonly code = "insufficient_storage";
+  override readonly status = 507;
+}
+
 /** The server is shutting down and takes no new jobs. */
 export class ShuttingDownError extends BridgeError {
   override readonly code = "shutting_down";
