@@ -6,7 +6,9 @@ import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { xmlIdFor } from "../bridge/src/core/xml-id.js";
 import { ErrorLog } from "../bridge/src/migrate/error-log.js";
+import { migrate } from "../bridge/src/migrate/migrate.js";
 import {
+  checkPlanFiles,
   plannedPhases,
   readPlanLines,
   readPlanManifest,
@@ -15,6 +17,8 @@ import {
 import { PhaseProgress } from "../bridge/src/migrate/progress.js";
 import { formatReconciliation, reconcilePhase } from "../bridge/src/migrate/reconciliation.js";
 import { rowReferences, selectSample } from "../bridge/src/migrate/sample.js";
+import { silentLogger } from "../bridge/src/core/log.js";
+import { PlanOutputs } from "../bridge/src/plan/outputs.js";
 import { FIXTURE_DIR } from "./fixtures/migrate/synthetic-plan.js";
 import { copyFixturePlan } from "./migrate-support.js";
 
@@ -69,6 +73,102 @@ describe("plan files", () => {
     const text = readFileSync(join(FIXTURE_DIR, "plan", "tags.ndjson"), "utf8").split("\n");
     expect(lines.map((line) => line.bytes)).toEqual(
       text.slice(0, 4).map((row) => Buffer.byteLength(row) + 1),
+    );
+  });
+});
+
+describe("plan file hashes", () => {
+  /** A plan of two phases written through PlanOutputs, as the plan command writes one. */
+  async function writtenPlan(): Promise<string> {
+    const dir = mkdtempSync(join(tmpdir(), "plan-hashes-"));
+    const outputs = await PlanOutputs.create(dir);
+    const tags = outputs.phase("tags");
+    await tags.write({ xml_id: "netmera_tag_vip", values: { name: "VIP" } });
+    const contacts = outputs.phase("contacts");
+    for (const name of ["Ayşe Yılmaz", "Çağrı Öztürk", "Lukas Müller"]) {
+      await contacts.write({ xml_id: `netmera_user_${name.length}`, values: { name } });
+    }
+    await outputs.closeFiles();
+    await outputs.writeJson("plan/manifest.json", {
+      snapshotHash: "s".repeat(64),
+      mappingHash: "m".repeat(64),
+      phases: [
+        { name: "tags", file: tags.file, rows: tags.rows },
+        { name: "contacts", file: contacts.file, rows: contacts.rows },
+      ],
+    });
+    await outputs.writeJson("reconciliation.json", { phases: [] });
+    await outputs.commit();
+    return dir;
+  }
+
+  it("records the sha256 and row count of every plan file in the manifest", async () => {
+    const dir = await writtenPlan();
+    const manifest = readPlanManifest(dir);
+
+    for (const entry of manifest.phases) {
+      const text = readFileSync(join(dir, "plan", entry.file), "utf8");
+      expect(entry.sha256).toBe(sha(text));
+      expect(entry.rows).toBe(text.split("\n").length - 1);
+    }
+    expect(manifest.phases.map((entry) => entry.rows)).toEqual([1, 3]);
+    expect(await checkPlanFiles(plannedPhases(dir, manifest))).toEqual({
+      changed: [],
+      unchecked: [],
+    });
+  });
+
+  it("finds an edited line and an added line, naming the file", async () => {
+    const dir = await writtenPlan();
+    const path = join(dir, "plan", "contacts.ndjson");
+    const original = readFileSync(path, "utf8");
+    const expected = readPlanManifest(dir).phases[1]!;
+
+    writeFileSync(path, original.replace("Lukas Müller", "Lukas Muller"));
+    const edited = await checkPlanFiles(plannedPhases(dir, readPlanManifest(dir)));
+    expect(edited.changed).toEqual([
+      {
+        file: "plan/contacts.ndjson",
+        expected: { sha256: expected.sha256, rows: 3 },
+        found: { sha256: sha(original.replace("Lukas Müller", "Lukas Muller")), rows: 3 },
+      },
+    ]);
+
+    writeFileSync(path, original + '{"xml_id":"x","values":{"name":"Extra"}}\n');
+    const added = await checkPlanFiles(plannedPhases(dir, readPlanManifest(dir)));
+    expect(added.changed.map((change) => [change.file, change.found.rows])).toEqual([
+      ["plan/contacts.ndjson", 4],
+    ]);
+  });
+
+  it("lists files of a manifest without hashes as unchecked", async () => {
+    const result = await checkPlanFiles(fixturePhases());
+
+    expect(result.changed).toEqual([]);
+    expect(result.unchecked).toEqual(fixturePhases().map((phase) => phase.file));
+  });
+
+  it("makes migrate refuse an edited plan before it connects to Odoo", async () => {
+    const dir = await writtenPlan();
+    const path = join(dir, "plan", "tags.ndjson");
+    writeFileSync(path, readFileSync(path, "utf8").replace("VIP", "V.I.P."));
+
+    // Port 9 on loopback: nothing listens, so any call would fail with ECONNREFUSED instead.
+    const failure = migrate({
+      planDir: dir,
+      snapshotDir: "snap",
+      mappingFile: "snap/mapping.json",
+      connection: { url: "http://127.0.0.1:9", db: "crm", login: "admin", password: "x" },
+      logger: silentLogger,
+      progressStream: new PassThrough(),
+    });
+
+    await expect(failure).rejects.toThrow(
+      `the plan in ${dir} changed after plan wrote it, so nothing was sent to Odoo:\n` +
+        "  plan/tags.ndjson: sha256 ",
+    );
+    await expect(failure).rejects.toThrow(
+      `Re-run plan to rebuild it (netmera-odoo plan snap --mapping snap/mapping.json --out ${dir}), then run migrate again.`,
     );
   });
 });

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
@@ -104,6 +104,46 @@ describeOdoo("migrate the sample snapshot", () => {
   afterAll(async () => {
     odooClient?.close();
     await odoo?.stop();
+  });
+
+  it("refuses a plan file edited after plan wrote it, and leaves Odoo unchanged", async () => {
+    const planDir = join(workDir, "edited-plan");
+    const plan = await runCli(
+      ["plan", snapshotDir, "--mapping", mappingFile, "--out", planDir, "--no-progress"],
+      env,
+    );
+    expect(plan.code, plan.stderr).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(planDir, "plan", "manifest.json"), "utf8"));
+    const contactsEntry = manifest.phases.find(
+      (phase: { name: string }) => phase.name === "contacts",
+    );
+    expect(contactsEntry.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const contactsFile = join(planDir, "plan", "contacts.ndjson");
+    const lines = readFileSync(contactsFile, "utf8").split("\n");
+    const row = JSON.parse(lines[1]!);
+    row.values.name = "Edited By Hand";
+    lines[1] = JSON.stringify(row);
+    writeFileSync(contactsFile, lines.join("\n"));
+    const runsBefore = await odooClient.executeKw<number>("netmera.migration.run", "search_count", [
+      [],
+    ]);
+
+    const result = await runCli([...migrateArgs(), "--plan", planDir], env);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `error: the plan in ${planDir} changed after plan wrote it, so nothing was sent to Odoo:`,
+    );
+    expect(result.stderr).toContain(`  plan/contacts.ndjson: sha256 `);
+    expect(result.stderr).toContain(
+      `Re-run plan to rebuild it (netmera-odoo plan ${snapshotDir} --mapping ${mappingFile} ` +
+        `--out ${planDir}), then run migrate again.`,
+    );
+    expect(await partnerCount()).toBe(initialPartners);
+    expect(await partnerCount([["name", "=", "Edited By Hand"]])).toBe(0);
+    expect(await odooClient.executeKw<number>("netmera.migration.run", "search_count", [[]])).toBe(
+      runsBefore,
+    );
   });
 
   it("imports a deterministic sample of three contacts and reports where they are", async () => {

@@ -13,7 +13,13 @@ import { OdooClient, QUICK_RETRY_POLICY, type OdooConnection } from "../odoo/cli
 import { checkOdoo, RUN_MODEL } from "../odoo/preflight.js";
 import type { RetryPolicy } from "../odoo/retry.js";
 import { ErrorLog } from "./error-log.js";
-import { plannedPhases, readPlanManifest, readPlanReconciliation } from "./plan-files.js";
+import {
+  checkPlanFiles,
+  plannedPhases,
+  readPlanManifest,
+  readPlanReconciliation,
+  type PlannedPhase,
+} from "./plan-files.js";
 import { PhaseProgress } from "./progress.js";
 import {
   formatReconciliation,
@@ -76,6 +82,7 @@ export async function migrate(request: MigrateRequest): Promise<MigrateResult> {
   const { logger, planDir } = request;
   const manifest = readPlanManifest(planDir);
   const phases = plannedPhases(planDir, manifest);
+  await assertPlanUnchanged(request, phases);
   const confirmed = request.mappingFile ? loadConfirmedMapping(request, manifest) : undefined;
   const client = new OdooClient({
     ...request.connection,
@@ -156,6 +163,38 @@ export async function migrate(request: MigrateRequest): Promise<MigrateResult> {
   } finally {
     client.close();
   }
+}
+
+/**
+ * Refuse, before anything reaches Odoo, a plan whose files changed after plan wrote them: an
+ * edited row would otherwise be imported as it is.
+ */
+async function assertPlanUnchanged(request: MigrateRequest, phases: PlannedPhase[]): Promise<void> {
+  const { changed, unchecked } = await checkPlanFiles(phases);
+  if (unchecked.length > 0) {
+    request.logger.warn(
+      { planDir: request.planDir, files: unchecked },
+      "plan/manifest.json records no hash for these files (a plan of an older version), so " +
+        "they are imported unchecked; run plan again to have them checked",
+    );
+  }
+
+  if (changed.length === 0) return;
+
+  const lines = changed.map(
+    ({ file, expected, found }) =>
+      `  ${file}: sha256 ${found.sha256.slice(0, 12)}…, ${found.rows} row(s); the manifest ` +
+      `says ${expected.sha256.slice(0, 12)}…, ${expected.rows} row(s)`,
+  );
+  const rerun =
+    request.snapshotDir && request.mappingFile
+      ? `netmera-odoo plan ${request.snapshotDir} --mapping ${request.mappingFile} --out ${request.planDir}`
+      : `netmera-odoo plan SNAPSHOT --mapping MAPPING --out ${request.planDir}`;
+  throw new ConfigError(
+    `the plan in ${request.planDir} changed after plan wrote it, so nothing was sent to ` +
+      `Odoo:\n${lines.join("\n")}\nPlan files must not be edited; change the snapshot or ` +
+      `the mapping instead. Re-run plan to rebuild it (${rerun}), then run migrate again.`,
+  );
 }
 
 interface ConfirmedMapping {

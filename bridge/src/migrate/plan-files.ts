@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { createReadStream, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -13,7 +14,16 @@ export const planManifestSchema = z.object({
   sourceTimeZone: z.string().optional(),
   createdAt: z.string().optional(),
   phases: z.array(
-    z.object({ name: z.string().min(1), file: z.string().min(1), rows: z.number().int().min(0) }),
+    z.object({
+      name: z.string().min(1),
+      file: z.string().min(1),
+      rows: z.number().int().min(0),
+      /** sha256 (hex) of the file as plan wrote it; plans of older versions have none. */
+      sha256: z
+        .string()
+        .regex(/^[0-9a-f]{64}$/)
+        .optional(),
+    }),
   ),
 });
 
@@ -54,6 +64,8 @@ export interface PlannedPhase {
   path: string;
   file: string;
   rows: number;
+  /** sha256 the manifest records for the file, when the plan recorded one. */
+  sha256?: string;
 }
 
 export function readPlanManifest(planDir: string): PlanManifest {
@@ -121,10 +133,65 @@ export function plannedPhases(
       throw new ConfigError(`${path} not found, but plan/manifest.json lists it; re-run plan`);
     }
 
-    planned.push({ definition, path, file: `plan/${entry.file}`, rows: entry.rows });
+    planned.push({
+      definition,
+      path,
+      file: `plan/${entry.file}`,
+      rows: entry.rows,
+      sha256: entry.sha256,
+    });
   }
 
   return planned;
+}
+
+/** A plan file whose content no longer matches the manifest. */
+export interface PlanFileChange {
+  file: string;
+  expected: { sha256: string; rows: number };
+  found: { sha256: string; rows: number };
+}
+
+/**
+ * Hash every phase file and count its lines, and compare both with the manifest. Returns the
+ * files that changed since plan wrote them, and the phases whose manifest entry has no hash
+ * (plans of older versions), which cannot be checked. Reads each file once, in chunks.
+ */
+export async function checkPlanFiles(
+  phases: PlannedPhase[],
+): Promise<{ changed: PlanFileChange[]; unchecked: string[] }> {
+  const changed: PlanFileChange[] = [];
+  const unchecked: string[] = [];
+  for (const phase of phases) {
+    if (!phase.sha256) {
+      unchecked.push(phase.file);
+      continue;
+    }
+
+    const found = await hashFile(phase.path);
+    if (found.sha256 !== phase.sha256 || found.rows !== phase.rows) {
+      changed.push({
+        file: phase.file,
+        expected: { sha256: phase.sha256, rows: phase.rows },
+        found,
+      });
+    }
+  }
+
+  return { changed, unchecked };
+}
+
+/** sha256 (hex) of a file and its number of lines (newline characters). */
+async function hashFile(path: string): Promise<{ sha256: string; rows: number }> {
+  const hash = createHash("sha256");
+  let rows = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    const bytes = chunk as Buffer;
+    hash.update(bytes);
+    for (let at = bytes.indexOf(10); at !== -1; at = bytes.indexOf(10, at + 1)) rows += 1;
+  }
+
+  return { sha256: hash.digest("hex"), rows };
 }
 
 /** Stream a phase file one row at a time; memory does not grow with the file. */

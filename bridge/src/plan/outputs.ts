@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes, type Hash } from "node:crypto";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { once } from "node:events";
@@ -14,6 +14,9 @@ class BufferedFile {
   private readonly stream: WriteStream;
   private buffer: string[] = [];
   private size = 0;
+  /** sha256 of the bytes written so far, fed chunk by chunk as they go to the stream. */
+  private readonly hash: Hash = createHash("sha256");
+  private digest: string | undefined;
   lines = 0;
 
   constructor(path: string) {
@@ -41,6 +44,7 @@ class BufferedFile {
     const chunk = this.buffer.join("");
     this.buffer = [];
     this.size = 0;
+    this.hash.update(chunk, "utf8");
     if (!this.stream.write(chunk)) {
       await once(this.stream, "drain");
     }
@@ -50,6 +54,12 @@ class BufferedFile {
     await this.flush();
     this.stream.end();
     await once(this.stream, "close");
+    this.digest ??= this.hash.digest("hex");
+  }
+
+  /** sha256 (hex) of the whole file; known once the file is closed. */
+  get sha256(): string | undefined {
+    return this.digest;
   }
 }
 
@@ -161,7 +171,25 @@ export class PlanOutputs {
   }
 
   async writeJson(relativePath: string, value: unknown): Promise<void> {
-    await writeFile(join(this.workDir, relativePath), `${JSON.stringify(value, null, 2)}\n`);
+    const data = relativePath === "plan/manifest.json" ? this.withFileHashes(value) : value;
+    await writeFile(join(this.workDir, relativePath), `${JSON.stringify(data, null, 2)}\n`);
+  }
+
+  /**
+   * Add `sha256` and `rows` of each closed phase file to the manifest's phase entries, so that
+   * `migrate` can refuse a plan file that changed after plan wrote it.
+   */
+  private withFileHashes(manifest: unknown): unknown {
+    const phases = (manifest as { phases?: unknown } | null)?.phases;
+    if (!Array.isArray(phases)) return manifest;
+
+    return {
+      ...(manifest as object),
+      phases: phases.map((entry: { name?: string }) => {
+        const file = entry.name === undefined ? undefined : this.phaseFiles.get(entry.name);
+        return file?.sha256 ? { ...entry, rows: file.lines, sha256: file.sha256 } : entry;
+      }),
+    };
   }
 
   /** Replace the previous plan in DIR with this one. */
