@@ -1,6 +1,8 @@
 import hashlib
 import json
 import logging
+import math
+import re
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -24,6 +26,130 @@ STATE_TRANSITIONS = {
 
 # States in which the mapping may still change; any change sends the run back to draft.
 MAPPING_EDITABLE_STATES = ("draft", "mapping_confirmed", "authorised")
+
+# The keys of each object of a mapping.json entry that the bridge's schema keeps; the bridge
+# drops any other key before it hashes, so the hash here drops them too. Nested objects are
+# listed by name with their own keys.
+MAPPING_ENTRY_KEYS = {
+    "source": ("kind", "name", "meaning", "files", "dataType", "isArray", "label"),
+    "target": ("model", "field", "type", "action", "selection"),
+    "confidence": None,
+    "reason": None,
+    "review": None,
+    "options": ("arrayHandling", "survey", "consolidationThreshold"),
+}
+# Settings with the defaults the bridge fills in for a missing key.
+MAPPING_SETTINGS_DEFAULTS = {"eventConsolidationThreshold": 10, "arraySeparator": ";"}
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_ARRAY_INDEX = re.compile(r"^(0|[1-9][0-9]*)$")
+
+
+def _js_number(value):
+    """Format a number as JavaScript's JSON.stringify does (shortest round-trip digits)."""
+    try:
+        number = float(value)
+    except OverflowError:
+        return "null"
+    if math.isnan(number) or math.isinf(number):
+        return "null"
+    if number == 0:
+        return "0"
+    sign = "-" if number < 0 else ""
+    mantissa, _sep, exponent = repr(abs(number)).partition("e")
+    whole, _sep, fraction = mantissa.partition(".")
+    digits = whole + fraction
+    point = len(whole) + int(exponent or 0)
+    stripped = digits.lstrip("0")
+    point -= len(digits) - len(stripped)
+    digits = stripped.rstrip("0")
+    # With the value as 0.DIGITS times 10 to the power POINT, these are the cases of
+    # ECMAScript's Number::toString.
+    count = len(digits)
+    if count <= point <= 21:
+        text = digits + "0" * (point - count)
+    elif 0 < point <= 21:
+        text = digits[:point] + "." + digits[point:]
+    elif -6 < point <= 0:
+        text = "0." + "0" * -point + digits
+    else:
+        power = point - 1
+        text = digits[0] + ("." + digits[1:] if count > 1 else "")
+        text += "e" + ("+" if power >= 0 else "-") + str(abs(power))
+    return sign + text
+
+
+def _js_string(value):
+    text = json.dumps(value, ensure_ascii=False)
+    # JSON.stringify writes a lone surrogate as an escape; UTF-8 cannot encode it as a character.
+    return _LONE_SURROGATE.sub(lambda match: "\\u%04x" % ord(match.group()), text)
+
+
+def _js_key_order(keys):
+    """Order keys as a sorted JavaScript object lists them: array indexes first, by value."""
+    indexes = sorted(
+        (key for key in keys if _ARRAY_INDEX.match(key) and int(key) < 2**32 - 1), key=int
+    )
+    others = sorted(
+        (key for key in keys if key not in indexes),
+        key=lambda key: key.encode("utf-16-be", "surrogatepass"),
+    )
+    return indexes + others
+
+
+def canonical_json(value):
+    """JSON text with keys sorted at every level, byte for byte as the bridge's canonicalJson."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, (int, float)):
+        return _js_number(value)
+    if isinstance(value, str):
+        return _js_string(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(canonical_json(item) for item in value) + "]"
+    if isinstance(value, dict):
+        items = (_js_string(key) + ":" + canonical_json(value[key]) for key in _js_key_order(value))
+        return "{" + ",".join(items) + "}"
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def _known_keys(value, keys):
+    if not isinstance(value, dict):
+        return value
+    return {key: value[key] for key in keys if key in value}
+
+
+def _known_entry_keys(entry):
+    if not isinstance(entry, dict):
+        return entry
+    kept = {}
+    for key, nested in MAPPING_ENTRY_KEYS.items():
+        if key in entry:
+            kept[key] = _known_keys(entry[key], nested) if nested else entry[key]
+    return kept
+
+
+def mapping_content_hash(mapping):
+    """Return the bridge's mapping hash of a parsed mapping.json.
+
+    It is the sha256 (hex) of the canonical JSON of the entries and settings only, so recording
+    a confirmation does not change it, with the keys and defaults the bridge's schema applies.
+    """
+    entries = mapping.get("entries")
+    if isinstance(entries, list):
+        entries = [_known_entry_keys(entry) for entry in entries]
+    settings = mapping.get("settings")
+    if isinstance(settings, dict):
+        settings = {
+            key: settings[key] if key in settings else default
+            for key, default in MAPPING_SETTINGS_DEFAULTS.items()
+        }
+    content = {"entries": entries, "settings": settings}
+    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
 
 
 class NetmeraMigrationRun(models.Model):
@@ -180,22 +306,50 @@ class NetmeraMigrationRun(models.Model):
             )
 
     def action_confirm_mapping(self):
-        """Record who confirmed the mapping, so that records may move."""
+        """Record who confirmed the mapping, so that records may move.
+
+        The confirmation is written into the mapping JSON too, in the form `netmera-odoo map
+        --confirm` writes, because the bridge checks the mapping it receives, not the run.
+        """
         self._check_manager()
         for run in self:
             if not run.mapping_json:
                 raise UserError(_("Run %(name)s has no mapping to confirm.", name=run.name))
-            if not run.mapping_hash:
-                # Written before the state changes, because a new hash on a confirmed run
-                # counts as a changed mapping.
-                run.mapping_hash = hashlib.sha256(run.mapping_json.encode()).hexdigest()[:32]
-            run._set_state("mapping_confirmed")
-            run.write(
-                {
-                    "mapping_confirmed_by": self.env.user.name,
-                    "mapping_confirmed_at": fields.Datetime.now(),
+            run._check_transition("mapping_confirmed", allow_same=False)
+            try:
+                mapping = json.loads(run.mapping_json)
+            except ValueError as err:
+                raise UserError(
+                    _(
+                        "The mapping of run %(name)s is not valid JSON: %(error)s",
+                        name=run.name,
+                        error=err,
+                    )
+                ) from err
+            if not isinstance(mapping, dict):
+                raise UserError(
+                    _("The mapping of run %(name)s is not a JSON object.", name=run.name)
+                )
+
+            now = fields.Datetime.now()
+            values = {"mapping_hash": mapping_content_hash(mapping)}
+            # The confirmation names the snapshot it holds for; without one it cannot be
+            # written, and the bridge then asks for a confirmation against the snapshot.
+            snapshot_hash = run.snapshot_hash or mapping.get("snapshotHash")
+            if snapshot_hash:
+                mapping["snapshotHash"] = snapshot_hash
+                mapping["confirmation"] = {
+                    "by": self.env.user.name,
+                    "at": now.isoformat(timespec="milliseconds") + "Z",
+                    "mappingHash": values["mapping_hash"],
+                    "snapshotHash": snapshot_hash,
                 }
-            )
+                values["mapping_json"] = json.dumps(mapping, indent=2, ensure_ascii=False) + "\n"
+            # Written while the run is still in draft: a new mapping on a confirmed run
+            # would send it back to draft.
+            run.write(values)
+            run._set_state("mapping_confirmed")
+            run.write({"mapping_confirmed_by": self.env.user.name, "mapping_confirmed_at": now})
         return True
 
     def action_open_gdpr_wizard(self):

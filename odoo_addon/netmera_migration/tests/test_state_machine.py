@@ -1,6 +1,9 @@
+import json
+
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+from ..models.netmera_migration_run import mapping_content_hash
 from .common import NetmeraMigrationCase
 
 
@@ -144,3 +147,69 @@ class TestStateMachine(NetmeraMigrationCase):
 
         self.assertEqual(run.state, "mapping_confirmed")
         self.assertEqual(len(run.phase_ids), 8)
+
+    def test_confirm_mapping_hashes_as_the_bridge(self):
+        """Confirm Mapping stores the bridge's hash and writes the confirmation into the JSON."""
+        mapping = {
+            "version": 1,
+            "snapshotHash": "c" * 64,
+            "proposedAt": "2026-12-01T10:00:00.000Z",
+            "settings": {"eventConsolidationThreshold": 10, "arraySeparator": ";"},
+            "entries": [
+                {
+                    "source": {"kind": "attribute", "name": "şehir", "label": "Şehir"},
+                    "target": {
+                        "model": "res.partner",
+                        "field": "x_netmera_sehir",
+                        "type": "char",
+                        "action": "create",
+                    },
+                    "confidence": 0.1,
+                    "reason": "İl bilgisi",
+                    "review": False,
+                }
+            ],
+            "confirmation": None,
+        }
+        run = self.Run.create(
+            {
+                "name": "Odoo confirmation",
+                "mapping_json": json.dumps(mapping),
+                "mapping_hash": "stale",
+                "snapshot_hash": "d" * 64,
+            }
+        )
+
+        run.action_confirm_mapping()
+
+        # computeMappingHash of the same mapping in the bridge.
+        expected = "1eb850af6bfbe6353c1cdbf2d72b68128883c1dc327b66acd7180862ce6805a2"
+        self.assertEqual(run.state, "mapping_confirmed")
+        self.assertEqual(run.mapping_hash, expected)
+        stored = json.loads(run.mapping_json)
+        self.assertEqual(stored["entries"], mapping["entries"])
+        self.assertEqual(stored["snapshotHash"], "d" * 64)
+        confirmation = stored["confirmation"]
+        self.assertEqual(confirmation["by"], self.env.user.name)
+        self.assertEqual(confirmation["mappingHash"], expected)
+        self.assertEqual(confirmation["snapshotHash"], "d" * 64)
+        self.assertRegex(confirmation["at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+        self.assertEqual(mapping_content_hash(stored), expected)
+
+    def test_confirm_mapping_rejects_json_that_is_not_an_object(self):
+        """A mapping that does not parse as a JSON object cannot be confirmed."""
+        run = self.Run.create({"name": "Broken", "mapping_json": "[1, 2"})
+        with self.assertRaisesRegex(UserError, "is not valid JSON"):
+            run.action_confirm_mapping()
+        run.mapping_json = "[1, 2]"
+        with self.assertRaisesRegex(UserError, "is not a JSON object"):
+            run.action_confirm_mapping()
+        self.assertEqual(run.state, "draft")
+
+    def test_confirm_mapping_twice_is_refused(self):
+        """Confirming a confirmed run is an illegal transition and keeps the approvals."""
+        run = self.make_run(state="authorised")
+        with self.assertRaisesRegex(UserError, "cannot go from authorised to mapping_confirmed"):
+            run.action_confirm_mapping()
+        self.assertEqual(run.state, "authorised")
+        self.assertEqual(run.gdpr_agreement_ref, "DPA-TEST-1")
