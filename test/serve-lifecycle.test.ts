@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startBridge, type RunningBridge } from "../bridge/src/server/bridge.js";
 import type { ServeSettings } from "../bridge/src/server/config.js";
+import { CANCELLED_MESSAGE } from "../bridge/src/server/job-manager.js";
 import type { JobRunners } from "../bridge/src/server/jobs.js";
 import { closeOnSignals } from "../bridge/src/server/server.js";
 import { buildZip, captureLogger, recordingJobs } from "./serve-fixtures.js";
@@ -97,7 +98,7 @@ describe("bridge shutdown", () => {
 
     const record = bridge.manager.get(job.id)!;
     expect(record.state).toBe("cancelled");
-    expect(record.error).toBe("stopped because the bridge shut down");
+    expect(record.error).toBe(CANCELLED_MESSAGE);
     // Every batch that started also committed: shutdown waited for the one in flight.
     expect(committed.length).toBe(started());
     expect(committed.length).toBeLessThan(1000);

@@ -7,7 +7,7 @@ import { JobManager, type JobRecord } from "./job-manager.js";
 import type { JobRunners } from "./jobs.js";
 import { requestLog } from "./request-log.js";
 import { runRoutes } from "./run-routes.js";
-import { DataDir, storeSnapshotUpload, type UploadLimits } from "./snapshot-store.js";
+import { DataDir, jobStateDir, storeSnapshotUpload, type UploadLimits } from "./snapshot-store.js";
 import { DEFAULT_MAX_RATIO } from "./unzip.js";
 
 const GiB = 1024 ** 3;
@@ -48,7 +48,12 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Express {
   const logger = deps.logger;
   const manager =
-    deps.manager ?? new JobManager({ logger, onChange: deps.onJobChange ?? (() => {}) });
+    deps.manager ??
+    new JobManager({
+      logger,
+      onChange: deps.onJobChange ?? (() => {}),
+      stateDir: jobStateDir(deps.dataDir),
+    });
   const dataDir = new DataDir(deps.dataDir);
   const uploadLimits = { ...DEFAULT_UPLOAD_LIMITS, ...deps.uploadLimits };
   const app = express();

@@ -8,7 +8,7 @@ import { odooJobReporter, type OdooCaller } from "./odoo-reporter.js";
 import { realJobs } from "./real-jobs.js";
 import { scheduleResync, type ResyncSchedule } from "./resync.js";
 import { startServer, type RunningServer } from "./server.js";
-import { DataDir } from "./snapshot-store.js";
+import { DataDir, jobStateDir } from "./snapshot-store.js";
 
 /**
  * Job reports are best effort: a few quick tries, so that an Odoo outage delays neither the
@@ -52,7 +52,11 @@ export async function startBridge(
           })
         : null;
   const reporter = odoo ? odooJobReporter({ odoo, logger }) : null;
-  const manager = new JobManager({ logger, onChange: reporter?.onChange });
+  const manager = new JobManager({
+    logger,
+    onChange: reporter?.onChange,
+    stateDir: jobStateDir(settings.dataDir),
+  });
   const app = createApp({
     token: settings.token,
     logger,

@@ -1,8 +1,29 @@
 import { randomUUID } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Logger } from "../core/log.js";
 import { JobConflictError, publicMessage, ShuttingDownError } from "./errors.js";
 
-export type JobState = "running" | "succeeded" | "failed" | "cancelled";
+/**
+ * `cancelled`: stopped by a shutdown after its batch in flight. `interrupted`: found running in
+ * the state folder when the bridge started, so the process died while it ran.
+ */
+export type JobState = "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
+
+/** Error of a job stopped by shutdown; each job keeps its checkpoint, so a new start resumes. */
+export const CANCELLED_MESSAGE =
+  "stopped because the bridge shut down; start the job again to resume (migrate continues " +
+  "after the last batch Odoo committed)";
+
+/** Error of a job the bridge found running in its state folder when it started. */
+export const INTERRUPTED_MESSAGE =
+  "the bridge stopped while this job was running; start the job again to resume (migrate " +
+  "continues after the last batch Odoo committed)";
+
+/** Least time between two writes of a running job's progress to its state file. */
+const PROGRESS_WRITE_INTERVAL_MS = 1000;
+
+const JOB_FILE_PATTERN = /^[0-9a-f-]{36}\.json$/;
 
 /** Progress a job reports while it runs; every field is optional. */
 export interface JobProgress {
@@ -43,6 +64,11 @@ export interface JobManagerOptions {
   maxFinished?: number;
   /** Called on every start, progress report and end, for example to tell Odoo. */
   onChange?: (job: Readonly<JobRecord>) => void;
+  /**
+   * Folder that keeps one JSON file per job, so that a restarted bridge still answers for its
+   * earlier jobs. Without it, job state lives in memory only.
+   */
+  stateDir?: string;
 }
 
 interface RunningJob {
@@ -53,8 +79,9 @@ interface RunningJob {
 
 /**
  * Runs jobs in the background and keeps their state for the API. At most one job runs per key;
- * a second start for a busy key raises `JobConflictError`. Job state is kept in memory only, so
- * a restarted bridge has no record of earlier jobs; the run state that matters is kept in Odoo.
+ * a second start for a busy key raises `JobConflictError`. With a `stateDir`, each job's record
+ * is also written to a file there (on start and end at once, progress at most once a second),
+ * and read back on the next start; the run state that matters is kept in Odoo.
  */
 export class JobManager {
   private readonly logger: Logger;
@@ -63,11 +90,16 @@ export class JobManager {
   private readonly jobs = new Map<string, JobRecord>();
   private readonly running = new Map<string, RunningJob>();
   private closing = false;
+  private readonly stateDir: string | undefined;
+  private readonly lastWrite = new Map<string, number>();
+  private readonly pendingWrite = new Map<string, NodeJS.Timeout>();
 
   constructor(options: JobManagerOptions) {
     this.logger = options.logger;
     this.maxFinished = options.maxFinished ?? 500;
     this.onChange = options.onChange ?? (() => {});
+    this.stateDir = options.stateDir;
+    if (this.stateDir) this.load(this.stateDir);
   }
 
   /** Start `work` in the background and return its record at once. */
@@ -151,7 +183,7 @@ export class JobManager {
   private fail(record: JobRecord, signal: AbortSignal, logger: Logger, error: unknown): void {
     if (signal.aborted) {
       logger.warn({ err: error }, "job stopped by shutdown");
-      this.finish(record, "cancelled", { error: "stopped because the bridge shut down" });
+      this.finish(record, "cancelled", { error: CANCELLED_MESSAGE });
       return;
     }
 
@@ -175,6 +207,7 @@ export class JobManager {
   }
 
   private notify(record: JobRecord): void {
+    this.persist(record);
     try {
       this.onChange(record);
     } catch (error) {
@@ -186,6 +219,79 @@ export class JobManager {
     const finished = [...this.jobs.values()].filter((job) => job.state !== "running");
     for (const job of finished.slice(0, Math.max(0, finished.length - this.maxFinished))) {
       this.jobs.delete(job.id);
+      if (this.stateDir) rmSync(join(this.stateDir, `${job.id}.json`), { force: true });
     }
+  }
+
+  /**
+   * Write the record's file now when the job starts or ends, or when its last write is a second
+   * old; otherwise once that second is over, so that quick progress costs one write a second.
+   */
+  private persist(record: JobRecord): void {
+    if (!this.stateDir) return;
+
+    const waiting = this.pendingWrite.get(record.id);
+    const since = Date.now() - (this.lastWrite.get(record.id) ?? 0);
+    const first = !this.lastWrite.has(record.id);
+    if (record.state !== "running" || first || since >= PROGRESS_WRITE_INTERVAL_MS) {
+      if (waiting) clearTimeout(waiting);
+      this.pendingWrite.delete(record.id);
+      this.writeRecord(record);
+      return;
+    }
+
+    if (waiting) return;
+    const timer = setTimeout(() => {
+      this.pendingWrite.delete(record.id);
+      this.writeRecord(record);
+    }, PROGRESS_WRITE_INTERVAL_MS - since);
+    timer.unref();
+    this.pendingWrite.set(record.id, timer);
+  }
+
+  /** Write to a temporary file and rename it, so that a crash never leaves half a record. */
+  private writeRecord(record: JobRecord): void {
+    const path = join(this.stateDir!, `${record.id}.json`);
+    try {
+      mkdirSync(this.stateDir!, { recursive: true });
+      writeFileSync(`${path}.tmp`, `${JSON.stringify(record)}\n`);
+      renameSync(`${path}.tmp`, path);
+      if (record.state === "running") this.lastWrite.set(record.id, Date.now());
+      else this.lastWrite.delete(record.id);
+    } catch (error) {
+      this.logger.warn({ err: error, jobId: record.id }, "could not write the job state file");
+    }
+  }
+
+  /** Read the job files of an earlier process; a job that was running then is interrupted. */
+  private load(dir: string): void {
+    let names: string[];
+    try {
+      names = readdirSync(dir).filter((name) => JOB_FILE_PATTERN.test(name));
+    } catch {
+      return;
+    }
+
+    const records: JobRecord[] = [];
+    for (const name of names) {
+      try {
+        records.push(JSON.parse(readFileSync(join(dir, name), "utf8")) as JobRecord);
+      } catch (error) {
+        this.logger.warn({ err: error, file: join(dir, name) }, "skipped an unreadable job file");
+      }
+    }
+    records.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    for (const record of records) this.jobs.set(record.id, record);
+    for (const record of records.filter((job) => job.state === "running")) {
+      record.state = "interrupted";
+      record.error = INTERRUPTED_MESSAGE;
+      record.finishedAt = new Date().toISOString();
+      this.logger.warn(
+        { jobId: record.id, kind: record.kind, runId: record.runId },
+        "job interrupted",
+      );
+      this.notify(record);
+    }
+    this.forgetOldJobs();
   }
 }

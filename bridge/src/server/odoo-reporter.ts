@@ -37,7 +37,8 @@ function reportOf(job: Readonly<JobRecord>): BridgeJobReport {
   return {
     job_id: job.id,
     kind: job.kind,
-    state: job.state,
+    // The run form knows four job states; an interrupted job ended without finishing too.
+    state: job.state === "interrupted" ? "cancelled" : job.state,
     step: progress.step ?? false,
     message: job.error ?? (detail ? `${detail}${counts}` : false),
   };

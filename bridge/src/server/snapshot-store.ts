@@ -30,6 +30,11 @@ export interface StoredSnapshot {
   existing: boolean;
 }
 
+/** Folder of the job state files under the data dir (see `JobManagerOptions.stateDir`). */
+export function jobStateDir(dataDir: string): string {
+  return join(dataDir, "jobs");
+}
+
 /** Layout of the data dir: snapshots, uploads in progress and per-run work folders. */
 export class DataDir {
   constructor(readonly root: string) {}
