@@ -56,7 +56,7 @@ describe("streamJsonRecords", () => {
 
   it("names the file and line of a broken record", async () => {
     await expect(records("bad.json", '{"list":[\n{"a":1},\n{"b":tru}\n]}')).rejects.toThrow(
-      /bad\.json: invalid JSON in the record starting at line 3/,
+      'bad.json: line 3, column 6: invalid JSON (unexpected "t" where a value was expected) near "{\\"b\\":tru}"',
     );
     await expect(records("cut.json", '{"list":[{"a":1}')).rejects.toThrow(
       /cut\.json: ends in the middle/,

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { ConfigError } from "../core/errors.js";
+import { describeJsonSyntaxError } from "../snapshot/json-stream.js";
 import {
   computeMappingHash,
   mappingSchema,
@@ -22,10 +23,11 @@ export async function loadMapping(path: string): Promise<Mapping> {
   }
 
   let json: unknown;
+  const body = text.replace(/^\ufeff/, "");
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(body);
   } catch (error) {
-    throw new ConfigError(`mapping file ${path} is not valid JSON: ${(error as Error).message}`, {
+    throw new ConfigError(`mapping file ${path}: ${describeJsonSyntaxError(body, error)}`, {
       cause: error,
     });
   }

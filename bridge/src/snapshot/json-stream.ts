@@ -65,13 +65,17 @@ export async function* streamJsonRecords(path: string, file: string): AsyncGener
   let captureDepth = 0;
   let captureLine = 0;
   let captureParts: string[] = [];
-  let captureStart = 0;
+  let captureStart: number;
   // The last string read outside a record, and whether it may still become an object key.
   let lastString = "";
   let stringStart = 0;
   let stringPrefix = "";
   let pendingKey: string | undefined;
   let first = true;
+  // Offsets in characters from the start of the file, for the column of a record that fails.
+  let chunkStart = 0;
+  let lineStart = 0;
+  let captureColumn = 0;
 
   const source = createReadStream(path, { encoding: "utf8", highWaterMark: 256 * 1024 });
   for await (const chunkValue of source) {
@@ -87,6 +91,7 @@ export async function* streamJsonRecords(path: string, file: string): AsyncGener
       const code = chunk.charCodeAt(i);
       if (code === NEWLINE) {
         line += 1;
+        lineStart = chunkStart + i + 1;
       }
       if (inString) {
         if (escaped) {
@@ -124,7 +129,7 @@ export async function* streamJsonRecords(path: string, file: string): AsyncGener
             } catch (error) {
               throw new SnapshotFileError(
                 file,
-                `invalid JSON in the record starting at line ${captureLine}: ${(error as Error).message}`,
+                recordSyntaxMessage(text, error, captureLine, captureColumn),
                 { cause: error },
               );
             }
@@ -149,6 +154,7 @@ export async function* streamJsonRecords(path: string, file: string): AsyncGener
           capturing = true;
           captureDepth = stack.length;
           captureLine = line;
+          captureColumn = chunkStart + i - lineStart + 1;
           captureStart = i;
           captureParts = [];
         }
@@ -167,6 +173,7 @@ export async function* streamJsonRecords(path: string, file: string): AsyncGener
         stack.pop();
       }
     }
+    chunkStart += chunk.length;
     if (capturing) {
       captureParts.push(chunk.slice(captureStart));
     } else if (inString) {
@@ -192,16 +199,239 @@ async function* streamNdjson(path: string, file: string): AsyncGenerator<JsonRec
     if (trimmed === "") {
       continue;
     }
+    let value: unknown;
     try {
-      yield { line, value: JSON.parse(trimmed) };
+      value = JSON.parse(trimmed);
     } catch (error) {
-      throw new SnapshotFileError(
-        file,
-        `line ${line} is not valid JSON: ${(error as Error).message}`,
-        {
-          cause: error,
-        },
-      );
+      const start =
+        text.length - text.trimStart().length + (line === 1 && text.startsWith("\ufeff") ? -1 : 0);
+      throw new SnapshotFileError(file, recordSyntaxMessage(trimmed, error, line, start + 1), {
+        cause: error,
+      });
     }
+    yield { line, value };
+  }
+}
+
+/** The syntax error of one record, located in the file from where the record starts. */
+function recordSyntaxMessage(
+  text: string,
+  error: unknown,
+  startLine: number,
+  startColumn: number,
+): string {
+  const problem = findJsonSyntaxProblem(text);
+  if (!problem) {
+    return `line ${startLine}: invalid JSON in the record starting there: ${(error as Error).message}`;
+  }
+  const line = startLine + problem.line - 1;
+  const column = problem.line === 1 ? startColumn + problem.column - 1 : problem.column;
+  return (
+    `line ${line}, column ${column}: invalid JSON (${problem.reason}) ` +
+    `near ${JSON.stringify(problem.excerpt)}`
+  );
+}
+
+/** Where a JSON text stops being valid, for an error message that names line and column. */
+export interface JsonSyntaxProblem {
+  /** 1-based line and column (in UTF-16 code units) of the first invalid character. */
+  line: number;
+  column: number;
+  /** What the parser expected there. */
+  reason: string;
+  /** The text of that line around the column, at most about 60 characters. */
+  excerpt: string;
+}
+
+class JsonSyntaxStop {
+  constructor(
+    readonly offset: number,
+    readonly reason: string,
+  ) {}
+}
+
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+
+/**
+ * A JSON syntax checker that stops at the first invalid character. V8's `JSON.parse` messages
+ * give a position for some errors and none for others ("Unexpected token '}', … is not valid
+ * JSON"), so the location is found again here, only after `JSON.parse` has failed.
+ */
+class JsonSyntaxScanner {
+  private index = 0;
+
+  constructor(private readonly text: string) {}
+
+  /** Offset and reason of the first syntax error, or undefined when the text is valid. */
+  scan(): JsonSyntaxStop | undefined {
+    try {
+      this.value();
+      this.whitespace();
+      if (this.index < this.text.length) {
+        this.stop("unexpected text after the end of the JSON value");
+      }
+      return undefined;
+    } catch (error) {
+      if (error instanceof JsonSyntaxStop) return error;
+      throw error;
+    }
+  }
+
+  private stop(reason: string): never {
+    throw new JsonSyntaxStop(this.index, reason);
+  }
+
+  private whitespace(): void {
+    while (this.index < this.text.length && " \t\n\r".includes(this.text[this.index] ?? "")) {
+      this.index += 1;
+    }
+  }
+
+  private value(): void {
+    this.whitespace();
+    const char = this.text[this.index];
+    if (char === undefined) this.stop("the file ends where a value was expected");
+    if (char === "{") return this.object();
+    if (char === "[") return this.array();
+    if (char === '"') return this.string();
+    if (char === "-" || (char >= "0" && char <= "9")) return this.number();
+    for (const literal of ["true", "false", "null"]) {
+      if (this.text.startsWith(literal, this.index)) {
+        this.index += literal.length;
+        return;
+      }
+    }
+    this.stop(`unexpected ${JSON.stringify(char)} where a value was expected`);
+  }
+
+  private object(): void {
+    this.index += 1;
+    this.whitespace();
+    if (this.text[this.index] === "}") {
+      this.index += 1;
+      return;
+    }
+    for (;;) {
+      this.whitespace();
+      if (this.text[this.index] !== '"') this.stop("expected a property name in double quotes");
+      this.string();
+      this.whitespace();
+      if (this.text[this.index] !== ":") this.stop('expected ":" after the property name');
+      this.index += 1;
+      this.value();
+      this.whitespace();
+      const next = this.text[this.index];
+      this.index += 1;
+      if (next === "}") return;
+      if (next !== ",") {
+        this.index -= 1;
+        if (next === undefined) this.stop("the file ends before the object is closed");
+        this.stop('expected "," or "}" after the property value');
+      }
+    }
+  }
+
+  private array(): void {
+    this.index += 1;
+    this.whitespace();
+    if (this.text[this.index] === "]") {
+      this.index += 1;
+      return;
+    }
+    for (;;) {
+      this.value();
+      this.whitespace();
+      const next = this.text[this.index];
+      this.index += 1;
+      if (next === "]") return;
+      if (next !== ",") {
+        this.index -= 1;
+        if (next === undefined) this.stop("the file ends before the array is closed");
+        this.stop('expected "," or "]" after the array element');
+      }
+    }
+  }
+
+  private string(): void {
+    this.index += 1;
+    for (;;) {
+      const code = this.text.charCodeAt(this.index);
+      if (Number.isNaN(code)) this.stop("the file ends inside a string");
+      if (code === QUOTE) {
+        this.index += 1;
+        return;
+      }
+      if (code === BACKSLASH) {
+        const escape = this.text[this.index + 1] ?? "";
+        if (
+          escape === "u" &&
+          /^[0-9a-fA-F]{4}$/.test(this.text.slice(this.index + 2, this.index + 6))
+        ) {
+          this.index += 6;
+          continue;
+        }
+        if (escape === "" || !'"\\/bfnrt'.includes(escape)) this.stop("invalid escape in a string");
+        this.index += 2;
+        continue;
+      }
+      if (code < 0x20) this.stop("unescaped control character or line break in a string");
+      this.index += 1;
+    }
+  }
+
+  private number(): void {
+    NUMBER.lastIndex = this.index;
+    const match = NUMBER.exec(this.text);
+    if (!match || match[0] === "-") this.stop("invalid number");
+    this.index += match[0].length;
+  }
+}
+
+/** Line, column and surrounding text of a character offset. */
+function locate(text: string, offset: number): Omit<JsonSyntaxProblem, "reason"> {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text.length; i += 1) {
+    if (text.charCodeAt(i) === NEWLINE) {
+      line += 1;
+      lineStart = i + 1;
+    }
+  }
+  const lineEnd = text.indexOf("\n", offset);
+  const lineText = text.slice(lineStart, lineEnd < 0 ? text.length : lineEnd).replace(/\r$/, "");
+  const column = offset - lineStart + 1;
+  const from = Math.max(0, column - 1 - 30);
+  const excerpt =
+    (from > 0 ? "…" : "") +
+    lineText.slice(from, column - 1 + 30).trim() +
+    (column - 1 + 30 < lineText.length ? "…" : "");
+  return { line, column, excerpt };
+}
+
+/** Find where a text that `JSON.parse` rejected stops being valid JSON. */
+export function findJsonSyntaxProblem(text: string): JsonSyntaxProblem | undefined {
+  const stop = new JsonSyntaxScanner(text).scan();
+  return stop ? { ...locate(text, stop.offset), reason: stop.reason } : undefined;
+}
+
+/** `line L, column C: invalid JSON (reason) near "excerpt"`, or V8's message when none is found. */
+export function describeJsonSyntaxError(text: string, error: unknown): string {
+  const problem = findJsonSyntaxProblem(text);
+  if (!problem) {
+    return `invalid JSON: ${(error as Error).message}`;
+  }
+  return (
+    `line ${problem.line}, column ${problem.column}: invalid JSON (${problem.reason}) ` +
+    `near ${JSON.stringify(problem.excerpt)}`
+  );
+}
+
+/** Parse a JSON file's text (a leading byte-order mark is ignored); errors name line and column. */
+export function parseJsonText(text: string, file: string): unknown {
+  const body = text.replace(/^\ufeff/, "");
+  try {
+    return JSON.parse(body);
+  } catch (error) {
+    throw new SnapshotFileError(file, describeJsonSyntaxError(body, error), { cause: error });
   }
 }

@@ -6,6 +6,7 @@ import { SnapshotFileError, SnapshotTamperedError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { DEFAULT_SOURCE_TIME_ZONE, isValidTimeZone } from "../normalize/dates.js";
 import { listSnapshotFiles, MANIFEST, sha256File } from "../netmera/snapshot-files.js";
+import { parseJsonText } from "./json-stream.js";
 
 export const manifestSchema = z.object({
   app: z.string(),
@@ -44,14 +45,7 @@ export async function readManifest(root: string): Promise<Manifest | undefined> 
       cause: error,
     });
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new SnapshotFileError(MANIFEST, `is not valid JSON: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
+  const json = parseJsonText(text, MANIFEST);
   const parsed = manifestSchema.safeParse(json);
   if (!parsed.success) {
     const issues = parsed.error.issues

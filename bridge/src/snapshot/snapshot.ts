@@ -21,6 +21,7 @@ import {
   type ProfileAttribute,
   type Segment,
 } from "./schemas.js";
+import { parseJsonText } from "./json-stream.js";
 import { openTable, type Table } from "./table.js";
 
 const TABLE_EXTENSIONS = new Set([".csv", ".txt", ".tsv", ".xlsx"]);
@@ -200,16 +201,7 @@ export async function readJsonFile<S extends z.ZodType>(
   if (!snapshot.files.includes(file)) {
     return undefined;
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(
-      (await readFile(snapshotPath(snapshot, file), "utf8")).replace(/^\ufeff/, ""),
-    );
-  } catch (error) {
-    throw new SnapshotFileError(file, `is not valid JSON: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
+  const json = parseJsonText(await readFile(snapshotPath(snapshot, file), "utf8"), file);
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const issues = parsed.error.issues
