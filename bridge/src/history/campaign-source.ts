@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { SnapshotFileError } from "../core/errors.js";
+import { parseJsonText } from "../snapshot/json-stream.js";
 
 export const CAMPAIGNS_FILE = "campaigns.json";
 
@@ -129,14 +130,7 @@ export async function readCampaigns(snapshotDir: string): Promise<CampaignList> 
     throw new SnapshotFileError(CAMPAIGNS_FILE, "cannot be read", { cause: error });
   }
 
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text.replace(/^\uFEFF/, ""));
-  } catch (error) {
-    throw new SnapshotFileError(CAMPAIGNS_FILE, `is not valid JSON (${String(error)})`, {
-      cause: error,
-    });
-  }
+  const parsed = parseJsonText(text, CAMPAIGNS_FILE);
 
   const entries = campaignEntries(parsed);
   if (!entries) {
