@@ -128,6 +128,15 @@ export class NotFoundError extends BridgeError {
   override readonly status = 404;
 }
 
+/**
+ * A migration stopped on request (the bridge shutting down) between batches. The batches in
+ * flight committed and the run keeps its checkpoint, so running it again resumes.
+ */
+export class MigrationStoppedError extends BridgeError {
+  override readonly code = "migration_stopped";
+  override readonly status = 503;
+}
+
 export function isRetryable(error: unknown): boolean {
   return error instanceof BridgeError && error.retryable;
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError, isRetryable } from "../core/errors.js";
+import { ConfigError, isRetryable, MigrationStoppedError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import {
   assertMappingConfirmed,
@@ -58,6 +58,11 @@ export interface MigrateRequest {
   progressIntervalMs?: number;
   retry?: RetryPolicy;
   timeoutMs?: number;
+  /**
+   * Stops the import between batches: no new batch starts, the ones in flight commit, and the
+   * run stays resumable. `migrate` then rejects with `MigrationStoppedError`.
+   */
+  signal?: AbortSignal;
 }
 
 export interface MigrateResult {
@@ -129,10 +134,12 @@ export async function migrate(request: MigrateRequest): Promise<MigrateResult> {
         errorLog,
         planReconciliation: readPlanReconciliation(planDir),
         selection,
+        signal: request.signal,
       });
     } catch (error) {
-      // After the retries ran out Odoo is down, and the run stays "running" until resumed.
-      if (!isRetryable(error)) {
+      // After the retries ran out Odoo is down, and the run stays "running" until resumed;
+      // a stop on request leaves it running too, so that the next attempt resumes.
+      if (!isRetryable(error) && !(error instanceof MigrationStoppedError)) {
         await markFailed(client, run, (error as Error).message, logger);
       }
 

@@ -1,3 +1,4 @@
+import { MigrationStoppedError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { batchItems, runPool, type BatchLimits } from "../odoo/batching.js";
 import type { OdooClient } from "../odoo/client.js";
@@ -54,6 +55,8 @@ export interface PhaseRunnerOptions {
   reportIntervalMs?: number;
   /** Called after each phase with its reconciliation row. */
   onPhaseDone?: (row: PhaseReconciliation) => void;
+  /** Once aborted, no new phase or batch starts (see `MigrateRequest.signal`). */
+  signal?: AbortSignal;
 }
 
 interface PhaseTally {
@@ -64,6 +67,7 @@ export async function runPhases(options: PhaseRunnerOptions): Promise<PhaseRecon
   const rows: PhaseReconciliation[] = [];
   const unmatchedOwners: PendingOwner[] = [];
   for (const phase of options.phases) {
+    stopIfAborted(options, phase.definition.name);
     if (phase.definition.waitsForOwners) {
       await assertOwnersCleared(options, phase, unmatchedOwners);
     }
@@ -100,6 +104,7 @@ async function runPhase(options: PhaseRunnerOptions, phase: PlannedPhase): Promi
   const batches = batchItems(selectRows(phase, options.selection), options.limits);
   const concurrency = phase.definition.serial ? 1 : options.concurrency;
   await runPool(batches, concurrency, async (batch) => {
+    stopIfAborted(options, name);
     if (committed.has(batch.no)) {
       progress.skip(batch.items.length);
       return;
@@ -134,6 +139,19 @@ async function runPhase(options: PhaseRunnerOptions, phase: PlannedPhase): Promi
   progress.finish();
   await reporter.report(progress.doneRows);
   return tally;
+}
+
+/**
+ * Throw `MigrationStoppedError` once the signal is aborted. Thrown inside the pool's worker, it
+ * stops the pool from reading further batches while the ones in flight finish.
+ */
+function stopIfAborted(options: PhaseRunnerOptions, phase: string): void {
+  if (!options.signal?.aborted) return;
+
+  throw new MigrationStoppedError(
+    `migration of run ${options.runId} stopped on request in phase ${phase}, after the batches ` +
+      "in flight committed; run it again to resume from Odoo's checkpoint",
+  );
 }
 
 /** Rows of a phase, narrowed to the sample when there is one, sized for batching. */

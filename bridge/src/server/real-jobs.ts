@@ -163,9 +163,8 @@ export function realJobs(settings: ServeSettings): JobRunners {
     },
 
     migrate: async (params, context) => {
-      // NOTE: migrate() takes no abort signal yet, so on shutdown it runs on until the grace
-      // time ends. That is safe because each batch commits in one Odoo transaction and a
-      // restarted job resumes after the last committed batch.
+      // On shutdown the signal stops migrate between batches; the batches in flight commit,
+      // and the job is recorded as cancelled with the message that says to start it again.
       const connection = requireOdoo(settings);
       const runId =
         params.runId ??
@@ -180,6 +179,7 @@ export function realJobs(settings: ServeSettings): JobRunners {
         limits: { maxRows: settings.migrate.batchRows, maxBytes: settings.migrate.batchBytes },
         logger: context.logger,
         progressStream: progressLines(context),
+        signal: context.signal,
       });
       if (!result.balanced) {
         throw new BridgeError(
