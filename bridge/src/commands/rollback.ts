@@ -1,10 +1,18 @@
 import type { Command } from "commander";
-import { rollbackRun } from "../migrate/run-actions.js";
-import { addConnectionOptions, parsePositiveInt, resolveConnection } from "../odoo/settings.js";
+import { DEFAULT_ROLLBACK_TIMEOUT_MS, rollbackRun } from "../migrate/run-actions.js";
+import {
+  addConnectionOptions,
+  addTimeoutOption,
+  parsePositiveInt,
+  resolveConnection,
+  timeoutMsFrom,
+} from "../odoo/settings.js";
 import type { CliContext } from "./context.js";
 
 interface RollbackFlags {
   run: string;
+  lease?: string;
+  timeout?: string;
   odooUrl?: string;
   db?: string;
   user?: string;
@@ -18,14 +26,24 @@ export function registerRollback(program: Command, context: CliContext): void {
       "Undo everything a migration run wrote in Odoo (the Rollback button of the run); " +
         "a second rollback does nothing",
     )
-    .requiredOption("--run <id>", "Odoo run id to roll back");
-  addConnectionOptions(command).action(async (flags: RollbackFlags) => {
-    const connection = resolveConnection(flags, context.env);
-    const runId = parsePositiveInt("--run", flags.run)!;
-    const result = await rollbackRun(connection, context.logger, runId);
-    context.stdout.write(
-      `Run ${result.run.id} ("${result.run.name}") rolled back: ${result.deleted} record(s) ` +
-        `deleted, ${result.restored} record(s) restored to their values before the run.\n`,
+    .requiredOption("--run <id>", "Odoo run id to roll back")
+    .option(
+      "--lease <seconds>",
+      "a running run whose migrate sent no heartbeat for this long counts as interrupted and " +
+        "may be rolled back (default: the addon's Run Lease setting, 120)",
     );
-  });
+  addTimeoutOption(addConnectionOptions(command), DEFAULT_ROLLBACK_TIMEOUT_MS / 1000).action(
+    async (flags: RollbackFlags) => {
+      const connection = resolveConnection(flags, context.env);
+      const runId = parsePositiveInt("--run", flags.run)!;
+      const result = await rollbackRun(connection, context.logger, runId, {
+        leaseSeconds: parsePositiveInt("--lease", flags.lease),
+        timeoutMs: timeoutMsFrom(flags.timeout),
+      });
+      context.stdout.write(
+        `Run ${result.run.id} ("${result.run.name}") rolled back: ${result.deleted} record(s) ` +
+          `deleted, ${result.restored} record(s) restored to their values before the run.\n`,
+      );
+    },
+  );
 }

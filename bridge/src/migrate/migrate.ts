@@ -13,6 +13,8 @@ import { OdooClient, QUICK_RETRY_POLICY, type OdooConnection } from "../odoo/cli
 import { checkOdoo, RUN_MODEL } from "../odoo/preflight.js";
 import type { RetryPolicy } from "../odoo/retry.js";
 import { ErrorLog } from "./error-log.js";
+import { RunHeartbeat } from "./heartbeat.js";
+import { rematchOwners } from "./owners.js";
 import {
   checkPlanFiles,
   plannedPhases,
@@ -33,7 +35,7 @@ import {
   type RunRecord,
 } from "./run-record.js";
 import { buildSampleReport } from "./sample-report.js";
-import { selectSample } from "./sample.js";
+import { selectSample, type SampleSelection } from "./sample.js";
 import { runPhases } from "./runner.js";
 import { batchLimitsForRun } from "./state.js";
 
@@ -63,6 +65,8 @@ export interface MigrateRequest {
    * run stays resumable. `migrate` then rejects with `MigrationStoppedError`.
    */
   signal?: AbortSignal;
+  /** Milliseconds between heartbeats on the run (default 30 s). */
+  heartbeatIntervalMs?: number;
 }
 
 export interface MigrateResult {
@@ -115,61 +119,83 @@ export async function migrate(request: MigrateRequest): Promise<MigrateResult> {
     );
     if (run.state !== "running") {
       await client.executeKw(RUN_MODEL, "action_start", [[run.id]]);
-    }
-
-    const errorLog = new ErrorLog(join(planDir, `odoo-errors-run-${run.id}.csv`));
-    let rows: PhaseReconciliation[];
-    try {
-      rows = await runPhases({
-        client,
-        logger,
-        runId: run.id,
-        phases,
-        limits,
-        concurrency: request.concurrency ?? DEFAULT_CONCURRENCY,
-        progress: new PhaseProgress({
-          stream: request.progressStream,
-          lineIntervalMs: request.progressIntervalMs,
-        }),
-        errorLog,
-        planReconciliation: readPlanReconciliation(planDir),
-        selection,
-        signal: request.signal,
-      });
-    } catch (error) {
-      // After the retries ran out Odoo is down, and the run stays "running" until resumed;
-      // a stop on request leaves it running too, so that the next attempt resumes.
-      if (!isRetryable(error) && !(error instanceof MigrationStoppedError)) {
-        await markFailed(client, run, (error as Error).message, logger);
-      }
-
-      throw error;
-    }
-
-    const table = formatReconciliation(rows);
-    const balanced = rows.every((row) => row.balanced);
-    if (balanced) {
-      await client.executeKw(RUN_MODEL, "action_done", [[run.id], reconciliationPayload(rows)]);
     } else {
-      await markFailed(client, run, `reconciliation does not balance:\n${table}`, logger);
+      logger.info({ runId: run.id }, "run is still running in Odoo: resuming it");
     }
 
-    const sampleReport =
-      selection && balanced ? await buildSampleReport(client, run, selection, rows) : undefined;
-    return {
-      runId: run.id,
-      runName: run.name,
-      phases: rows,
-      balanced,
-      table,
-      errorCount: errorLog.count,
-      errorsFile: errorLog.path,
-      firstErrors: errorLog.firstErrors,
-      sampleReport,
-    };
+    const heartbeat = new RunHeartbeat(client, run.id, logger, request.heartbeatIntervalMs);
+    await heartbeat.start();
+    try {
+      // Owners an admin created users for since the last attempt stop waiting now.
+      await rematchOwners(client, run.id, logger);
+      return await importRun(request, client, run, phases, limits, selection);
+    } finally {
+      await heartbeat.stop();
+    }
   } finally {
     client.close();
   }
+}
+
+async function importRun(
+  request: MigrateRequest,
+  client: OdooClient,
+  run: RunRecord,
+  phases: PlannedPhase[],
+  limits: BatchLimits,
+  selection: SampleSelection | undefined,
+): Promise<MigrateResult> {
+  const { logger, planDir } = request;
+  const errorLog = new ErrorLog(join(planDir, `odoo-errors-run-${run.id}.csv`));
+  let rows: PhaseReconciliation[];
+  try {
+    rows = await runPhases({
+      client,
+      logger,
+      runId: run.id,
+      phases,
+      limits,
+      concurrency: request.concurrency ?? DEFAULT_CONCURRENCY,
+      progress: new PhaseProgress({
+        stream: request.progressStream,
+        lineIntervalMs: request.progressIntervalMs,
+      }),
+      errorLog,
+      planReconciliation: readPlanReconciliation(planDir),
+      selection,
+      signal: request.signal,
+    });
+  } catch (error) {
+    // After the retries ran out Odoo is down, and the run stays "running" until resumed;
+    // a stop on request leaves it running too, so that the next attempt resumes.
+    if (!isRetryable(error) && !(error instanceof MigrationStoppedError)) {
+      await markFailed(client, run, (error as Error).message, logger);
+    }
+
+    throw error;
+  }
+
+  const table = formatReconciliation(rows);
+  const balanced = rows.every((row) => row.balanced);
+  if (balanced) {
+    await client.executeKw(RUN_MODEL, "action_done", [[run.id], reconciliationPayload(rows)]);
+  } else {
+    await markFailed(client, run, `reconciliation does not balance:\n${table}`, logger);
+  }
+
+  const sampleReport =
+    selection && balanced ? await buildSampleReport(client, run, selection, rows) : undefined;
+  return {
+    runId: run.id,
+    runName: run.name,
+    phases: rows,
+    balanced,
+    table,
+    errorCount: errorLog.count,
+    errorsFile: errorLog.path,
+    firstErrors: errorLog.firstErrors,
+    sampleReport,
+  };
 }
 
 /**

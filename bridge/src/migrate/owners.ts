@@ -1,6 +1,7 @@
 import { BridgeError } from "../core/errors.js";
+import type { Logger } from "../core/log.js";
 import type { OdooClient } from "../odoo/client.js";
-import { readPlanLines, type PlannedPhase } from "./plan-files.js";
+import { RUN_MODEL } from "../odoo/preflight.js";
 
 /** Panel owners that have no active Odoo user yet, and the stop that waits for them. */
 
@@ -9,7 +10,10 @@ export interface PendingOwner {
   name: string;
 }
 
-/** Contacts wait while owners sit in the addon's queue; `migrate` stops with the list. */
+/**
+ * Contacts wait while owners sit in the addon's queue; `migrate` stops with the list and the
+ * three ways to clear each entry.
+ */
 export class OwnersPendingError extends BridgeError {
   override readonly code = "owners_pending";
   override readonly status = 409;
@@ -17,15 +21,20 @@ export class OwnersPendingError extends BridgeError {
   constructor(
     readonly runId: number,
     readonly phase: string,
-    readonly pendingCount: number,
     readonly owners: PendingOwner[],
   ) {
     const listed = owners.map((owner) => `  ${owner.email}  ${owner.name}`.trimEnd()).join("\n");
     super(
-      `${pendingCount} panel owner(s) of run ${runId} have no active Odoo user, so the ` +
-        `${phase} phase waits:\n${listed || "  (see the queue in Odoo)"}\n` +
-        "Create or activate a user with each email, or assign each owner in Odoo under " +
-        "Netmera Migration › Owner Queue; then run migrate again and it continues here.",
+      `${owners.length} panel owner(s) of run ${runId} have no active Odoo user, so the ` +
+        `${phase} phase waits:\n${listed}\n` +
+        "For each owner, do one of these in Odoo, then run migrate again; it matches the " +
+        `queue again on start and continues run ${runId} here:\n` +
+        "  - create an active internal user whose email or login is the owner's email " +
+        "(Settings › Users & Companies › Users › New);\n" +
+        "  - or map the owner to an existing user: Netmera Migration › Owner Queue, set " +
+        '"Odoo User" on the owner\'s line;\n' +
+        '  - or drop the ownership: click "Ignore" on the owner\'s line in the Owner Queue, ' +
+        "and the owner's contacts are imported without a salesperson.",
     );
   }
 }
@@ -41,33 +50,23 @@ export function toPendingOwners(entries: unknown[] | undefined): PendingOwner[] 
 }
 
 /**
- * List the plan's owners that no active Odoo user matches by email or login (both compared
- * case-insensitively, as the addon matches them). Used when the batches that reported them
- * committed in an earlier process.
+ * Match the run's queued owners again against active internal users by email or login
+ * (case-insensitively, in the addon), so that users created since the owners phase ran
+ * unblock the contacts. Returns the owners still waiting.
  */
-export async function unmatchedPlanOwners(
+export async function rematchOwners(
   client: OdooClient,
-  ownersPhase: PlannedPhase,
+  runId: number,
+  logger: Logger,
 ): Promise<PendingOwner[]> {
-  const owners = new Map<string, PendingOwner>();
-  for await (const { row } of readPlanLines(ownersPhase.path, ownersPhase.file)) {
-    const email = String(row.values.email ?? "").trim();
-    if (email) owners.set(email.toLowerCase(), { email, name: String(row.values.name ?? "") });
-  }
-
-  if (owners.size === 0) return [];
-
-  const users = await client.executeKw<{ email: string | false; login: string | false }[]>(
-    "res.users",
-    "search_read",
-    [[["active", "=", true]]],
-    { fields: ["email", "login"] },
+  const answer = await client.executeKw<{ matched: number; pending: PendingOwner[] }>(
+    RUN_MODEL,
+    "rematch_owners",
+    [[runId]],
   );
-  for (const user of users) {
-    for (const value of [user.email, user.login]) {
-      if (typeof value === "string") owners.delete(value.trim().toLowerCase());
-    }
+  if (answer.matched > 0) {
+    logger.info({ runId, matched: answer.matched }, "queued owners matched to Odoo users");
   }
 
-  return [...owners.values()];
+  return toPendingOwners(answer.pending);
 }

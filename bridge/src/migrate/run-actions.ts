@@ -2,17 +2,22 @@ import { ConfigError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { OdooClient, type OdooConnection } from "../odoo/client.js";
 import { checkOdoo, RUN_MODEL } from "../odoo/preflight.js";
+import type { RetryPolicy } from "../odoo/retry.js";
 import { readRun, type RunRecord } from "./run-record.js";
 
 /** The run-level actions that the Odoo buttons offer, for the command line. */
+
+/** Seconds a rollback call may take: it undoes the whole run in one request. */
+export const DEFAULT_ROLLBACK_TIMEOUT_MS = 3_600_000;
 
 async function withRun<T>(
   connection: OdooConnection,
   logger: Logger,
   runId: number,
   work: (client: OdooClient, run: RunRecord) => Promise<T>,
+  timeoutMs?: number,
 ): Promise<T> {
-  const client = new OdooClient({ ...connection, logger });
+  const client = new OdooClient({ ...connection, logger, timeoutMs });
   try {
     await checkOdoo(client);
     const run = await readRun(client, runId);
@@ -28,21 +33,45 @@ export interface RollbackResult {
   restored: number;
 }
 
-/** Call the addon's `rollback`, the same method as the Rollback button on the run. */
+export interface RollbackOptions {
+  /**
+   * Seconds without a heartbeat after which a running run counts as interrupted and may be
+   * rolled back; default: the addon's setting (2 minutes).
+   */
+  leaseSeconds?: number;
+  /** Milliseconds the rollback call may take (default one hour). */
+  timeoutMs?: number;
+}
+
+/**
+ * Call the addon's `rollback`, the same method as the Rollback button on the run. The call is
+ * sent once: a retry after a timeout would find the first rollback done and report nothing.
+ */
 export function rollbackRun(
   connection: OdooConnection,
   logger: Logger,
   runId: number,
+  options: RollbackOptions = {},
 ): Promise<RollbackResult> {
-  return withRun(connection, logger, runId, async (client, run) => {
-    const counts = await client.executeKw<{ deleted: number; restored: number }>(
-      RUN_MODEL,
-      "rollback",
-      [[run.id]],
-    );
-    return { run, deleted: counts.deleted, restored: counts.restored };
-  });
+  return withRun(
+    connection,
+    logger,
+    runId,
+    async (client, run) => {
+      const counts = await client.executeKw<{ deleted: number; restored: number }>(
+        RUN_MODEL,
+        "rollback",
+        [[run.id]],
+        options.leaseSeconds === undefined ? {} : { lease_seconds: options.leaseSeconds },
+        { retry: ONE_TRY },
+      );
+      return { run, deleted: counts.deleted, restored: counts.restored };
+    },
+    options.timeoutMs ?? DEFAULT_ROLLBACK_TIMEOUT_MS,
+  );
 }
+
+const ONE_TRY: RetryPolicy = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
 
 /**
  * Record the controller's GDPR authorisation on a run, as the run form's button does. Odoo
@@ -52,7 +81,7 @@ export function rollbackRun(
 export function authoriseRun(
   connection: OdooConnection,
   logger: Logger,
-  request: { runId: number; by: string; agreement: string },
+  request: { runId: number; by: string; agreement: string; timeoutMs?: number },
 ): Promise<RunRecord> {
   const by = request.by.trim();
   const agreement = request.agreement.trim();
@@ -60,11 +89,17 @@ export function authoriseRun(
     throw new ConfigError("--by NAME and --agreement REF must not be empty");
   }
 
-  return withRun(connection, logger, request.runId, async (client, run) => {
-    await client.executeKw(RUN_MODEL, "action_confirm_gdpr", [[run.id], agreement]);
-    await client.executeKw(RUN_MODEL, "message_post", [[run.id]], {
-      body: `GDPR authorisation given by ${by} under agreement ${agreement}, recorded with netmera-odoo authorise.`,
-    });
-    return readRun(client, run.id);
-  });
+  return withRun(
+    connection,
+    logger,
+    request.runId,
+    async (client, run) => {
+      await client.executeKw(RUN_MODEL, "action_confirm_gdpr", [[run.id], agreement]);
+      await client.executeKw(RUN_MODEL, "message_post", [[run.id]], {
+        body: `GDPR authorisation given by ${by} under agreement ${agreement}, recorded with netmera-odoo authorise.`,
+      });
+      return readRun(client, run.id);
+    },
+    request.timeoutMs,
+  );
 }

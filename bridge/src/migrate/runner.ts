@@ -4,12 +4,7 @@ import { batchItems, runPool, type BatchLimits } from "../odoo/batching.js";
 import type { OdooClient } from "../odoo/client.js";
 import { RUN_MODEL } from "../odoo/preflight.js";
 import type { ErrorLog } from "./error-log.js";
-import {
-  OwnersPendingError,
-  toPendingOwners,
-  unmatchedPlanOwners,
-  type PendingOwner,
-} from "./owners.js";
+import { OwnersPendingError, rematchOwners, toPendingOwners, type PendingOwner } from "./owners.js";
 import {
   readPlanLines,
   type PlanLine,
@@ -65,15 +60,19 @@ interface PhaseTally {
 
 export async function runPhases(options: PhaseRunnerOptions): Promise<PhaseReconciliation[]> {
   const rows: PhaseReconciliation[] = [];
-  const unmatchedOwners: PendingOwner[] = [];
   for (const phase of options.phases) {
     stopIfAborted(options, phase.definition.name);
     if (phase.definition.waitsForOwners) {
-      await assertOwnersCleared(options, phase, unmatchedOwners);
+      await assertOwnersCleared(options, phase);
     }
 
     const tally = await runPhase(options, phase);
-    unmatchedOwners.push(...tally.unmatchedOwners);
+    if (tally.unmatchedOwners.length > 0) {
+      options.logger.info(
+        { phase: phase.definition.name, queued: tally.unmatchedOwners.length },
+        "owners without an Odoo user were queued",
+      );
+    }
 
     const odooCounts = await readOdooCounts(options, phase);
     const row = reconcilePhase({
@@ -167,22 +166,18 @@ async function* selectRows(
   }
 }
 
+/**
+ * Stop before a phase that needs owners while any wait in the queue. The queue is matched
+ * again first, so users created since the owners phase ran count.
+ */
 async function assertOwnersCleared(
   options: PhaseRunnerOptions,
   phase: PlannedPhase,
-  reported: PendingOwner[],
 ): Promise<void> {
-  const pending = await options.client.executeKw<number>(RUN_MODEL, "pending_owner_count", [
-    [options.runId],
-  ]);
-  if (pending === 0) return;
+  const pending = await rematchOwners(options.client, options.runId, options.logger);
+  if (pending.length === 0) return;
 
-  const ownersPhase = options.phases.find((p) => p.definition.name === "owners");
-  const owners =
-    reported.length > 0 || !ownersPhase
-      ? reported
-      : await unmatchedPlanOwners(options.client, ownersPhase);
-  throw new OwnersPendingError(options.runId, phase.definition.name, pending, owners);
+  throw new OwnersPendingError(options.runId, phase.definition.name, pending);
 }
 
 /**

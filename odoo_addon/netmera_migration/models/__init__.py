@@ -12,6 +12,7 @@ from . import netmera_migration_run_write
 from . import netmera_migration_run_schema
 from . import netmera_migration_run_owners
 from . import netmera_migration_run_rollback
+from . import netmera_migration_run_lease
 from . import res_config_settings
 from . import netmera_migration_run_history
 from . import netmera_migration_run_bridge

@@ -68,6 +68,31 @@ class NetmeraMigrationRun(models.Model):
         Queue.create(new_entries)
         return result
 
+    def rematch_owners(self):
+        """Match the run's pending owners again against active internal users.
+
+        An admin unblocks a waiting contacts phase by creating the user after the owners phase
+        ran; the bridge calls this on every start and before the contacts phase, so such a
+        user is found without running the owners phase again. Returns ``{"matched": n,
+        "pending": [{"email", "name"}, ...]}`` with the owners still waiting.
+        """
+        self.ensure_one()
+        self._check_manager()
+        Queue = self.env["netmera.owner.queue"].sudo()
+        pending = Queue.search([("run_id", "=", self.id), ("state", "=", "pending")])
+        matches = self._match_users_by_email({entry.email.strip().lower() for entry in pending})
+        matched = 0
+        for entry in pending:
+            user_id = matches.get(entry.email.strip().lower())
+            if user_id:
+                entry.write({"state": "matched", "matched_user_id": user_id})
+                matched += 1
+        waiting = pending.filtered(lambda entry: entry.state == "pending")
+        return {
+            "matched": matched,
+            "pending": [{"email": entry.email, "name": entry.name or ""} for entry in waiting],
+        }
+
     def _match_users_by_email(self, emails):
         """Return ``{lower-case email: user id}`` for active internal users, with one query.
 

@@ -4,8 +4,7 @@ import json
 import logging
 from itertools import groupby
 
-from odoo import _, fields, models
-from odoo.exceptions import UserError
+from odoo import fields, models
 
 from .constants import IMPORT_CONTEXT, PHASES
 
@@ -19,8 +18,12 @@ ROLLBACK_CHUNK_SIZE = 5000
 class NetmeraMigrationRun(models.Model):
     _inherit = "netmera.migration.run"
 
-    def rollback(self):
+    def rollback(self, lease_seconds=None):
         """Undo everything the run created or changed; a second call does nothing.
+
+        A running run is rolled back only once it is interrupted: no heartbeat from the bridge
+        for the lease (``lease_seconds``, else the ``netmera_migration.lease_seconds`` system
+        parameter, else 2 minutes). It is marked failed with that reason first.
 
         Ledger lines are undone by phase in reverse import order, newest first within a phase,
         a stretch of lines of one model and operation at a time. Phases import in dependency
@@ -33,14 +36,7 @@ class NetmeraMigrationRun(models.Model):
         """
         self.ensure_one()
         self._check_manager()
-        if self.state == "running":
-            raise UserError(
-                _(
-                    "Run %(name)s is running; stop the bridge or mark the run failed before "
-                    "rolling it back.",
-                    name=self.name,
-                )
-            )
+        self._stop_interrupted_run(lease_seconds)
         if self.state == "rolled_back":
             return {"deleted": 0, "restored": 0}
 

@@ -14,3 +14,10 @@ class ResConfigSettings(models.TransientModel):
         config_parameter="netmera_migration.bridge_token",
         help="Bearer token the addon sends to the bridge API.",
     )
+    netmera_lease_seconds = fields.Integer(
+        string="Run Lease (seconds)",
+        config_parameter="netmera_migration.lease_seconds",
+        default=120,
+        help="A running run whose bridge sent no heartbeat for this long counts as "
+        "interrupted: it may be rolled back, and migrate resumes it.",
+    )

@@ -1,0 +1,129 @@
+"""The bridge's heartbeat on a running run, and the lease after which the run is interrupted.
+
+While ``migrate`` imports it calls ``heartbeat()`` at least every 30 seconds (and each progress
+report counts as one). A run in state ``running`` whose last heartbeat is older than the lease
+belongs to no live bridge: a killed process, a lost machine. Such a run shows as interrupted,
+may be rolled back, and a new ``migrate`` resumes it. A run with a fresh heartbeat refuses
+rollback, because batches of the live bridge would keep landing beside it.
+"""
+
+from odoo import _, fields, models
+from odoo.exceptions import UserError
+
+LEASE_PARAM = "netmera_migration.lease_seconds"
+DEFAULT_LEASE_SECONDS = 120
+
+
+def format_seconds(seconds):
+    """``90`` → ``"90 s"``, ``120`` → ``"2 min"``, ``150`` → ``"2 min 30 s"``."""
+    minutes, rest = divmod(int(seconds), 60)
+    if not minutes:
+        return f"{rest} s"
+    return f"{minutes} min" + (f" {rest} s" if rest else "")
+
+
+class NetmeraMigrationRun(models.Model):
+    _inherit = "netmera.migration.run"
+
+    heartbeat_at = fields.Datetime(
+        string="Last Heartbeat",
+        readonly=True,
+        copy=False,
+        help="When the bridge last reported that it is still importing this run.",
+    )
+    is_interrupted = fields.Boolean(
+        string="Interrupted",
+        compute="_compute_interrupted",
+        help="Running, but no heartbeat from the bridge within the lease.",
+    )
+    interrupted_message = fields.Text(compute="_compute_interrupted")
+
+    def _lease_seconds(self, override=None):
+        """The lease in seconds: the caller's, else the system parameter, else 2 minutes."""
+        if override not in (None, False):
+            value = override
+        else:
+            value = self.env["ir.config_parameter"].sudo().get_param(LEASE_PARAM)
+        try:
+            seconds = int(value)
+        except (TypeError, ValueError):
+            return DEFAULT_LEASE_SECONDS
+        return seconds if seconds > 0 else DEFAULT_LEASE_SECONDS
+
+    def _last_sign_of_life(self):
+        return self.heartbeat_at or self.started_at
+
+    def _heartbeat_age(self):
+        """Seconds since the bridge last reported, or None when it never did."""
+        last = self._last_sign_of_life()
+        return (fields.Datetime.now() - last).total_seconds() if last else None
+
+    def _interrupted(self, lease_seconds):
+        if self.state != "running":
+            return False
+        age = self._heartbeat_age()
+        return age is None or age > lease_seconds
+
+    def _compute_interrupted(self):
+        lease = self._lease_seconds()
+        for run in self:
+            run.is_interrupted = run._interrupted(lease)
+            run.interrupted_message = run._interrupted_text(lease) if run.is_interrupted else False
+
+    def _interrupted_text(self, lease_seconds):
+        last = self._last_sign_of_life()
+        since = (
+            _("since %(when)s UTC", when=fields.Datetime.to_string(last)) if last else _("at all")
+        )
+        return _(
+            "Interrupted: the bridge has sent no heartbeat %(since)s, longer than the lease "
+            "of %(lease)s, so no migrate is importing this run any more. Run netmera-odoo "
+            "migrate again to resume it where it stopped, or roll it back.",
+            since=since,
+            lease=format_seconds(lease_seconds),
+        )
+
+    def heartbeat(self):
+        """Record that the bridge is importing this run; returns the state and the lease."""
+        self.ensure_one()
+        self._check_manager()
+        if self.state == "running":
+            self.sudo().write({"heartbeat_at": fields.Datetime.now()})
+        return {"state": self.state, "lease_seconds": self._lease_seconds()}
+
+    def report_progress(self, phase, done, total):
+        result = super().report_progress(phase, done, total)
+        self.sudo().write({"heartbeat_at": fields.Datetime.now()})
+        return result
+
+    def action_start(self):
+        result = super().action_start()
+        self.sudo().write({"heartbeat_at": fields.Datetime.now()})
+        return result
+
+    def _stop_interrupted_run(self, lease_seconds=None):
+        """Before a rollback: mark an interrupted run failed, or refuse while it is alive."""
+        self.ensure_one()
+        if self.state != "running":
+            return
+        lease = self._lease_seconds(lease_seconds)
+        if not self._interrupted(lease):
+            age = self._heartbeat_age()
+            raise UserError(
+                _(
+                    "Run %(name)s is running: the bridge sent its last heartbeat %(age)s ago, "
+                    "within the lease of %(lease)s. Let migrate finish or stop it; once no "
+                    "heartbeat has come for %(lease)s the run counts as interrupted and can be "
+                    "rolled back.",
+                    name=self.name,
+                    age=format_seconds(age or 0),
+                    lease=format_seconds(lease),
+                )
+            )
+        self.write(
+            {
+                "state": "failed",
+                "last_error": self._interrupted_text(lease),
+                "finished_at": fields.Datetime.now(),
+            }
+        )
