@@ -1,7 +1,12 @@
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "../core/log.js";
-import { membershipFiles, openSnapshot, readSegments } from "../snapshot/snapshot.js";
+import {
+  membershipFiles,
+  missingDefinitionsWarning,
+  openSnapshot,
+  readSegments,
+} from "../snapshot/snapshot.js";
 import { renderAuditMarkdown } from "./markdown.js";
 import { auditCampaigns, auditEvents, auditPushTokens, countDefinitions } from "./objects.js";
 import type { AuditReport } from "./types.js";
@@ -10,6 +15,8 @@ import { auditUsers } from "./users.js";
 export interface AuditResult {
   report: AuditReport;
   files: string[];
+  /** Problems with the snapshot as a whole that the command prints, such as a missing file. */
+  warnings: string[];
 }
 
 async function writeAtomically(path: string, text: string): Promise<void> {
@@ -100,5 +107,10 @@ export async function runAudit(
   await writeAtomically(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
   await writeAtomically(markdownPath, renderAuditMarkdown(report));
   logger.info({ outDir, users: report.users.total }, "audit written");
-  return { report, files: [jsonPath, markdownPath, unsegmentedCsv] };
+  const missing = missingDefinitionsWarning(snapshot);
+  return {
+    report,
+    files: [jsonPath, markdownPath, unsegmentedCsv],
+    warnings: missing ? [missing] : [],
+  };
 }

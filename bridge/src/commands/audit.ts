@@ -11,7 +11,10 @@ export function registerAudit(program: Command, context: CliContext): void {
     .argument("<snapshot>", "snapshot folder")
     .option("--out <dir>", "folder that receives the report", "audit")
     .action(async (snapshotDir: string, options: { out: string }) => {
-      const { report, files } = await runAudit(snapshotDir, options.out, context.logger);
+      const { report, files, warnings } = await runAudit(snapshotDir, options.out, context.logger);
+      for (const warning of warnings) {
+        context.stderr.write(`${warning}\n`);
+      }
       const { users, segmentCoverage, gdpr, pushTokens, events } = report;
       context.stdout.write(
         `${users.total} users (${users.anonymous} anonymous), ${events.total} events, ` +

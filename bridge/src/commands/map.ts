@@ -6,7 +6,7 @@ import { collectObservations } from "../mapping/collect.js";
 import { proposeMapping } from "../mapping/propose.js";
 import { confirmMapping, loadMapping, saveMapping } from "../mapping/store.js";
 import { formatMappingTable } from "../mapping/summary.js";
-import { openSnapshot } from "../snapshot/snapshot.js";
+import { missingDefinitionsWarning, openSnapshot } from "../snapshot/snapshot.js";
 import type { CliContext } from "./context.js";
 
 interface MapOptions {
@@ -52,6 +52,10 @@ async function propose(
   }
 
   const snapshot = await openSnapshot(snapshotDir, { logger: context.logger });
+  const missing = missingDefinitionsWarning(snapshot);
+  if (missing) {
+    context.stderr.write(`${missing}\n`);
+  }
   const observations = await collectObservations(snapshot, context.logger);
   await mkdir(options.out, { recursive: true });
   const eventThreshold = threshold(options.eventThreshold);

@@ -8,6 +8,7 @@ import {
   COLUMN_MEANING_TARGETS,
   IDENTITY_MEANINGS,
   STANDARD_ATTRIBUTE_TARGETS,
+  STANDARD_HEADERS,
 } from "./standard-targets.js";
 import {
   DEFAULT_ARRAY_SEPARATOR,
@@ -75,7 +76,21 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : 1;
 }
 
+/** Actions that write a value into a field, and so need a field name. */
+const WRITING_ACTIONS = new Set(["create", "existing", "tag"]);
+
 function entryFrom(source: MappingEntry["source"], proposal: Proposal): MappingEntry {
+  if (WRITING_ACTIONS.has(proposal.target.action) && !proposal.target.field) {
+    // A writing target without a field would reach Odoo as an empty field name; propose
+    // nothing instead and let the reviewer choose.
+    return {
+      source,
+      target: { model: proposal.target.model, field: null, type: null, action: "skip" },
+      confidence: 0,
+      reason: `no field could be proposed (${proposal.reason}); choose a target or keep skip`,
+      review: true,
+    };
+  }
   const entry: MappingEntry = {
     source,
     target: proposal.target,
@@ -153,6 +168,19 @@ function columnEntry(
     return entryFrom(source, { ...known, review: false });
   }
 
+  // Without profile-attributes.json there is no attribute entry for identity columns or the
+  // other standard attributes, so their header meaning decides.
+  const identity = IDENTITY_MEANINGS.has(column.meaning)
+    ? STANDARD_ATTRIBUTE_TARGETS[column.meaning]
+    : undefined;
+  if (identity) {
+    return entryFrom(source, {
+      ...identity,
+      confidence: Math.min(identity.confidence, 0.9),
+      reason: `header means ${column.meaning}, with no attribute definition; ${identity.reason}`,
+      review: false,
+    });
+  }
   const similar = similarAttribute(column.header, observations.attributes);
   const similarEntry = similar ? attributes.get(similar.code) : undefined;
   if (similar && similarEntry) {
@@ -160,6 +188,21 @@ function columnEntry(
       target: similarEntry.target,
       confidence: 0.5,
       reason: `header looks like attribute ${similar.code} ("${similar.name ?? similar.code}"); check before confirming`,
+      review: true,
+    });
+  }
+
+  const standardCode = column.meaning.startsWith("column:")
+    ? standardCodeOfHeader(column.header)
+    : undefined;
+  const standard = standardCode ? STANDARD_ATTRIBUTE_TARGETS[standardCode] : undefined;
+  if (standardCode && standard) {
+    return entryFrom(source, {
+      ...standard,
+      confidence: 0.6,
+      reason:
+        `header reads as the standard attribute ${standardCode}, which no attribute ` +
+        `definition confirms; ${standard.reason}`,
       review: true,
     });
   }
@@ -178,6 +221,16 @@ function columnEntry(
     reason: `header matches no profile attribute; ${proposal.reason}`,
     review: true,
   });
+}
+
+function standardCodeOfHeader(header: string): string | undefined {
+  const folded = foldKey(header);
+  for (const [code, spellings] of Object.entries(STANDARD_HEADERS)) {
+    if (spellings.some((spelling) => foldKey(spelling) === folded)) {
+      return code;
+    }
+  }
+  return undefined;
 }
 
 /** Words of a header or label, folded, without filler words, for a loose comparison. */

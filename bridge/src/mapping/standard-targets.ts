@@ -146,3 +146,19 @@ export const COLUMN_MEANING_TARGETS: Record<string, KnownTarget> = {
 
 /** Column meanings that are the same as a standard attribute (the attribute's entry decides). */
 export const IDENTITY_MEANINGS = new Set(["email", "msisdn", "name", "surname"]);
+
+/**
+ * Header spellings of standard attributes, for a snapshot whose profile-attributes.json is
+ * missing: the reader then gives these columns no attribute meaning, and the header alone
+ * tells what they hold. Identity columns (email, MSISDN, name, surname) are matched by the
+ * snapshot reader itself.
+ */
+export const STANDARD_HEADERS: Record<string, string[]> = {
+  dateOfBirth: ["Date of Birth", "Birth Date", "Birthday", "dateOfBirth", "Doğum Tarihi"],
+  gender: ["Gender", "Cinsiyet"],
+  maritalStatus: ["Marital Status", "maritalStatus", "Medeni Durum", "Medeni Hal"],
+  city: ["City", "Şehir", "İl"],
+  country: ["Country", "Ülke"],
+  language: ["Language", "Dil"],
+  occupation: ["Occupation", "Meslek"],
+};

@@ -213,9 +213,26 @@ export async function readJsonFile<S extends z.ZodType>(
   return parsed.data;
 }
 
+export const PROFILE_ATTRIBUTES_FILE = "profile-attributes.json";
+
+/**
+ * Warning for a snapshot without profile-attributes.json, or undefined when it has one.
+ * Without the definitions only header meanings are known, so map and audit say so.
+ */
+export function missingDefinitionsWarning(snapshot: Snapshot): string | undefined {
+  if (snapshot.files.includes(PROFILE_ATTRIBUTES_FILE)) {
+    return undefined;
+  }
+  return (
+    `warning: ${join(snapshot.root, PROFILE_ATTRIBUTES_FILE)} is missing; columns are mapped ` +
+    "by header meaning only (Email, Name, MSISDN …), and custom columns get low confidence " +
+    "and review marks. Pull again or copy the file from GET /rest/3.0/app/profile-attributes"
+  );
+}
+
 /** Standard and custom profile attribute definitions; empty when the file is missing. */
 export async function readProfileAttributes(snapshot: Snapshot): Promise<ProfileAttribute[]> {
-  const file = await readJsonFile(snapshot, "profile-attributes.json", profileAttributesFileSchema);
+  const file = await readJsonFile(snapshot, PROFILE_ATTRIBUTES_FILE, profileAttributesFileSchema);
   return file ? [...file.standardProfileAttributes, ...file.customProfileAttributes] : [];
 }
 
