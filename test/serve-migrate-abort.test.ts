@@ -41,7 +41,7 @@ interface Batch {
 
 /**
  * An Odoo that keeps committed batches per phase, as the addon's checkpoints do. `onBatch` is
- * called as each import_batch arrives, before its (delayed) answer.
+ * called as each import_batch arrives, before its (delayed) response.
  */
 async function startOdoo(planDir: string, onBatch: (batch: Batch) => void) {
   const manifest = readPlanManifest(planDir);
@@ -174,7 +174,7 @@ describe("migrate with an abort signal", () => {
     expect((stopped as Error).message).toMatch(
       /^migration of run 41 stopped on request in phase \w+, after the batches in flight committed; run it again to resume from Odoo's checkpoint$/,
     );
-    // No batch started after the abort, and every batch that started was answered.
+    // No batch started after the abort, and every batch that started got its response.
     expect(inFlightAtAbort).toBeGreaterThanOrEqual(1);
     expect(inFlightAtAbort).toBeLessThanOrEqual(2);
     expect(odoo.state.started).toBe(5);

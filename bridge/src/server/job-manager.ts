@@ -20,7 +20,7 @@ export const INTERRUPTED_MESSAGE =
   "the bridge stopped while this job was running; start the job again to resume (migrate " +
   "continues after the last batch Odoo committed)";
 
-/** Least time between two writes of a running job's progress to its state file. */
+/** Minimum time between two writes of a running job's progress to its state file. */
 const PROGRESS_WRITE_INTERVAL_MS = 1000;
 
 const JOB_FILE_PATTERN = /^[0-9a-f-]{36}\.json$/;
@@ -65,7 +65,7 @@ export interface JobManagerOptions {
   /** Called on every start, progress report and end, for example to tell Odoo. */
   onChange?: (job: Readonly<JobRecord>) => void;
   /**
-   * Folder that keeps one JSON file per job, so that a restarted bridge still answers for its
+   * Folder that keeps one JSON file per job, so that a restarted bridge still reports its
    * earlier jobs. Without it, job state lives in memory only.
    */
   stateDir?: string;
@@ -80,8 +80,8 @@ interface RunningJob {
 /**
  * Runs jobs in the background and keeps their state for the API. At most one job runs per key;
  * a second start for a busy key raises `JobConflictError`. With a `stateDir`, each job's record
- * is also written to a file there (on start and end at once, progress at most once a second),
- * and read back on the next start; the run state that matters is kept in Odoo.
+ * is also written to a file there and read back on the next start. Start and end are written at
+ * once, progress at most once a second. The run state that matters is kept in Odoo.
  */
 export class JobManager {
   private readonly logger: Logger;
@@ -225,7 +225,7 @@ export class JobManager {
 
   /**
    * Write the record's file now when the job starts or ends, or when its last write is a second
-   * old; otherwise once that second is over, so that quick progress costs one write a second.
+   * old. Otherwise write it once that second is over, so quick progress costs one write a second.
    */
   private persist(record: JobRecord): void {
     if (!this.stateDir) return;

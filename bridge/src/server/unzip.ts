@@ -28,9 +28,9 @@ export interface UnzipResult {
 /**
  * Default ratio cap. CSV exports of real user data deflate 5 to 20 times (the 2,000,000-row users
  * CSV of the upload benchmark: 165.3 MiB into 22.4 MiB, 7.4 times), and JSON definition files
- * with repeated keys reach about 30. Deflate itself stops near 1,032 times, which is what a zip
- * bomb of zeros gets, so 100 leaves real data a wide margin and still stops bombs ten times
- * below their best.
+ * with repeated keys reach about 30. Deflate cannot pass about 1,030 times (600 MiB of zeros
+ * deflate to 611,504 bytes), which is what a zip bomb gets. So 100 leaves real data a wide
+ * margin and still stops bombs at a tenth of their best ratio.
  */
 export const DEFAULT_MAX_RATIO = 100;
 
@@ -130,7 +130,7 @@ function ratioLimit(limits: UnzipLimits): string {
  * Check every entry before anything is written, and return the entries with their names and
  * the declared unpacked size. The whole archive is rejected if one entry is a link, a device, a
  * duplicate, or a path that leaves the target folder, and when the entry count or a declared
- * size passes the limits. Declared sizes only allow an early answer: `inflationGuard` holds each
+ * size passes the limits. Declared sizes only allow an early rejection: `inflationGuard` holds each
  * entry to its declared size while it inflates, so a header that understates fails there.
  */
 function checkEntries(
