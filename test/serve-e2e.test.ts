@@ -1,9 +1,11 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { main } from "../bridge/src/cli.js";
 import { silentLogger } from "../bridge/src/core/log.js";
+import { loadMapping } from "../bridge/src/mapping/store.js";
+import { computeMappingHash } from "../bridge/src/mapping/types.js";
 import { OdooClient } from "../bridge/src/odoo/client.js";
 import { startBridge, type RunningBridge } from "../bridge/src/server/bridge.js";
 import { buildZip } from "./serve-fixtures.js";
@@ -105,6 +107,7 @@ describeOdoo("bridge driven from Odoo's buttons", () => {
     ]);
 
     await cli("map", SNAPSHOT, "--out", work);
+    copyFileSync(join(work, "mapping.json"), join(work, "proposed.json"));
     await cli(
       "map",
       SNAPSHOT,
@@ -214,5 +217,52 @@ describeOdoo("bridge driven from Odoo's buttons", () => {
     expect(attachments).toHaveLength(1);
     expect(attachments[0]).toMatchObject({ name: "inventory.pdf", mimetype: "application/pdf" });
     expect(Number(attachments[0]!.file_size)).toBeGreaterThan(1000);
+  }, 900_000);
+
+  // Runs after the test above, which created the panel owners' users.
+  it("samples a run whose mapping was confirmed with the Odoo button", async () => {
+    const proposed = await loadMapping(join(work, "proposed.json"));
+    expect(proposed.confirmation).toBeNull();
+    const wizardId = await client.executeKw<number>("netmera.snapshot.upload", "create", [
+      {
+        snapshot_file: zipFolder(SNAPSHOT).toString("base64"),
+        snapshot_filename: "small-odoo-confirmed.zip",
+        mapping_file: readFileSync(join(work, "proposed.json")).toString("base64"),
+        mapping_filename: "mapping.json",
+      },
+    ]);
+    const opened = await client.executeKw<{ res_id: number }>(
+      "netmera.snapshot.upload",
+      "action_upload",
+      [[wizardId]],
+    );
+    const runId = opened.res_id;
+    expect((await readRun(runId)).state).toBe("draft");
+
+    await client.executeKw(RUN, "action_confirm_mapping", [[runId]]);
+    const [confirmed] = await client.executeKw<Record<string, unknown>[]>(RUN, "read", [[runId]], {
+      fields: ["state", "mapping_hash", "mapping_json", "mapping_confirmed_by", "snapshot_hash"],
+    });
+    expect(confirmed!.state).toBe("mapping_confirmed");
+    // The same hash as the bridge computes, and as `map --confirm` recorded for this mapping.
+    const cliConfirmed = await loadMapping(join(work, "mapping.json"));
+    expect(confirmed!.mapping_hash).toBe(computeMappingHash(proposed));
+    expect(confirmed!.mapping_hash).toBe(cliConfirmed.confirmation!.mappingHash);
+    const stored = JSON.parse(String(confirmed!.mapping_json));
+    expect(stored.confirmation).toEqual({
+      by: confirmed!.mapping_confirmed_by,
+      at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      mappingHash: confirmed!.mapping_hash,
+      snapshotHash: confirmed!.snapshot_hash,
+    });
+
+    await client.executeKw(RUN, "action_confirm_gdpr", [[runId], "DPA-E2E-2"]);
+    await client.executeKw(RUN, "write", [[runId], { sample_size: 3 }]);
+    await client.executeKw(RUN, "action_start_sample", [[runId]]);
+    const sampled = await waitForJob(runId);
+    // The bridge's plan and migrate accept the mapping as confirmed in Odoo.
+    expect(sampled.bridge_job_state, String(sampled.bridge_job_message)).toBe("succeeded");
+    expect(sampled.state).toBe("sampled");
+    expect(sampled.last_error).toBe(false);
   }, 900_000);
 });
