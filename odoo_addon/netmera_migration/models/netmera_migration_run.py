@@ -27,9 +27,8 @@ STATE_TRANSITIONS = {
 # States in which the mapping may still change; any change sends the run back to draft.
 MAPPING_EDITABLE_STATES = ("draft", "mapping_confirmed", "authorised")
 
-# The keys of each object of a mapping.json entry that the bridge's schema keeps; the bridge
-# drops any other key before it hashes, so the hash here drops them too. Nested objects are
-# listed by name with their own keys.
+# The keys of a mapping.json entry that the bridge's schema keeps, with the keys kept inside each
+# nested object. The bridge drops any other key before it hashes, so the hash here does too.
 MAPPING_ENTRY_KEYS = {
     "source": ("kind", "name", "meaning", "files", "dataType", "isArray", "label"),
     "target": ("model", "field", "type", "action", "selection"),
@@ -55,6 +54,7 @@ def _js_number(value):
         return "null"
     if number == 0:
         return "0"
+
     sign = "-" if number < 0 else ""
     mantissa, _sep, exponent = repr(abs(number)).partition("e")
     whole, _sep, fraction = mantissa.partition(".")
@@ -63,6 +63,7 @@ def _js_number(value):
     stripped = digits.lstrip("0")
     point -= len(digits) - len(stripped)
     digits = stripped.rstrip("0")
+
     # With the value as 0.DIGITS times 10 to the power POINT, these are the cases of
     # ECMAScript's Number::toString.
     count = len(digits)
@@ -333,8 +334,8 @@ class NetmeraMigrationRun(models.Model):
 
             now = fields.Datetime.now()
             values = {"mapping_hash": mapping_content_hash(mapping)}
-            # The confirmation names the snapshot it holds for; without one it cannot be
-            # written, and the bridge then asks for a confirmation against the snapshot.
+            # The confirmation names the snapshot it holds for. Without a snapshot hash it is not
+            # written, and the bridge rejects the mapping as unconfirmed until one is.
             snapshot_hash = run.snapshot_hash or mapping.get("snapshotHash")
             if snapshot_hash:
                 mapping["snapshotHash"] = snapshot_hash
