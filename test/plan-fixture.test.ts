@@ -110,7 +110,7 @@ describe("plan on a fixture with known bad rows", () => {
   it("quarantines rows and values naming file, line, column and value", () => {
     const rows = csv("quarantine.csv");
     const ambiguous =
-      'value dropped: cannot be read because the column has numbers such as "1.200" that read as a decimal or as thousands in the two formats, and no value settles which format the column uses; the contact is planned without it';
+      'value dropped: cannot be read because the column in users/people.csv has numbers such as "1.200" that read as a decimal or as thousands in the two formats, and no value settles which format the column uses; the contact is planned without it';
     expect(rows).toEqual([
       {
         file: "owners.csv",

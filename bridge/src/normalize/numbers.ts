@@ -78,6 +78,44 @@ export class NumberFormatDetector {
   }
 }
 
+/**
+ * Number formats per file and column. Files come from different exports (a Turkish
+ * spreadsheet writes `1.234,5`, the API `1234.5`), so each file's column is decided on its own
+ * values: one file that uses a decimal comma neither settles nor spoils the format of the same
+ * column in another file. A file whose column stays ambiguous gets a reason that names it.
+ */
+export class NumberFormatTable {
+  private readonly detectors = new Map<string, NumberFormatDetector>();
+  private readonly decided = new Map<string, Normalized<NumberFormat>>();
+
+  private static key(file: string, meaning: string): string {
+    return `${file}\u0000${meaning}`;
+  }
+
+  observe(file: string, meaning: string, raw: string): void {
+    const key = NumberFormatTable.key(file, meaning);
+    let detector = this.detectors.get(key);
+    if (!detector) {
+      detector = new NumberFormatDetector();
+      this.detectors.set(key, detector);
+    }
+    detector.observe(raw);
+  }
+
+  /** The format of `meaning` in `file`; a column never observed there reads as `point`. */
+  formatOf(file: string, meaning: string): Normalized<NumberFormat> {
+    const key = NumberFormatTable.key(file, meaning);
+    let format = this.decided.get(key);
+    if (format === undefined) {
+      const detector = this.detectors.get(key);
+      const decision = detector ? detector.decide() : accept<NumberFormat>("point");
+      format = decision.ok ? decision : reject(`in ${file} ${decision.reason}`);
+      this.decided.set(key, format);
+    }
+    return format;
+  }
+}
+
 /** Parse one number in a column format decided by `NumberFormatDetector`. */
 export function parseNumber(raw: string, format: NumberFormat): Normalized<number> {
   const text = raw.trim();

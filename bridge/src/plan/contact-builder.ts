@@ -88,7 +88,14 @@ function convertCandidate(
     return accept(sourced.value.trim());
   }
   const isArray = rule.entry?.source.isArray === true;
-  return convertValue(sourced.value, meaning, rule.target, isArray, environment.convert);
+  return convertValue(
+    sourced.value,
+    meaning,
+    rule.target,
+    isArray,
+    environment.convert,
+    sourced.file,
+  );
 }
 
 const RELATION_FIELDS = new Set(["user_id", "parent_id", "name"]);

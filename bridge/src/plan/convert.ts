@@ -18,8 +18,8 @@ import { foldKey } from "../normalize/text.js";
 
 export interface ConvertContext {
   timeZone: string;
-  /** The number format decided for a column meaning, or why the column has none. */
-  numberFormat(meaning: string): Normalized<NumberFormat>;
+  /** The number format decided for a column meaning in a file, or why it has none. */
+  numberFormat(meaning: string, file: string): Normalized<NumberFormat>;
   arraySeparator: string;
 }
 
@@ -71,6 +71,7 @@ export function convertValue(
   target: MappingTarget,
   isArray: boolean,
   context: ConvertContext,
+  file = "",
 ): Normalized<unknown> {
   switch (target.field) {
     case "email":
@@ -97,7 +98,7 @@ export function convertValue(
       return convertText(raw, isArray, context);
     case "integer":
     case "float": {
-      const format = context.numberFormat(meaning);
+      const format = context.numberFormat(meaning, file);
       if (!format.ok) {
         return reject(`cannot be read because the column ${format.reason}`);
       }

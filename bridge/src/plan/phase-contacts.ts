@@ -2,8 +2,7 @@ import { createWriteStream } from "node:fs";
 import { once } from "node:events";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { NumberFormatDetector, type NumberFormat } from "../normalize/numbers.js";
-import { accept, type Normalized } from "../normalize/result.js";
+import { NumberFormatTable } from "../normalize/numbers.js";
 import { Staging } from "../snapshot/staging.js";
 import { mergeGroup, stageSnapshot } from "../snapshot/users.js";
 import { buildContact, type ContactEnvironment } from "./contact-builder.js";
@@ -11,17 +10,6 @@ import type { PhaseProducer, PlanContext } from "./context.js";
 import { numericMeanings } from "./rules.js";
 import { stageOrder } from "./phase-segments.js";
 import { countSkip, emptyCounts, type PhaseCounts } from "./types.js";
-
-/** Decide each numeric column's number format from all its values (see NumberFormatDetector). */
-function numberFormats(
-  detectors: Map<string, NumberFormatDetector>,
-): (meaning: string) => Normalized<NumberFormat> {
-  const decided = new Map<string, Normalized<NumberFormat>>();
-  for (const [meaning, detector] of detectors) {
-    decided.set(meaning, detector.decide());
-  }
-  return (meaning) => decided.get(meaning) ?? accept("point");
-}
 
 /**
  * Users of every export, merged by extId with their memberships and devices → `contacts`
@@ -52,7 +40,8 @@ async function produceContacts(
 ): Promise<void> {
   const { outputs, progress } = context;
   const numeric = numericMeanings(context.rules);
-  const detectors = new Map<string, NumberFormatDetector>();
+  // Number formats are decided per file and column (see NumberFormatTable).
+  const numberFormats = new NumberFormatTable();
   progress.start("contacts (reading)");
   const staged = await stageSnapshot(
     context.snapshot,
@@ -62,16 +51,10 @@ async function produceContacts(
       // The hook is synchronous, so a flush it starts is not awaited and the file stream may
       // hold more than one buffer while the disk catches up. Problems still go out as read.
       onProblem: (problem) => void outputs.quarantine(problem),
-      onValue: (meaning, value) => {
-        if (!numeric.has(meaning)) {
-          return;
+      onValue: (meaning, value, file) => {
+        if (numeric.has(meaning)) {
+          numberFormats.observe(file, meaning, value);
         }
-        let detector = detectors.get(meaning);
-        if (!detector) {
-          detector = new NumberFormatDetector();
-          detectors.set(meaning, detector);
-        }
-        detector.observe(value);
       },
       onProgress: (rows) => progress.update(rows, "user rows"),
     },
@@ -96,7 +79,7 @@ async function produceContacts(
     rules: context.rules,
     convert: {
       timeZone: context.snapshot.sourceTimeZone,
-      numberFormat: numberFormats(detectors),
+      numberFormat: (meaning, file) => numberFormats.formatOf(file, meaning),
       arraySeparator: context.rules.arraySeparator,
     },
     state: context.state,

@@ -43,8 +43,8 @@ export interface UserColumn {
 
 export interface StageHooks {
   onProblem(problem: RowProblem): void;
-  /** Every value of every user column, for decisions that need a whole column (number formats). */
-  onValue?(meaning: ColumnMeaning, value: string): void;
+  /** Every value of every user column with its file, for per-file decisions (number formats). */
+  onValue?(meaning: ColumnMeaning, value: string, file: string): void;
   onProgress?(rows: number): void;
 }
 
@@ -256,7 +256,7 @@ async function stageUserFile(
         for (let i = 0; i < row.cells.length; i += 1) {
           const value = row.cells[i];
           if (value !== undefined) {
-            hooks.onValue(columns[i]?.meaning ?? "", value);
+            hooks.onValue(columns[i]?.meaning ?? "", value, file);
           }
         }
       }
@@ -317,7 +317,7 @@ async function stageProfileFile(
         columns.push({ header: code, meaning: meaningOfCode(code) });
       }
       cells[position] = value;
-      hooks.onValue?.(columns[position]?.meaning ?? "", value);
+      hooks.onValue?.(columns[position]?.meaning ?? "", value, file);
     }
     const key = profile.extId;
     const email = profile.values.get("email");
