@@ -149,10 +149,24 @@ export class PlanOutputs {
     const file = `${name}.ndjson`;
     const out = new BufferedFile(join(this.workDir, "plan", file));
     this.phaseFiles.set(name, out);
+    // Phases are produced one after another, so quarantine entries from now on are this one's.
+    this.currentPhase = name;
     return new PhaseWriter(name, file, out);
   }
 
+  /** `value dropped:` quarantine entries per phase, counted while the phase is produced. */
+  private readonly droppedValues = new Map<string, number>();
+  private currentPhase = "";
+
+  /** Values dropped from planned rows while the named phase was produced. */
+  valuesDropped(name: string): number {
+    return this.droppedValues.get(name) ?? 0;
+  }
+
   quarantine(entry: QuarantineEntry): Promise<void> | undefined {
+    if (entry.reason.startsWith("value dropped:")) {
+      this.droppedValues.set(this.currentPhase, this.valuesDropped(this.currentPhase) + 1);
+    }
     return this.quarantineFile.write(
       csvLine([entry.file, entry.line, entry.column, entry.value, entry.reason]),
     );

@@ -5,15 +5,19 @@ export function unbalancedPhases(phases: PhaseCounts[]): PhaseCounts[] {
   return phases.filter((phase) => phase.read !== phase.planned + phase.quarantined + phase.skipped);
 }
 
-/** The reconciliation as a text table: one line per phase, read = planned + quarantined + skipped. */
+/**
+ * The reconciliation as a text table: one line per phase, read = planned + quarantined +
+ * skipped, and apart from that equation the values dropped from planned rows.
+ */
 export function formatReconciliation(phases: PhaseCounts[]): string {
-  const header = ["phase", "read", "planned", "quarantined", "skipped"];
+  const header = ["phase", "read", "planned", "quarantined", "skipped", "values dropped"];
   const rows = phases.map((phase) => [
     phase.name,
     String(phase.read),
     String(phase.planned),
     String(phase.quarantined),
     String(phase.skipped),
+    String(phase.valuesDropped ?? 0),
   ]);
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)),
@@ -30,10 +34,21 @@ export function formatReconciliation(phases: PhaseCounts[]): string {
       ([reason, count]) => `  ${phase.name}: ${count} skipped, ${reason}`,
     ),
   );
+  const dropped = phases.reduce((sum, phase) => sum + (phase.valuesDropped ?? 0), 0);
+  const droppedNote =
+    dropped > 0
+      ? [
+          "",
+          "read = planned + quarantined + skipped counts rows. Values dropped are single cells " +
+            "left out of planned rows; quarantine.csv lists them with reasons starting " +
+            '"value dropped:".',
+        ]
+      : [];
   return [
     line(header),
     separator,
     ...rows.map(line),
     ...(skippedNotes.length ? ["", ...skippedNotes] : []),
+    ...droppedNote,
   ].join("\n");
 }

@@ -75,7 +75,9 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     for (const producer of productionOrder(options.producers ?? DEFAULT_PRODUCERS)) {
       const writer = outputs.phase(producer.name);
       logger.info({ phase: producer.name }, "planning phase");
-      counts.set(producer.name, await producer.produce(context, writer));
+      const phaseCounts = await producer.produce(context, writer);
+      phaseCounts.valuesDropped = outputs.valuesDropped(producer.name);
+      counts.set(producer.name, phaseCounts);
       files.set(producer.name, { file: writer.file, writer });
     }
     await outputs.closeFiles();

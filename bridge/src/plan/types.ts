@@ -46,6 +46,12 @@ export interface PhaseCounts {
   skipped: number;
   /** Why rows were skipped, with counts; the sum equals `skipped`. */
   skippedReasons: Record<string, number>;
+  /**
+   * Single values left out of rows that were planned (quarantine.csv reasons starting with
+   * `value dropped:`). They are not rows, so they are outside read = planned + quarantined +
+   * skipped. Set by the plan runner after the phase.
+   */
+  valuesDropped?: number;
 }
 
 export function emptyCounts(name: string): PhaseCounts {
