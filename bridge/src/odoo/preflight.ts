@@ -51,7 +51,7 @@ async function checkLogin(client: OdooClient): Promise<number> {
   try {
     return await client.authenticate();
   } catch (error) {
-    // Wrong login or password: authenticate answered false, and the message says so.
+    // Wrong login or password: authenticate returned false, and the error names both.
     if (error instanceof ConfigError) throw error;
 
     if (error instanceof OdooFaultError && /database .* does not exist/i.test(error.message)) {
@@ -127,7 +127,7 @@ function externalApiDenied(client: OdooClient, error: unknown): ConfigError {
 }
 
 /**
- * Turn a connection-level failure into a message that tells the cases apart: nothing listens
+ * Turn a connection-level failure into a message that distinguishes the cases: nothing listens
  * at the URL, its host name does not resolve, the server accepts connections but never
  * answers, or something answers that is not Odoo's XML-RPC API. Each names the URL and the fix.
  */

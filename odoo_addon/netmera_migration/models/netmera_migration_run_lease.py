@@ -5,9 +5,14 @@ report counts as one). A run in state ``running`` whose last heartbeat is older 
 belongs to no live bridge: a killed process, a lost machine. Such a run shows as interrupted,
 may be rolled back, and a new ``migrate`` resumes it. A run with a fresh heartbeat refuses
 rollback, because batches of the live bridge would keep landing beside it.
+
+NOTE: the lease is a convention, not a lock. A batch whose transaction began before the
+rollback committed and commits after the rollback read the ledger stays in Odoo. That needs a
+bridge that imports without sending heartbeats for the whole lease (a process stopped and
+continued, for instance); batches that start after the rollback find the run rolled back.
 """
 
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 LEASE_PARAM = "netmera_migration.lease_seconds"
@@ -39,7 +44,7 @@ class NetmeraMigrationRun(models.Model):
     interrupted_message = fields.Text(compute="_compute_interrupted")
 
     def _lease_seconds(self, override=None):
-        """The lease in seconds: the caller's, else the system parameter, else 2 minutes."""
+        """Return the lease in seconds: the caller's, else the system parameter, else 2 minutes."""
         if override not in (None, False):
             value = override
         else:
@@ -64,6 +69,8 @@ class NetmeraMigrationRun(models.Model):
         age = self._heartbeat_age()
         return age is None or age > lease_seconds
 
+    # The age also depends on the clock, so the value holds for one request at most.
+    @api.depends("state", "heartbeat_at", "started_at")
     def _compute_interrupted(self):
         lease = self._lease_seconds()
         for run in self:

@@ -72,8 +72,8 @@ class NetmeraMigrationRun(models.Model):
         """Match the run's pending owners again against active internal users.
 
         An admin unblocks a waiting contacts phase by creating the user after the owners phase
-        ran; the bridge calls this on every start and before the contacts phase, so such a
-        user is found without running the owners phase again. Returns ``{"matched": n,
+        ran. The bridge calls this on every start and before the contacts phase, so it finds
+        such a user without running the owners phase again. Returns ``{"matched": n,
         "pending": [{"email", "name"}, ...]}`` with the owners still waiting.
         """
         self.ensure_one()

@@ -97,6 +97,25 @@ class TestOwnerMatching(NetmeraMigrationCase):
         self.assertEqual(entry.state, "matched")
         self.assertEqual(entry.matched_user_id, user)
 
+    def test_rematch_owners_clears_entries_of_new_users(self):
+        """rematch_owners matches pending owners to users created since, and lists the rest."""
+        self.run.import_batch("owners", 0, self.owner_rows())
+        user = new_test_user(
+            self.env, login="nobody", email="NoBody@Example.com", groups="base.group_user"
+        )
+
+        result = self.run.rematch_owners()
+
+        self.assertEqual(
+            result, {"matched": 1, "pending": [{"email": "gone@example.com", "name": "Gone"}]}
+        )
+        entry = self.env["netmera.owner.queue"].search(
+            [("run_id", "=", self.run.id), ("email", "=", "nobody@example.com")]
+        )
+        self.assertEqual(entry.state, "matched")
+        self.assertEqual(entry.matched_user_id, user)
+        self.assertEqual(self.run.pending_owner_count(), 1)
+
     def test_invalid_owner_email_is_a_row_error(self):
         """An owner row without a valid email is an error on the email field."""
         result = self.run.import_batch(

@@ -1,5 +1,7 @@
+from datetime import timedelta
 from unittest.mock import patch
 
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -164,6 +166,48 @@ class TestRollback(NetmeraMigrationCase):
 
         self.assertTrue(created.exists())
         self.assertEqual(self.run.state, "running")
+
+    def test_rollback_of_interrupted_run(self):
+        """A running run without a heartbeat for the lease is marked failed, then rolled back."""
+        created, _notes = self.migrate()
+        self.run.heartbeat_at = fields.Datetime.now() - timedelta(seconds=121)
+        self.assertTrue(self.run.is_interrupted)
+        self.assertIn("longer than the lease of 2 min", self.run.interrupted_message)
+
+        counts = self.run.rollback()
+
+        self.assertGreater(counts["deleted"], 0)
+        self.assertFalse(created.exists())
+        self.assertEqual(self.run.state, "rolled_back")
+        self.assertTrue(self.run.last_error.startswith("Interrupted: the bridge has sent no"))
+
+    def test_rollback_lease_from_argument_and_setting(self):
+        """The caller's lease wins over the setting; a fresh heartbeat still refuses."""
+        created, _notes = self.migrate()
+        self.run.heartbeat_at = fields.Datetime.now() - timedelta(seconds=30)
+        self.env["ir.config_parameter"].sudo().set_param("netmera_migration.lease_seconds", 20)
+        self.assertTrue(self.run.is_interrupted)
+
+        with self.assertRaisesRegex(UserError, "within the lease of 1 min"):
+            self.run.rollback(lease_seconds=60)
+        self.assertEqual(self.run.state, "running")
+        self.assertTrue(created.exists())
+
+        self.run.rollback()
+        self.assertEqual(self.run.state, "rolled_back")
+
+    def test_heartbeat_renews_the_lease(self):
+        """heartbeat() on a running run stores the time and returns state and lease."""
+        self.migrate()
+        self.run.heartbeat_at = fields.Datetime.now() - timedelta(hours=1)
+        self.assertTrue(self.run.is_interrupted)
+
+        answer = self.run.heartbeat()
+
+        self.assertEqual(answer, {"state": "running", "lease_seconds": 120})
+        self.assertFalse(self.run.is_interrupted)
+        with self.assertRaisesRegex(UserError, "is running"):
+            self.run.rollback()
 
     def test_rerun_after_rollback_creates_again(self):
         """After a rollback a new run of the same rows writes them again."""
