@@ -12,7 +12,11 @@ export const CHAR_MAX_LENGTH = 255;
 export const INT4_MAX = 2_147_483_647;
 
 const INTEGER = /^[+-]?\d+$/;
-const DECIMAL = /^[+-]?(\d+[.,]\d+|\d+|[.,]\d+)$/;
+/**
+ * Numbers with a decimal point or comma, with or without grouping in either convention
+ * (`1,234.5`, `1.234,5`); the plan decides each file's convention from its values.
+ */
+const DECIMAL = /^[+-]?(\d{1,3}(\.\d{3})+(,\d+)?|\d{1,3}(,\d{3})+(\.\d+)?|\d+[.,]\d+|\d+|[.,]\d+)$/;
 /** ISO dates and date-times, dd.MM.yyyy, and epoch milliseconds of 11 to 13 digits (at least 115 days from 1970-01-01). */
 const DATE_SHAPED = /^(\d{4}-\d{2}-\d{2}|\d{1,2}\.\d{1,2}\.\d{4}|-?\d{11,13}$)/;
 const BOOLEAN_WORDS = new Set(["true", "false", "yes", "no", "evet", "hayır", "hayir"]);
