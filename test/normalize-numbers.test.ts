@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   NumberFormatDetector,
+  NumberFormatTable,
   parseInteger,
   parseNumber,
 } from "../bridge/src/normalize/numbers.js";
@@ -63,5 +64,23 @@ describe("parseNumber", () => {
     expect(parseInteger("12010", "point")).toEqual({ ok: true, value: 12010 });
     expect(parseInteger("1.5", "point")).toEqual({ ok: false, reason: "is not a whole number" });
     expect(parseInteger("3000000000", "point").ok).toBe(false);
+  });
+});
+
+describe("NumberFormatTable", () => {
+  it("decides each file's column on its own values", () => {
+    const table = new NumberFormatTable();
+    table.observe("users/tr.csv", "attr:score", "1.234,5");
+    table.observe("users/api.csv", "attr:score", "1234.5");
+    table.observe("users/odd.csv", "attr:score", "1.200");
+    expect(table.formatOf("users/tr.csv", "attr:score")).toEqual({ ok: true, value: "comma" });
+    expect(table.formatOf("users/api.csv", "attr:score")).toEqual({ ok: true, value: "point" });
+    expect(table.formatOf("users/odd.csv", "attr:score")).toEqual({
+      ok: false,
+      reason:
+        'in users/odd.csv has numbers such as "1.200" that read as a decimal or as thousands ' +
+        "in the two formats, and no value settles which format the column uses",
+    });
+    expect(table.formatOf("users/none.csv", "attr:score")).toEqual({ ok: true, value: "point" });
   });
 });
