@@ -14,11 +14,13 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { once } from "node:events";
+import { crc32, createDeflateRaw } from "node:zlib";
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number): number => {
@@ -40,6 +42,48 @@ async function writeUsers(path: string): Promise<void> {
   }
   out.end();
   await once(out, "finish");
+}
+
+/** Write a zip of one entry that inflates to `size` zero bytes, deflated as a stream. */
+async function bombZip(path: string, size: number): Promise<string> {
+  const chunk = Buffer.alloc(1024 * 1024);
+  const deflate = createDeflateRaw({ level: 9 });
+  const parts: Buffer[] = [];
+  deflate.on("data", (part: Buffer) => parts.push(part));
+  let crc = 0;
+  for (let left = size; left > 0; left -= chunk.length) {
+    crc = crc32(chunk, crc);
+    if (!deflate.write(chunk)) await once(deflate, "drain");
+  }
+  deflate.end();
+  await once(deflate, "end");
+  const data = Buffer.concat(parts);
+  const name = Buffer.from("events/all.csv");
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(20, 4);
+  local.writeUInt16LE(8, 8);
+  local.writeUInt32LE(crc, 14);
+  local.writeUInt32LE(data.length, 18);
+  local.writeUInt32LE(size, 22);
+  local.writeUInt16LE(name.length, 26);
+  const central = Buffer.alloc(46);
+  central.writeUInt32LE(0x02014b50, 0);
+  central.writeUInt16LE(20, 4);
+  central.writeUInt16LE(20, 6);
+  central.writeUInt16LE(8, 10);
+  central.writeUInt32LE(crc, 16);
+  central.writeUInt32LE(data.length, 20);
+  central.writeUInt32LE(size, 24);
+  central.writeUInt16LE(name.length, 28);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(1, 8);
+  end.writeUInt16LE(1, 10);
+  end.writeUInt32LE(central.length + name.length, 12);
+  end.writeUInt32LE(local.length + name.length + data.length, 16);
+  writeFileSync(path, Buffer.concat([local, name, data, central, name, end]));
+  return path;
 }
 
 function peakRssMiB(pid: number): number {
@@ -98,6 +142,17 @@ async function main(): Promise<void> {
     const body = (await response.json()) as Record<string, unknown>;
     const seconds = (performance.now() - started) / 1000;
     const peakMiB = peakRssMiB(server.pid!);
+
+    // A zip bomb of the same shape as the test's: rejected from its header, before any write.
+    const bomb = await bombZip(join(work, "bomb.zip"), 600 * 1024 ** 2);
+    const bombStarted = performance.now();
+    const rejected = await fetch(`${url}/snapshots`, {
+      method: "POST",
+      headers: { "x-bridge-token": token, "content-type": "application/zip" },
+      body: readFileSync(bomb),
+    });
+    const bombSeconds = (performance.now() - bombStarted) / 1000;
+    const bombAnswer = (await rejected.json()) as { error?: string };
     server.kill("SIGTERM");
     await once(server, "exit");
 
@@ -108,8 +163,13 @@ async function main(): Promise<void> {
       `upload + unpack + manifest hash: ${seconds.toFixed(1)} s ` +
         `(${(csvBytes / 1024 ** 2 / seconds).toFixed(1)} MiB/s unpacked)`,
     );
+    console.log(`compression ratio of the CSV: ${(csvBytes / zipBytes).toFixed(1)}:1`);
     console.log(
       `server peak RSS: ${peakMiB.toFixed(0)} MiB (after start: ${idleMiB.toFixed(0)} MiB)`,
+    );
+    console.log(
+      `600 MiB zip bomb (${mib(statSync(bomb).size)} MiB): HTTP ${rejected.status} in ` +
+        `${bombSeconds.toFixed(2)} s: ${bombAnswer.error}`,
     );
   } finally {
     rmSync(work, { recursive: true, force: true });
