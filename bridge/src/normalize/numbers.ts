@@ -102,7 +102,7 @@ export class NumberFormatTable {
     detector.observe(raw);
   }
 
-  /** The format of `meaning` in `file`; a column never observed there reads as `point`. */
+  /** Return the format of `meaning` in `file`; a column never observed there reads as `point`. */
   formatOf(file: string, meaning: string): Normalized<NumberFormat> {
     const key = NumberFormatTable.key(file, meaning);
     let format = this.decided.get(key);

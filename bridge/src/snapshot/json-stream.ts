@@ -213,7 +213,7 @@ async function* streamNdjson(path: string, file: string): AsyncGenerator<JsonRec
   }
 }
 
-/** The syntax error of one record, located in the file from where the record starts. */
+/** Build the syntax error message of one record, located in the file from the record's start. */
 function recordSyntaxMessage(
   text: string,
   error: unknown,
@@ -232,12 +232,12 @@ function recordSyntaxMessage(
   );
 }
 
-/** Where a JSON text stops being valid, for an error message that names line and column. */
+/** Location and reason of a JSON syntax error, for a message that names line and column. */
 export interface JsonSyntaxProblem {
   /** 1-based line and column (in UTF-16 code units) of the first invalid character. */
   line: number;
   column: number;
-  /** What the parser expected there. */
+  /** Reason, as the token the parser expected there. */
   reason: string;
   /** The text of that line around the column, at most about 60 characters. */
   excerpt: string;

@@ -57,7 +57,7 @@ function zodProblem(error: { issues: { path: PropertyKey[]; message: string }[] 
 }
 
 /**
- * Keys of device records that hold a push token: Netmera's `token` and `deviceToken`, and the
+ * Keys of device records that contain a push token: Netmera's `token` and `deviceToken`, and the
  * FCM, GCM and APNs names other exports use. Readers report only whether one was present.
  */
 const TOKEN_KEYS = [
@@ -79,8 +79,8 @@ const IDENTIFIERS = ["extId", "email", "msisdn"];
 
 /**
  * Reject a membership table without a recognised identifier column. A header line that matches
- * nothing used to be read as the first extId of a headerless list, which turned any unknown
- * layout into wrong memberships.
+ * nothing cannot be told apart from the first extId of a headerless list, so reading on would
+ * turn an unknown layout into wrong memberships.
  */
 function assertIdentifierColumn(file: string, headers: string[], meanings: string[]): void {
   if (meanings.some((meaning) => IDENTIFIERS.includes(meaning))) {
