@@ -106,7 +106,7 @@ export async function verifyManifest(
     added.length ? `added: ${added.join(", ")}` : "",
     removed.length ? `removed: ${removed.join(", ")}` : "",
   ].filter(Boolean);
-  // A mapping saved into the snapshot folder is the usual way to get here; say where it goes.
+  // A mapping saved into the snapshot folder is the usual cause, so the message names its place.
   const strayMapping = added.find(
     (path) => path === "mapping.json" || path.endsWith("/mapping.json"),
   );

@@ -217,7 +217,7 @@ export const PROFILE_ATTRIBUTES_FILE = "profile-attributes.json";
 
 /**
  * Warning for a snapshot without profile-attributes.json, or undefined when it has one.
- * Without the definitions only header meanings are known, so map and audit say so.
+ * Without the definitions only header meanings are known, so map and audit print it.
  */
 export function missingDefinitionsWarning(snapshot: Snapshot): string | undefined {
   if (snapshot.files.includes(PROFILE_ATTRIBUTES_FILE)) {
