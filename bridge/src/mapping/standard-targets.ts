@@ -150,7 +150,7 @@ export const IDENTITY_MEANINGS = new Set(["email", "msisdn", "name", "surname"])
 /**
  * Header spellings of standard attributes, for a snapshot whose profile-attributes.json is
  * missing: the reader then gives these columns no attribute meaning, and the header alone
- * tells what they hold. Identity columns (email, MSISDN, name, surname) are matched by the
+ * shows what they contain. Identity columns (email, MSISDN, name, surname) are matched by the
  * snapshot reader itself.
  */
 export const STANDARD_HEADERS: Record<string, string[]> = {
