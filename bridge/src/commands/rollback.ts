@@ -32,18 +32,21 @@ export function registerRollback(program: Command, context: CliContext): void {
       "a running run whose migrate sent no heartbeat for this long counts as interrupted and " +
         "may be rolled back (default: the addon's Run Lease setting, 120)",
     );
-  addTimeoutOption(addConnectionOptions(command), DEFAULT_ROLLBACK_TIMEOUT_MS / 1000).action(
-    async (flags: RollbackFlags) => {
-      const connection = resolveConnection(flags, context.env);
-      const runId = parsePositiveInt("--run", flags.run)!;
-      const result = await rollbackRun(connection, context.logger, runId, {
-        leaseSeconds: parsePositiveInt("--lease", flags.lease),
-        timeoutMs: timeoutMsFrom(flags.timeout),
-      });
-      context.stdout.write(
-        `Run ${result.run.id} ("${result.run.name}") rolled back: ${result.deleted} record(s) ` +
-          `deleted, ${result.restored} record(s) restored to their values before the run.\n`,
-      );
-    },
-  );
+  addTimeoutOption(
+    addConnectionOptions(command),
+    DEFAULT_ROLLBACK_TIMEOUT_MS / 1000,
+    "the rollback request is sent once, because Odoo may still be finishing it after a " +
+      "timeout: check the run in Odoo before running rollback again",
+  ).action(async (flags: RollbackFlags) => {
+    const connection = resolveConnection(flags, context.env);
+    const runId = parsePositiveInt("--run", flags.run)!;
+    const result = await rollbackRun(connection, context.logger, runId, {
+      leaseSeconds: parsePositiveInt("--lease", flags.lease),
+      timeoutMs: timeoutMsFrom(flags.timeout),
+    });
+    context.stdout.write(
+      `Run ${result.run.id} ("${result.run.name}") rolled back: ${result.deleted} record(s) ` +
+        `deleted, ${result.restored} record(s) restored to their values before the run.\n`,
+    );
+  });
 }

@@ -125,11 +125,15 @@ export function addConnectionOptions(command: Command): Command {
 }
 
 /** Add `--timeout SECONDS`, the limit of one Odoo request, with its default in the help. */
-export function addTimeoutOption(command: Command, defaultSeconds: number): Command {
+export function addTimeoutOption(
+  command: Command,
+  defaultSeconds: number,
+  onTimeout = "a request without an answer by then is retried with backoff, then the command " +
+    "stops naming the URL and the call",
+): Command {
   return command.option(
     "--timeout <seconds>",
-    `seconds one Odoo request may take (default ${defaultSeconds}); a request without an ` +
-      "answer by then is retried with backoff, then the command stops naming the URL and the call",
+    `seconds one Odoo request may take (default ${defaultSeconds}); ${onTimeout}`,
   );
 }
 
