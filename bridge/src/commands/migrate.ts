@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { BridgeError, ConfigError } from "../core/errors.js";
 import { DEFAULT_CONCURRENCY, migrate } from "../migrate/migrate.js";
 import { prepareMigratePlan } from "../migrate/plan-step.js";
+import { assertSnapshotFolder } from "../snapshot/snapshot.js";
 import { DEFAULT_CALL_TIMEOUT_MS } from "../odoo/client.js";
 import {
   addConnectionOptions,
@@ -66,6 +67,8 @@ async function runMigrate(
   const config: ConfigFile = flags.config ? readConfigFile(flags.config) : {};
   const connection = resolveConnection(flags, context.env, config);
   const snapshotDir = resolve(snapshot);
+  // Checked before Odoo is contacted, so that a mistyped path is the error shown.
+  await assertSnapshotFolder(snapshotDir);
   // Never inside the snapshot folder: a file added there fails the manifest check.
   const planMapping = flags.plan === undefined ? undefined : join(flags.plan, "mapping.json");
   const mappingFile = resolve(
