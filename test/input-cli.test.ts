@@ -69,6 +69,28 @@ describe("missing snapshot folder", () => {
     expect(result.err).toBe(expected);
   });
 
+  it("migrate with a plan folder prints one line", async () => {
+    const result = await run(
+      [
+        "migrate",
+        missing,
+        "--plan",
+        work,
+        "--mapping",
+        MAPPING,
+        "--odoo-url",
+        "http://127.0.0.1:9",
+        "--db",
+        "input_none",
+        "--user",
+        "admin",
+      ],
+      { ODOO_PASSWORD: "admin" },
+    );
+    expect(result.code).toBe(1);
+    expect(result.err).toBe(expected);
+  });
+
   it("inventory prints one line", async () => {
     const result = await run(["inventory", missing, "--out", join(work, "inventory")]);
     expect(result.code).toBe(1);
