@@ -7,6 +7,9 @@ import { Writable } from "node:stream";
 import { once } from "node:events";
 import { crc32, createDeflateRaw, deflateRawSync } from "node:zlib";
 import { pino, type Logger } from "pino";
+import request from "supertest";
+import { createApp } from "../bridge/src/server/app.js";
+import type { UploadLimits } from "../bridge/src/server/snapshot-store.js";
 import { REDACTED_PATHS } from "../bridge/src/core/log.js";
 import type { JobRunners } from "../bridge/src/server/jobs.js";
 
@@ -168,4 +171,25 @@ export function recordingJobs(options: { hold?: Promise<void> } = {}): {
     },
   };
   return { jobs, calls };
+}
+
+/** Post `body` as a zip to `POST /snapshots` of a fresh app that keeps its data in `dataDir`. */
+export function uploadZip(
+  token: string,
+  dataDir: string,
+  body: Buffer,
+  limits: Partial<UploadLimits> = {},
+): request.Test {
+  const app = createApp({
+    token,
+    logger: captureLogger().logger,
+    jobs: recordingJobs().jobs,
+    dataDir,
+    uploadLimits: limits,
+  });
+  return request(app)
+    .post("/snapshots")
+    .set("X-Bridge-Token", token)
+    .set("Content-Type", "application/zip")
+    .send(body);
 }

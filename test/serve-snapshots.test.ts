@@ -2,12 +2,10 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import request from "supertest";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createApp } from "../bridge/src/server/app.js";
 import type { UploadLimits } from "../bridge/src/server/snapshot-store.js";
 import { snapshotHashOf } from "../bridge/src/snapshot/manifest.js";
-import { buildZip, captureLogger, recordingJobs, type ZipEntrySpec } from "./serve-fixtures.js";
+import { buildZip, type ZipEntrySpec, uploadZip } from "./serve-fixtures.js";
 
 const TOKEN = "snapshot-upload-token-0123456789abcdef";
 
@@ -35,18 +33,7 @@ afterEach(() => {
 });
 
 function upload(body: Buffer, limits: Partial<UploadLimits> = {}) {
-  const app = createApp({
-    token: TOKEN,
-    logger: captureLogger().logger,
-    jobs: recordingJobs().jobs,
-    dataDir,
-    uploadLimits: limits,
-  });
-  return request(app)
-    .post("/snapshots")
-    .set("X-Bridge-Token", TOKEN)
-    .set("Content-Type", "application/zip")
-    .send(body);
+  return uploadZip(TOKEN, dataDir, body, limits);
 }
 
 /** Nothing but finished snapshots may remain: no temporary zips or half-unpacked folders. */

@@ -3,13 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import request from "supertest";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createApp, DEFAULT_UPLOAD_LIMITS } from "../bridge/src/server/app.js";
+import { DEFAULT_UPLOAD_LIMITS } from "../bridge/src/server/app.js";
 import { readServeConfig } from "../bridge/src/server/config.js";
 import type { UploadLimits } from "../bridge/src/server/snapshot-store.js";
 import { inflationGuard, type UnzipLimits } from "../bridge/src/server/unzip.js";
-import { buildZip, captureLogger, deflatedZeros, recordingJobs } from "./serve-fixtures.js";
+import { buildZip, deflatedZeros, uploadZip } from "./serve-fixtures.js";
 
 const TOKEN = "zip-bomb-token-0123456789abcdefghij";
 const MB = 1_000_000;
@@ -33,18 +32,7 @@ afterEach(() => {
 });
 
 function upload(body: Buffer, limits: Partial<UploadLimits> = {}) {
-  const app = createApp({
-    token: TOKEN,
-    logger: captureLogger().logger,
-    jobs: recordingJobs().jobs,
-    dataDir,
-    uploadLimits: limits,
-  });
-  return request(app)
-    .post("/snapshots")
-    .set("X-Bridge-Token", TOKEN)
-    .set("Content-Type", "application/zip")
-    .send(body);
+  return uploadZip(TOKEN, dataDir, body, limits);
 }
 
 /** Nothing may remain of a rejected upload: no zip, no half-unpacked folder, no snapshot. */
