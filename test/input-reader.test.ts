@@ -167,3 +167,19 @@ describe("push token columns", () => {
     expect(json).toEqual(headers.map(() => true));
   });
 });
+
+describe("device OS column", () => {
+  it("reads a version in the OS column as the OS version", async () => {
+    writeFiles(root, {
+      "devices.csv": "extId,Platform,OS\nu1,ANDROID,13\nu2,IOS,IOS\nu3,,16.7.2\n",
+    });
+    const snapshot = await openSnapshot(root, { logger: silentLogger });
+    const rows = [];
+    for await (const row of readDevices(snapshot, "devices.csv")) rows.push(row);
+    expect(rows.map((row) => [row.extId, row.platform, row.os, row.osVersion])).toEqual([
+      ["u1", "ANDROID", undefined, "13"],
+      ["u2", "IOS", "IOS", undefined],
+      ["u3", undefined, undefined, "16.7.2"],
+    ]);
+  });
+});

@@ -77,6 +77,9 @@ function hasTokenField(record: Record<string, unknown>): boolean {
 
 const IDENTIFIERS = ["extId", "email", "msisdn"];
 
+/** An OS version such as `13` or `16.7.2`, as opposed to a platform name. */
+const VERSION = /^\d+(\.\d+)*$/;
+
 /**
  * Reject a membership table without a recognised identifier column. A header line that matches
  * nothing cannot be told apart from the first extId of a headerless list, so reading on would
@@ -194,6 +197,14 @@ export async function* readDevices(snapshot: Snapshot, file: string): AsyncGener
     index >= 0 ? text(cells[index]) : undefined;
   for await (const row of table.rows()) {
     const permitted = cell(row.cells, columns.pushPermitted)?.toLowerCase();
+    // An "OS" column holds the platform in some exports and the OS version (13, 16.7) in
+    // others; a version must not be written where the platform belongs.
+    let os = cell(row.cells, columns.os);
+    let osVersion = cell(row.cells, columns.osVersion);
+    if (os !== undefined && VERSION.test(os)) {
+      osVersion ??= os;
+      os = undefined;
+    }
     const device: DeviceRow = {
       file,
       line: row.line,
@@ -202,8 +213,8 @@ export async function* readDevices(snapshot: Snapshot, file: string): AsyncGener
       platform: cell(row.cells, columns.platform),
       model: cell(row.cells, columns.model),
       appVersion: cell(row.cells, columns.appVersion),
-      osVersion: cell(row.cells, columns.osVersion),
-      os: cell(row.cells, columns.os),
+      osVersion,
+      os,
       hasPushToken: columns.tokens.some((index) => cell(row.cells, index) !== undefined),
       pushPermitted: permitted === undefined ? undefined : ["true", "1", "yes"].includes(permitted),
     };
