@@ -55,6 +55,8 @@ describeOdoo("interrupted runs and waiting owners", () => {
 
   /** Create the run for a plan (migrate stops for the GDPR authorisation), then authorise it. */
   async function authorisedRun(planDir: string): Promise<number> {
+    // migrate checks that its snapshot argument is a folder; the plan is all it reads.
+    mkdirSync(join(planDir, "snapshot"), { recursive: true });
     const first = await runCli(migrateArgs(planDir), env);
     const runId = Number(/run (\d+) \(/.exec(first.stderr)?.[1]);
     expect(runId, first.stderr).toBeGreaterThan(0);

@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -51,6 +51,7 @@ describeOdoo("migrate resume and outage", () => {
 
   /** Create the run for a plan and authorise it; returns the run id. */
   async function authorisedRun(planDir: string): Promise<number> {
+    mkdirSync(join(planDir, "snapshot"), { recursive: true });
     const first = await runCli(migrateArgs(planDir), env);
     const runId = Number(/run (\d+) \(/.exec(first.stderr)?.[1]);
     expect(runId, first.stderr).toBeGreaterThan(0);

@@ -3,7 +3,7 @@
  * captured output, and read Odoo back through the same XML-RPC client.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { cpSync, mkdtempSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -77,10 +77,15 @@ export function clientFor(odoo: OdooServer, password = odoo.password): OdooClien
   });
 }
 
-/** A private copy of the hand-written fixture plan (tests write state files into it). */
+/**
+ * A private copy of the hand-written fixture plan (tests write state files into it), with an
+ * empty `snapshot` folder to pass as migrate's snapshot argument.
+ */
 export function copyFixturePlan(): string {
   const dir = mkdtempSync(join(tmpdir(), "migrate-plan-"));
   cpSync(FIXTURE_DIR, dir, { recursive: true, filter: (path) => !path.endsWith(".ts") });
+  // migrate checks that its snapshot argument is a folder; the plan is all it reads.
+  mkdirSync(join(dir, "snapshot"));
   return dir;
 }
 
