@@ -361,6 +361,7 @@ describe("plan on a fixture with known bad rows", () => {
       name: "contacts",
       file: "contacts.ndjson",
       rows: 8,
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
     expect(result.unconfirmedReason).toBe("the mapping has not been confirmed");
   });
