@@ -2,13 +2,13 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync 
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { main } from "../bridge/src/cli.js";
 import { silentLogger } from "../bridge/src/core/log.js";
 import { loadMapping } from "../bridge/src/mapping/store.js";
 import { computeMappingHash } from "../bridge/src/mapping/types.js";
 import { OdooClient } from "../bridge/src/odoo/client.js";
 import { startBridge, type RunningBridge } from "../bridge/src/server/bridge.js";
 import { buildZip } from "./serve-fixtures.js";
+import { runCliOrThrow } from "./support/cli.js";
 import { describeOdoo, REPO_ROOT, startOdoo, type OdooServer } from "./support/odoo.js";
 
 const TOKEN = "e2e-bridge-token-0123456789abcdefghij";
@@ -46,15 +46,7 @@ function zipFolder(root: string): Buffer {
 
 /** Run the CLI in-process, as a person would from a shell, and fail on a non-zero exit. */
 async function cli(...args: string[]): Promise<void> {
-  let output = "";
-  const sink = { write: (text: string) => ((output += text), true) } as NodeJS.WritableStream;
-  const code = await main(["node", "netmera-odoo", ...args], {
-    stdout: sink,
-    stderr: sink,
-    env: process.env,
-    logger: silentLogger,
-  });
-  if (code !== 0) throw new Error(`netmera-odoo ${args.join(" ")} exited ${code}: ${output}`);
+  await runCliOrThrow(args);
 }
 
 describeOdoo("bridge driven from Odoo's buttons", () => {

@@ -2,7 +2,6 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { main } from "../bridge/src/cli.js";
 import { silentLogger } from "../bridge/src/core/log.js";
 import { OdooClient } from "../bridge/src/odoo/client.js";
 import { JobManager } from "../bridge/src/server/job-manager.js";
@@ -10,6 +9,7 @@ import type { JobRunners } from "../bridge/src/server/jobs.js";
 import { realJobs } from "../bridge/src/server/real-jobs.js";
 import { scheduleResync, type ResyncSchedule } from "../bridge/src/server/resync.js";
 import { DataDir } from "../bridge/src/server/snapshot-store.js";
+import { runCliOrThrow } from "./support/cli.js";
 import { describeOdoo, REPO_ROOT, startOdoo, type OdooServer } from "./support/odoo.js";
 
 const SNAPSHOT = join(REPO_ROOT, "samples/small");
@@ -22,15 +22,7 @@ interface PhaseRow {
 }
 
 async function cli(...args: string[]): Promise<void> {
-  let output = "";
-  const sink = { write: (text: string) => ((output += text), true) } as NodeJS.WritableStream;
-  const code = await main(["node", "netmera-odoo", ...args], {
-    stdout: sink,
-    stderr: sink,
-    env: process.env,
-    logger: silentLogger,
-  });
-  if (code !== 0) throw new Error(`netmera-odoo ${args.join(" ")} exited ${code}: ${output}`);
+  await runCliOrThrow(args);
 }
 
 describeOdoo("scheduled re-sync into a real Odoo", () => {

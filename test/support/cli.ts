@@ -35,3 +35,16 @@ export async function runCli(
   });
   return { code, stdout: stdout.text(), stderr: stderr.text() };
 }
+
+/** Run `netmera-odoo ARGS` as a shell step would, throwing with its output on a non-zero exit. */
+export async function runCliOrThrow(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<CliResult> {
+  const result = await runCli(args, env);
+  if (result.code !== 0) {
+    const output = `${result.stdout}${result.stderr}`;
+    throw new Error(`netmera-odoo ${args.join(" ")} exited ${result.code}: ${output}`);
+  }
+  return result;
+}
