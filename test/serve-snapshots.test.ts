@@ -69,6 +69,7 @@ describe("snapshot upload", () => {
       }),
       files: 3,
       unpackedBytes: Buffer.byteLength(manifest) + users.length + tags.length,
+      verified: true,
       existing: false,
     });
     const dir = join(dataDir, "snapshots", response.body.snapshotId);
@@ -80,6 +81,51 @@ describe("snapshot upload", () => {
     const again = await upload(zip);
     expect(again.status).toBe(200);
     expect(again.body).toEqual({ ...response.body, existing: true });
+  });
+
+  it("reads a snapshot zipped inside one top-level folder", async () => {
+    const users = "extId;email\nu1;a@example.com\n";
+    const manifest = manifestFor({ "users/segment-1.csv": users });
+    const response = await upload(
+      buildZip([
+        { name: "snapshot/", mode: 0o040755 },
+        { name: "snapshot/manifest.json", data: manifest },
+        { name: "snapshot/users/segment-1.csv", data: users, deflate: true },
+      ]),
+    );
+
+    expect(response.status).toBe(201);
+    expect(response.body.verified).toBe(true);
+    expect(response.body.snapshotHash).toBe(
+      snapshotHashOf({ "users/segment-1.csv": sha256(users) }),
+    );
+    const dir = join(dataDir, "snapshots", response.body.snapshotId);
+    expect(readdirSync(dir).sort()).toEqual(["manifest.json", "users"]);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it("keeps a zip without manifest.json as unverified", async () => {
+    const response = await upload(buildZip([{ name: "users/a.csv", data: "extId\nu1\n" }]));
+
+    expect(response.status).toBe(201);
+    expect(response.body.verified).toBe(false);
+    expect(response.body.warning).toBe(
+      "the archive has no manifest.json at its top level, so its files were not checked " +
+        "against hashes; a snapshot written by pull has one",
+    );
+  });
+
+  it("rejects an empty zip", async () => {
+    const response = await upload(buildZip([]));
+
+    expect(response.status).toBe(422);
+    expect(response.body.code).toBe("invalid_snapshot");
+    expect(response.body.error).toBe(
+      "invalid snapshot: the archive contains no files; zip the snapshot folder that pull wrote (manifest.json " +
+        "and the users/ folder at the top level of the zip)",
+    );
+    expect(snapshotFolders()).toEqual([]);
+    expect(leftovers()).toEqual([]);
   });
 
   const unsafe: Array<[string, ZipEntrySpec[], string | RegExp]> = [

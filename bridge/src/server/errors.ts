@@ -33,6 +33,12 @@ export class UnsafeArchiveError extends BridgeError {
   override readonly status = 422;
 }
 
+/** An archive that unpacked safely but contains no snapshot (no file at all). */
+export class InvalidSnapshotError extends BridgeError {
+  override readonly code = "invalid_snapshot";
+  override readonly status = 422;
+}
+
 /** The data folder's file system has too little free space for an upload to unpack. */
 export class InsufficientStorageError extends BridgeError {
   override readonly code = "insufficient_storage";

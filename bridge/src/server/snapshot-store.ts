@@ -1,13 +1,13 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createWriteStream, existsSync } from "node:fs";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { NotFoundError, SnapshotTamperedError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { openSnapshot } from "../snapshot/snapshot.js";
-import { PayloadTooLargeError } from "./errors.js";
+import { InvalidSnapshotError, PayloadTooLargeError } from "./errors.js";
 import { unzipSafely, type UnzipLimits } from "./unzip.js";
 
 /** Snapshot ids are folder names under `<data dir>/snapshots`, so only this shape is accepted. */
@@ -26,6 +26,13 @@ export interface StoredSnapshot {
   snapshotHash: string;
   files: number;
   unpackedBytes: number;
+  /**
+   * True when the archive had a manifest.json and every file matched its hash. Panel exports
+   * zipped by hand have none, so they are kept, but nothing vouches for their content.
+   */
+  verified: boolean;
+  /** Set when `verified` is false, saying why, for the uploader to read. */
+  warning?: string;
   /** True when the same zip was uploaded before and its folder is reused. */
   existing: boolean;
 }
@@ -100,6 +107,17 @@ async function receive(body: Readable, limiter: Transform, path: string): Promis
 }
 
 /**
+ * Return the folder of an unpacked archive that contains the snapshot. `zip -r snap.zip snapshot/`
+ * puts everything under one top-level folder, so an archive whose only entry is a folder is
+ * read from inside that folder.
+ */
+async function snapshotRoot(unpackDir: string): Promise<string> {
+  const entries = await readdir(unpackDir, { withFileTypes: true });
+  const only = entries.length === 1 ? entries[0] : undefined;
+  return only?.isDirectory() ? join(unpackDir, only.name) : unpackDir;
+}
+
+/**
  * Store an uploaded snapshot zip: stream it to a temporary file (hashing and counting bytes on
  * the way), unpack it into a temporary folder, check it against its manifest, then rename that
  * folder into place. A failure at
@@ -130,20 +148,41 @@ export async function storeSnapshotUpload(
 
     await mkdir(unpackDir);
     const { files, unpackedBytes } = await unzipSafely(zipPath, unpackDir, limits);
+    if (files === 0) {
+      throw new InvalidSnapshotError(
+        "invalid snapshot: the archive contains no files; zip the snapshot folder that pull wrote (manifest.json " +
+          "and the users/ folder at the top level of the zip)",
+      );
+    }
+
+    const root = await snapshotRoot(unpackDir);
     // Checks every file against manifest.json, when there is one, before the folder is kept.
-    const snapshot = await openSnapshot(unpackDir, { logger, verify: true }).catch(
-      (error: unknown) => {
-        // The message names the temporary folder, which means nothing to the uploader.
-        if (!(error instanceof SnapshotTamperedError)) throw error;
-        throw new SnapshotTamperedError(error.message.replace(`snapshot ${unpackDir}`, "upload"));
-      },
-    );
-    const stored = { snapshotId, sha256, snapshotHash: snapshot.hash, files, unpackedBytes };
+    const snapshot = await openSnapshot(root, { logger, verify: true }).catch((error: unknown) => {
+      // The message names the temporary folder, which means nothing to the uploader.
+      if (!(error instanceof SnapshotTamperedError)) throw error;
+      throw new SnapshotTamperedError(error.message.replace(`snapshot ${root}`, "upload"));
+    });
+    const verified = snapshot.manifest !== undefined;
+    const stored = {
+      snapshotId,
+      sha256,
+      snapshotHash: snapshot.hash,
+      files,
+      unpackedBytes,
+      verified,
+      ...(verified
+        ? {}
+        : {
+            warning:
+              "the archive has no manifest.json at its top level, so its files were not " +
+              "checked against hashes; a snapshot written by pull has one",
+          }),
+    };
     // The metadata sits beside the folder, not in it: the snapshot's manifest lists every file
     // inside, and an extra one would make the snapshot look tampered with.
     await writeFile(metaPath, `${JSON.stringify(stored)}\n`);
     try {
-      await rename(unpackDir, target);
+      await rename(root, target);
     } catch (error) {
       // The same zip uploaded twice at once: the other upload put its folder in place first.
       if (!existsSync(target)) throw error;
