@@ -26,16 +26,184 @@ async function readSample(path: string, detected: DetectedEncoding): Promise<str
   }
 }
 
+const QUOTE = 0x22;
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * CSV scanner for the common shape of exports, about twice as fast as csv-parse here: fields
+ * that are either plain or wholly quoted (with "" for a quote), and records ended by LF or
+ * CRLF, whichever the first line uses. Anything else sets `handOver`: a quote inside a plain
+ * field, text after a closing quote, a line ending of the other kind, a quote on the first
+ * line or an unclosed quote. The caller then reads the file again with csv-parse, whose
+ * relaxed rules decide those cases. Up to that point both give the same records.
+ */
+export class FastCsvScanner {
+  handOver = false;
+  private readonly delimiter: number;
+  /** Line ending, once the first line has shown it. */
+  private crlf: boolean | undefined;
+
+  constructor(delimiter: string) {
+    this.delimiter = delimiter.length === 1 ? delimiter.charCodeAt(0) : -1;
+    this.handOver = this.delimiter < 0 || this.delimiter === QUOTE;
+  }
+
+  /**
+   * Append the complete records at the start of `text` to `out` and return the index after the
+   * last of them. Unless `final`, a record that reaches the end of `text` waits for more text.
+   */
+  scan(text: string, final: boolean, out: string[][]): number {
+    if (this.handOver || (this.crlf === undefined && !this.detectLineEnding(text, final))) {
+      return 0;
+    }
+    let position = 0;
+    while (position < text.length && !this.handOver) {
+      const end = this.scanRecord(text, position, final, out);
+      if (end < 0) {
+        break;
+      }
+      position = end;
+    }
+    return position;
+  }
+
+  /** Decide the line ending from the first line. Returns false while that line is incomplete. */
+  private detectLineEnding(text: string, final: boolean): boolean {
+    const lf = text.indexOf("\n");
+    const cr = text.indexOf("\r");
+    let end = Math.min(lf, cr);
+    if (lf < 0 || cr < 0) {
+      end = Math.max(lf, cr);
+    }
+    const quote = text.indexOf('"');
+    if (quote >= 0 && (end < 0 || quote < end)) {
+      this.handOver = true;
+      return false;
+    }
+    if (end < 0 || (end === cr && end + 1 >= text.length && !final)) {
+      // A single line without an ending is a file of one record, so its ending does not matter.
+      this.crlf = final ? false : undefined;
+      return final;
+    }
+    if (end === cr && text.charCodeAt(end + 1) !== LF) {
+      this.handOver = true;
+      return false;
+    }
+    this.crlf = end === cr;
+    return true;
+  }
+
+  /** Scan one record from `start`. Returns the index after it, or -1 when it is incomplete. */
+  private scanRecord(text: string, start: number, final: boolean, out: string[][]): number {
+    const record: string[] = [];
+    const length = text.length;
+    let position = start;
+    while (true) {
+      let value: string;
+      if (position < length && text.charCodeAt(position) === QUOTE) {
+        value = "";
+        let from = position + 1;
+        while (true) {
+          const quote = text.indexOf('"', from);
+          if (quote < 0 || (quote + 1 >= length && !final)) {
+            if (final) {
+              this.handOver = true;
+            }
+            return -1;
+          }
+          if (text.charCodeAt(quote + 1) === QUOTE) {
+            value += text.slice(from, quote + 1);
+            from = quote + 2;
+            continue;
+          }
+          value += text.slice(from, quote);
+          position = quote + 1;
+          break;
+        }
+      } else {
+        let index = position;
+        for (; index < length; index += 1) {
+          const code = text.charCodeAt(index);
+          if (code === this.delimiter || code === LF || code === CR) {
+            break;
+          }
+          if (code === QUOTE) {
+            this.handOver = true;
+            return -1;
+          }
+        }
+        if (index >= length && !final) {
+          return -1;
+        }
+        value = text.slice(position, index);
+        position = index;
+      }
+      record.push(value);
+      if (position >= length) {
+        out.push(record);
+        return position;
+      }
+      const code = text.charCodeAt(position);
+      if (code === this.delimiter) {
+        position += 1;
+        continue;
+      }
+      const end = this.recordEnd(text, position, final);
+      if (end === 0) {
+        this.handOver = true;
+        return -1;
+      }
+      if (end < 0) {
+        return -1;
+      }
+      out.push(record);
+      return position + end;
+    }
+  }
+
+  /** Length of the line ending at `position`, 0 if there is none, -1 if the text ends inside it. */
+  private recordEnd(text: string, position: number, final: boolean): number {
+    const code = text.charCodeAt(position);
+    if (!this.crlf) {
+      return code === LF ? 1 : 0;
+    }
+    if (code !== CR) {
+      return 0;
+    }
+    if (position + 1 >= text.length) {
+      return final ? 0 : -1;
+    }
+    return text.charCodeAt(position + 1) === LF ? 2 : 0;
+  }
+}
+
+function parseError(file: string, error: unknown): SnapshotFileError {
+  if (error instanceof SnapshotFileError) {
+    return error;
+  }
+  const where = (error as { lines?: number }).lines;
+  return new SnapshotFileError(
+    file,
+    `cannot be parsed as CSV${where ? ` at line ${where}` : ""}: ${(error as Error).message}`,
+    { cause: error },
+  );
+}
+
 /** Open a delimited text export: encoding and delimiter are detected, rows are streamed. */
 export async function openCsvTable(path: string, file: string, logger: Logger): Promise<Table> {
   const detected = await detectEncoding(path, file, logger);
   const sample = await readSample(path, detected);
   const delimiter = detectDelimiter(sample, file);
   logger.debug({ file, delimiter }, "delimiter chosen");
-  let headers: string[] | undefined;
 
-  /** Records in batches: one promise per batch of parsed records, not one per record. */
-  async function* recordBatches(): AsyncGenerator<{ line: number; record: string[] }[]> {
+  /**
+   * Records in batches through csv-parse, leaving out the first `skip` records (which the fast
+   * reader already returned) but counting their lines.
+   */
+  async function* csvParseBatches(
+    skip: number,
+  ): AsyncGenerator<{ line: number; record: string[] }[]> {
     // Line numbers are counted here rather than with csv-parse's `info`, which costs more than
     // the parsing itself: a record starts one line after the previous one ended, and ends as
     // many lines later as its quoted fields hold line breaks. Empty lines come through as a
@@ -79,6 +247,10 @@ export async function openCsvTable(path: string, file: string, logger: Logger): 
               nextLine += field.split("\n").length - 1;
             }
           }
+          if (skip > 0) {
+            skip -= 1;
+            continue;
+          }
           if (record.length === 1 && record[0] === "") {
             continue;
           }
@@ -99,18 +271,77 @@ export async function openCsvTable(path: string, file: string, logger: Logger): 
         });
       }
     } catch (error) {
-      if (error instanceof SnapshotFileError) {
-        throw error;
-      }
-      const where = (error as { lines?: number }).lines;
-      throw new SnapshotFileError(
-        file,
-        `cannot be parsed as CSV${where ? ` at line ${where}` : ""}: ${(error as Error).message}`,
-        { cause: error },
-      );
+      throw parseError(file, error);
     } finally {
       source.destroy();
       parser.destroy();
+    }
+  }
+
+  /**
+   * Records in batches: the fast reader first, and csv-parse from the start of the file if the
+   * fast reader meets text it leaves to csv-parse, so that both give the same records.
+   */
+  async function* recordBatches(): AsyncGenerator<{ line: number; record: string[] }[]> {
+    const fast = yield* fastBatches();
+    if (fast.handOver) {
+      yield* csvParseBatches(fast.records);
+    }
+  }
+
+  /** Records in batches from FastCsvScanner, until the file ends or it hands over. */
+  async function* fastBatches(): AsyncGenerator<
+    { line: number; record: string[] }[],
+    { handOver: boolean; records: number }
+  > {
+    const scanner = new FastCsvScanner(delimiter);
+    const source = createReadStream(path, { start: detected.bomLength, highWaterMark: 256 * 1024 });
+    const decoder = createDecoder(detected, file);
+    source.on("error", (error) => decoder.destroy(error));
+    source.pipe(decoder);
+    decoder.setEncoding("utf8");
+    let nextLine = 1;
+    let records = 0;
+    let text = "";
+    try {
+      const chunks = decoder[Symbol.asyncIterator]() as AsyncIterator<string>;
+      while (true) {
+        const next = await chunks.next();
+        const final = next.done === true;
+        text = final ? text : text + next.value;
+        const found: string[][] = [];
+        const consumed = scanner.scan(text, final, found);
+        const batch: { line: number; record: string[] }[] = [];
+        for (const record of found) {
+          records += 1;
+          const line = nextLine;
+          nextLine += 1;
+          for (const field of record) {
+            if (field.includes("\n")) {
+              nextLine += field.split("\n").length - 1;
+            }
+          }
+          if (record.length === 1 && record[0] === "") {
+            continue;
+          }
+          batch.push({ line, record });
+        }
+        if (batch.length > 0) {
+          yield batch;
+        }
+        if (scanner.handOver) {
+          return { handOver: true, records };
+        }
+        text = text.slice(consumed);
+        if (final) {
+          return { handOver: false, records };
+        }
+      }
+    } catch (error) {
+      throw parseError(file, error);
+    } finally {
+      source.destroy();
+      decoder.destroy();
     }
   }
 
@@ -121,10 +352,10 @@ export async function openCsvTable(path: string, file: string, logger: Logger): 
   if (!headerRecord) {
     throw new SnapshotFileError(file, "is empty (no header line)");
   }
-  headers = headerRecord.record.map((header) => header.trim());
+  const headers = headerRecord.record.map((header) => header.trim());
 
   async function* rowBatches(): AsyncGenerator<TableRow[]> {
-    const expected = headers?.length ?? 0;
+    const expected = headers.length;
     let isHeader = true;
     for await (const records of recordBatches()) {
       const rows: TableRow[] = [];
