@@ -22,6 +22,9 @@ export interface StagedGroup {
 }
 
 const BATCH = 20_000;
+/** Rows per INSERT statement: one native call binds this many rows, not one. */
+const ROWS_PER_INSERT = 128;
+const ROW_COLUMNS = 5;
 
 /**
  * Disk-backed staging for joining user rows, memberships and devices by key. Rows are appended
@@ -33,6 +36,9 @@ export class Staging {
   readonly dir: string;
   private readonly db: Database.Database;
   private readonly insertRow: Database.Statement;
+  private readonly insertRows: Database.Statement;
+  /** Parameters of rows not yet inserted, ROW_COLUMNS per row, in load order. */
+  private buffered: (string | number)[] = [];
   private readonly insertIdentity: Database.Statement;
   private readonly findIdentity: Database.Statement;
   private readonly insertPending: Database.Statement;
@@ -59,6 +65,12 @@ export class Staging {
     `);
     this.insertRow = this.db.prepare(
       "INSERT INTO staged (key, source, file_id, line, data) VALUES (?, ?, ?, ?, ?)",
+    );
+    this.insertRows = this.db.prepare(
+      `INSERT INTO staged (key, source, file_id, line, data) VALUES ${Array.from(
+        { length: ROWS_PER_INSERT },
+        () => "(?, ?, ?, ?, ?)",
+      ).join(", ")}`,
     );
     this.insertIdentity = this.db.prepare("INSERT INTO identities (ident, key) VALUES (?, ?)");
     this.findIdentity = this.db.prepare("SELECT key FROM identities WHERE ident = ? LIMIT 1");
@@ -91,8 +103,21 @@ export class Staging {
   }
 
   add(key: string, source: number, fileId: number, line: number, data: string): void {
-    this.insertRow.run(key, source, fileId, line, data);
+    this.buffered.push(key, source, fileId, line, data);
+    if (this.buffered.length >= ROWS_PER_INSERT * ROW_COLUMNS) {
+      this.insertRows.run(this.buffered);
+      this.buffered = [];
+    }
     this.tick();
+  }
+
+  /** Insert the rows that `add` still holds, one statement per row. */
+  private flushRows(): void {
+    const rows = this.buffered;
+    this.buffered = [];
+    for (let i = 0; i < rows.length; i += ROW_COLUMNS) {
+      this.insertRow.run(rows.slice(i, i + ROW_COLUMNS));
+    }
   }
 
   /**
@@ -209,6 +234,7 @@ export class Staging {
   }
 
   private commit(): void {
+    this.flushRows();
     if (this.db.inTransaction) {
       this.db.exec("COMMIT");
     }
