@@ -1,3 +1,4 @@
+import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
 import { Transform, type TransformCallback } from "node:stream";
 import iconv from "iconv-lite";
@@ -12,6 +13,8 @@ export interface DetectedEncoding {
   bomLength: number;
   /** How the encoding was decided, for the debug log. */
   reason: string;
+  /** Path of the file on disk, so that a decoding error can locate the bad bytes. */
+  path?: string;
 }
 
 const PROBE_BYTES = 64 * 1024;
@@ -89,7 +92,7 @@ export async function detectEncoding(
     }
     const detected = fromHead ?? (await decideFromContent(handle, head, bytesRead));
     logger.debug({ file, encoding: detected.encoding, reason: detected.reason }, "encoding chosen");
-    return detected;
+    return { ...detected, path };
   } finally {
     await handle.close();
   }
@@ -189,7 +192,6 @@ async function decideFromContent(
  * instead of turning them into replacement characters.
  */
 export function createDecoder(detected: DetectedEncoding, file: string): Transform {
-  let offset = 0;
   if (detected.encoding === "utf-8") {
     const decoder = new TextDecoder("utf-8", { fatal: true });
     return new Transform({
@@ -197,16 +199,11 @@ export function createDecoder(detected: DetectedEncoding, file: string): Transfo
       readableObjectMode: false,
       transform(chunk: Buffer, _encoding, callback: TransformCallback) {
         try {
-          const text = decoder.decode(chunk, { stream: true });
-          offset += chunk.length;
-          callback(null, text);
+          callback(null, decoder.decode(chunk, { stream: true }));
         } catch (error) {
-          callback(
-            new SnapshotFileError(
-              file,
-              `invalid UTF-8 near byte ${offset}; the file starts as UTF-8 but mixes encodings`,
-              { cause: error },
-            ),
+          invalidUtf8Error(detected, file, error).then(
+            (located) => callback(located),
+            (failure: unknown) => callback(failure as Error),
           );
         }
       },
@@ -232,4 +229,148 @@ export function createDecoder(detected: DetectedEncoding, file: string): Transfo
       callback(null, decoder.end() ?? "");
     },
   });
+}
+
+/** Position and bytes of the first invalid UTF-8 sequence of a file. */
+export interface Utf8Problem {
+  /** Byte offset from the start of the file, byte-order mark included. */
+  offset: number;
+  /** 1-based line and character column of the bad byte. */
+  line: number;
+  column: number;
+  /** Up to 16 bytes either side of the bad byte on its line, with bytes outside ASCII as \xNN. */
+  excerpt: string;
+}
+
+const EXCERPT_BYTES = 16;
+
+/**
+ * Count of continuation bytes after a lead byte, and the range of the first of them. The narrow
+ * ranges after 0xE0, 0xED, 0xF0 and 0xF4 exclude overlong forms, surrogates and code points past
+ * U+10FFFF. Undefined for a byte that cannot start a sequence.
+ */
+function sequenceOf(lead: number): [needed: number, low: number, high: number] | undefined {
+  if (lead >= 0xc2 && lead <= 0xdf) return [1, 0x80, 0xbf];
+  if (lead === 0xe0) return [2, 0xa0, 0xbf];
+  if (lead === 0xed) return [2, 0x80, 0x9f];
+  if (lead >= 0xe1 && lead <= 0xef) return [2, 0x80, 0xbf];
+  if (lead === 0xf0) return [3, 0x90, 0xbf];
+  if (lead >= 0xf1 && lead <= 0xf3) return [3, 0x80, 0xbf];
+  if (lead === 0xf4) return [3, 0x80, 0x8f];
+  return undefined;
+}
+
+/**
+ * Scan a file for its first invalid UTF-8 sequence. It runs only after the streaming decoder
+ * failed, so the byte-by-byte scan costs nothing on files that decode.
+ */
+export async function locateInvalidUtf8(path: string): Promise<Utf8Problem | undefined> {
+  let offset = 0;
+  let line = 1;
+  let column = 1;
+  let lineStart = 0;
+  let needed = 0;
+  let low = 0x80;
+  let high = 0xbf;
+  let sequenceStart = 0;
+  let sequenceColumn = 1;
+  let found: { offset: number; line: number; column: number; lineStart: number } | undefined;
+
+  const stream = createReadStream(path);
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    const base = offset;
+    for (let i = 0; i < chunk.length && !found; i += 1) {
+      const byte = chunk[i] ?? 0;
+      const at = base + i;
+      if (needed > 0) {
+        if (byte >= low && byte <= high) {
+          needed -= 1;
+          low = 0x80;
+          high = 0xbf;
+          continue;
+        }
+        found = { offset: sequenceStart, line, column: sequenceColumn, lineStart };
+        break;
+      }
+      if (byte < 0x80) {
+        if (byte === 0x0a) {
+          line += 1;
+          column = 1;
+          lineStart = at + 1;
+        } else {
+          column += 1;
+        }
+        continue;
+      }
+      const sequence = sequenceOf(byte);
+      if (!sequence) {
+        found = { offset: at, line, column, lineStart };
+        break;
+      }
+
+      [needed, low, high] = sequence;
+      sequenceStart = at;
+      sequenceColumn = column;
+      column += 1;
+    }
+    offset += chunk.length;
+    if (found) {
+      stream.destroy();
+      break;
+    }
+  }
+
+  // A sequence cut off by the end of the file.
+  if (!found && needed > 0) {
+    found = { offset: sequenceStart, line, column: sequenceColumn, lineStart };
+  }
+  if (!found) {
+    return undefined;
+  }
+  return {
+    offset: found.offset,
+    line: found.line,
+    column: found.column,
+    excerpt: await excerptAround(path, found.offset, found.lineStart),
+  };
+}
+
+/** Bytes around `offset` on its line, printable ASCII as is and every other byte as \xNN. */
+async function excerptAround(path: string, offset: number, lineStart: number): Promise<string> {
+  const start = Math.max(lineStart, offset - EXCERPT_BYTES);
+  const handle = await open(path, "r");
+  try {
+    const buffer = Buffer.alloc(offset - start + EXCERPT_BYTES + 1);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, start);
+    let text = "";
+    for (const byte of buffer.subarray(0, bytesRead)) {
+      if (byte === 0x0a || byte === 0x0d) {
+        break;
+      }
+      text +=
+        byte >= 0x20 && byte < 0x7f
+          ? String.fromCharCode(byte)
+          : `\\x${byte.toString(16).padStart(2, "0")}`;
+    }
+    return text;
+  } finally {
+    await handle.close();
+  }
+}
+
+async function invalidUtf8Error(
+  detected: DetectedEncoding,
+  file: string,
+  cause: unknown,
+): Promise<SnapshotFileError> {
+  const problem = detected.path ? await locateInvalidUtf8(detected.path) : undefined;
+  const where = problem
+    ? `invalid UTF-8 at byte offset ${problem.offset} (line ${problem.line}, column ${problem.column}): "${problem.excerpt}"`
+    : "invalid UTF-8";
+  return new SnapshotFileError(
+    file,
+    `${where}; the file starts as UTF-8 but mixes encodings. Export it again as UTF-8, or ` +
+      `give map and audit --encoding ${file}=ENCODING (windows-1254, latin1 …) if it is all in one`,
+    { cause },
+  );
 }

@@ -1,0 +1,89 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { silentLogger } from "../bridge/src/core/log.js";
+import { locateInvalidUtf8 } from "../bridge/src/snapshot/encoding.js";
+import { openTable, type Table } from "../bridge/src/snapshot/table.js";
+
+const dir = mkdtempSync(join(tmpdir(), "reader2-encoding-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let counter = 0;
+function file(bytes: Buffer): string {
+  counter += 1;
+  const path = join(dir, `file-${counter}.csv`);
+  writeFileSync(path, bytes);
+  return path;
+}
+
+async function drain(table: Table): Promise<number> {
+  let count = 0;
+  for await (const batch of table.rowBatches()) {
+    count += batch.length;
+  }
+  return count;
+}
+
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+describe("invalid UTF-8 position", () => {
+  it("names offset, line, column and bytes after a BOM", async () => {
+    const path = file(
+      Buffer.concat([
+        BOM,
+        Buffer.from("externalId,name,surname,email,city\nT1,Fran", "latin1"),
+        Buffer.from([0xe7]),
+        Buffer.from("ois,M", "latin1"),
+        Buffer.from([0xfc]),
+        Buffer.from("ller,f@example.com,Z", "latin1"),
+        Buffer.from([0xfc]),
+        Buffer.from("rich\n", "latin1"),
+      ]),
+    );
+    const reading = openTable(path, "users/t.csv", silentLogger).then(drain);
+    await expect(reading).rejects.toThrow(
+      'users/t.csv: invalid UTF-8 at byte offset 45 (line 2, column 8): "T1,Fran\\xe7ois,M\\xfcller,f@exa"; ' +
+        "the file starts as UTF-8 but mixes encodings. Export it again as UTF-8, or give map " +
+        "and audit --encoding users/t.csv=ENCODING (windows-1254, latin1 …) if it is all in one",
+    );
+  });
+
+  it("counts characters, not bytes, in the column", async () => {
+    const path = file(
+      Buffer.concat([Buffer.from("a,b\nAyşe,Çağ"), Buffer.from([0xff]), Buffer.from("x\n")]),
+    );
+    expect(await locateInvalidUtf8(path)).toEqual({
+      offset: 15,
+      line: 2,
+      column: 9,
+      excerpt: "Ay\\xc5\\x9fe,\\xc3\\x87a\\xc4\\x9f\\xffx",
+    });
+  });
+
+  it("finds a bad byte far past the first chunk", async () => {
+    const head = "extId,name\nx,Ayşe\n" + "a,b\n".repeat(100_000);
+    const path = file(
+      Buffer.concat([Buffer.from(head), Buffer.from("c,d"), Buffer.from([0xc3, 0x28, 0x0a])]),
+    );
+    const problem = await locateInvalidUtf8(path);
+    expect(problem?.offset).toBe(Buffer.byteLength(head) + 3);
+    expect(problem?.line).toBe(100_003);
+    expect(problem?.column).toBe(4);
+    expect(problem?.excerpt).toBe("c,d\\xc3(");
+  });
+
+  it("rejects an overlong form", async () => {
+    const path = file(Buffer.from([0x61, 0x0a, 0x62, 0xc0, 0xaf]));
+    expect(await locateInvalidUtf8(path)).toEqual({
+      offset: 3,
+      line: 2,
+      column: 2,
+      excerpt: "b\\xc0\\xaf",
+    });
+  });
+
+  it("returns undefined for valid UTF-8", async () => {
+    expect(await locateInvalidUtf8(file(Buffer.from("a,ğ\n€,𝄞\n")))).toBeUndefined();
+  });
+});
