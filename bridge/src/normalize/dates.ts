@@ -120,37 +120,53 @@ function currentOffsets(timeZone: string): number[] {
  * the zone's historical rules or under its current offsets.
  */
 function midnightDate(epochMs: number, timeZone: string): string | undefined {
-  const cacheKey = `${timeZone} ${epochMs}`;
-  if (midnightCache.has(cacheKey)) {
-    return midnightCache.get(cacheKey);
+  // Two offsets put one instant at midnight only if they are equal or a whole day apart. The tz
+  // database has no offset beyond ±16 hours, so no historical offset is a day away from a
+  // current offset within ±9 hours. For such zones, trying the current offsets first with plain
+  // arithmetic gives the same date as trying the historical rules first. Only the rest needs
+  // Intl, which is slow, and is cached.
+  const offsets = currentOffsets(timeZone);
+  const nearUtc = offsets.every((offset) => Math.abs(offset) <= 9 * 60);
+  if (nearUtc) {
+    const date = midnightAtOffsets(epochMs, offsets);
+    if (date !== undefined) {
+      return date;
+    }
   }
-  const date = computeMidnightDate(epochMs, timeZone);
-  // Dates repeat across users (birthdays, purchase days), and Intl formatting is slow.
-  if (midnightCache.size >= MIDNIGHT_CACHE_SIZE) {
-    midnightCache.clear();
+  let cache = midnightCaches.get(timeZone);
+  if (!cache) {
+    cache = new Map();
+    midnightCaches.set(timeZone, cache);
   }
-  midnightCache.set(cacheKey, date);
+  if (cache.has(epochMs)) {
+    return cache.get(epochMs);
+  }
+  const clock = wallClockAt(epochMs, timeZone);
+  const date =
+    clock.hour === 0 && clock.minute === 0 && clock.second === 0 && clock.millisecond === 0
+      ? isoDate(clock.year, clock.month, clock.day)
+      : nearUtc
+        ? undefined
+        : midnightAtOffsets(epochMs, offsets);
+  if (cache.size >= MIDNIGHT_CACHE_SIZE) {
+    cache.clear();
+  }
+  cache.set(epochMs, date);
   return date;
 }
 
 const MIDNIGHT_CACHE_SIZE = 100_000;
-const midnightCache = new Map<string, string | undefined>();
+const midnightCaches = new Map<string, Map<number, string | undefined>>();
 const offsetCache = new Map<string, number[]>();
+const DAY_MS = 86_400_000;
 
-function computeMidnightDate(epochMs: number, timeZone: string): string | undefined {
-  const clock = wallClockAt(epochMs, timeZone);
-  if (clock.hour === 0 && clock.minute === 0 && clock.second === 0 && clock.millisecond === 0) {
-    return isoDate(clock.year, clock.month, clock.day);
-  }
-  for (const offset of currentOffsets(timeZone)) {
-    const shifted = new Date(epochMs + offset * 60_000);
-    if (
-      shifted.getUTCHours() === 0 &&
-      shifted.getUTCMinutes() === 0 &&
-      shifted.getUTCSeconds() === 0 &&
-      shifted.getUTCMilliseconds() === 0
-    ) {
-      return isoDate(shifted.getUTCFullYear(), shifted.getUTCMonth() + 1, shifted.getUTCDate());
+/** Calendar date of an instant that is midnight at one of the offsets (minutes east of UTC). */
+function midnightAtOffsets(epochMs: number, offsets: number[]): string | undefined {
+  for (const offset of offsets) {
+    const shifted = epochMs + offset * 60_000;
+    if (shifted - Math.floor(shifted / DAY_MS) * DAY_MS === 0) {
+      const date = new Date(shifted);
+      return isoDate(date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate());
     }
   }
   return undefined;
