@@ -1,9 +1,13 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PassThrough } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
+import { silentLogger } from "../bridge/src/core/log.js";
 import { xmlIdFor } from "../bridge/src/core/xml-id.js";
+import { migrate } from "../bridge/src/migrate/migrate.js";
 import type { OdooClient } from "../bridge/src/odoo/client.js";
 import {
   FIXTURE_DIR,
@@ -311,7 +315,103 @@ describeOdoo("interrupted runs and waiting owners", () => {
       ["matched", userId],
     ]);
   });
+
+  it("stops with URL, call and timeout when Odoo stops answering mid-run, then resumes", async () => {
+    const planDir = await writeSyntheticPlan(mkdtempSync(join(tmpdir(), "mig-hung-")), {
+      contacts: CONTACTS,
+      start: 5000,
+    });
+    const runId = await authorisedRun(planDir);
+    const proxy = await startHangingProxy(odoo.port);
+    try {
+      const migrating = migrate({
+        planDir,
+        mappingFile: join(planDir, "mapping.json"),
+        connection: { url: proxy.url, db: odoo.db, login: odoo.login, password: odoo.password },
+        limits: { maxRows: 10 },
+        concurrency: 2,
+        timeoutMs: 5000,
+        retry: { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 200 },
+        logger: silentLogger,
+        progressStream: new PassThrough(),
+      }).then(
+        () => undefined,
+        (error: unknown) => error as Error,
+      );
+      let settled = false;
+      void migrating.then(() => (settled = true));
+      const deadline = Date.now() + 180_000;
+      while ((await committedBatches(runId)).length < 3) {
+        if (settled) throw new Error(`migrate ended early: ${(await migrating)?.message}`);
+        if (Date.now() > deadline) throw new Error("no contact batches committed");
+        await sleep(50);
+      }
+      proxy.hang();
+      const error = await migrating;
+
+      expect(error).toBeInstanceOf(Error);
+      expect(error!.message).toMatch(
+        new RegExp(
+          `^Odoo at ${proxy.url}/xmlrpc/2/object accepted the connection but did not answer ` +
+            "[\\w.]+ \\(phase contacts, batch \\d+\\) within the timeout of 5 s \\(3 tries\\)\\. ",
+        ),
+      );
+      expect(error!.message).toContain(
+        `Run ${runId} stays running in Odoo: run migrate again once Odoo answers, and it ` +
+          "continues after the last committed batch.",
+      );
+      expect((await readRun(runId)).state).toBe("running");
+      expect((await committedBatches(runId)).length).toBeLessThan(CONTACTS / 10);
+    } finally {
+      await proxy.close();
+    }
+
+    const resumed = await runCli(migrateArgs(planDir), env);
+
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(printedRunId(resumed.stdout)).toBe(runId);
+    expect(tableRow(resumed.stdout, "contacts")).toMatchObject({
+      read: CONTACTS,
+      created: CONTACTS,
+      check: "ok",
+    });
+  });
 });
+
+/**
+ * A TCP proxy on loopback to the Odoo port. After `hang()` it cuts the open connections and
+ * accepts new ones without ever answering, as a stuck server does.
+ */
+async function startHangingProxy(targetPort: number) {
+  const sockets = new Set<Socket>();
+  let hung = false;
+  const server = createServer((client) => {
+    sockets.add(client);
+    client.on("close", () => sockets.delete(client));
+    client.on("error", () => undefined);
+    if (hung) {
+      client.resume();
+      return;
+    }
+    const upstream = connect(targetPort, "127.0.0.1");
+    sockets.add(upstream);
+    upstream.on("close", () => sockets.delete(upstream));
+    upstream.on("error", () => client.destroy());
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    hang(): void {
+      hung = true;
+      for (const socket of sockets) socket.destroy();
+    },
+    async close(): Promise<void> {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((done) => server.close(done));
+    },
+  };
+}
 
 /** A plan with one panel owner and three contacts that name that owner. */
 function ownerPlan(): string {

@@ -19,6 +19,7 @@ import { formatReconciliation, reconcilePhase } from "../bridge/src/migrate/reco
 import { rowReferences, selectSample } from "../bridge/src/migrate/sample.js";
 import { silentLogger } from "../bridge/src/core/log.js";
 import { PlanOutputs } from "../bridge/src/plan/outputs.js";
+import { batchLimitsForRun, STATE_FILE } from "../bridge/src/migrate/state.js";
 import { FIXTURE_DIR } from "./fixtures/migrate/synthetic-plan.js";
 import { copyFixturePlan } from "./migrate-support.js";
 
@@ -170,6 +171,52 @@ describe("plan file hashes", () => {
     await expect(failure).rejects.toThrow(
       `Re-run plan to rebuild it (netmera-odoo plan snap --mapping snap/mapping.json --out ${dir}), then run migrate again.`,
     );
+  });
+});
+
+describe("batch limits of a run", () => {
+  it("keeps a run's limits when it is reached through another URL", () => {
+    const dir = mkdtempSync(join(tmpdir(), "migrate-state-"));
+    const first = batchLimitsForRun(
+      dir,
+      { url: "http://127.0.0.1:8069", db: "crm", runId: 4 },
+      { maxRows: 10, maxBytes: 1000 },
+      silentLogger,
+    );
+    const again = batchLimitsForRun(
+      dir,
+      { url: "https://crm.example.com", db: "crm", runId: 4 },
+      { maxRows: 500, maxBytes: 2_000_000 },
+      silentLogger,
+    );
+    const other = batchLimitsForRun(
+      dir,
+      { url: "https://crm.example.com", db: "crm", runId: 5 },
+      { maxRows: 500, maxBytes: 2_000_000 },
+      silentLogger,
+    );
+
+    expect(first).toEqual({ maxRows: 10, maxBytes: 1000 });
+    expect(again).toEqual({ maxRows: 10, maxBytes: 1000 });
+    expect(other).toEqual({ maxRows: 500, maxBytes: 2_000_000 });
+  });
+
+  it("finds limits recorded under the URL-keyed entries of older versions", () => {
+    const dir = mkdtempSync(join(tmpdir(), "migrate-state-"));
+    const old = { batch: { maxRows: 25, maxBytes: 5000 }, startedAt: "2026-01-01T00:00:00Z" };
+    writeFileSync(
+      join(dir, STATE_FILE),
+      JSON.stringify({ runs: { "http://odoo:8069 crm 9": old } }),
+    );
+
+    const limits = batchLimitsForRun(
+      dir,
+      { url: "http://127.0.0.1:8069", db: "crm", runId: 9 },
+      { maxRows: 500, maxBytes: 2_000_000 },
+      silentLogger,
+    );
+
+    expect(limits).toEqual({ maxRows: 25, maxBytes: 5000 });
   });
 });
 

@@ -11,6 +11,7 @@ import {
 import { DEFAULT_BATCH_LIMITS, type BatchLimits } from "../odoo/batching.js";
 import { OdooClient, QUICK_RETRY_POLICY, type OdooConnection } from "../odoo/client.js";
 import { checkOdoo, RUN_MODEL } from "../odoo/preflight.js";
+import { OdooConnectionError } from "../odoo/transport.js";
 import type { RetryPolicy } from "../odoo/retry.js";
 import { ErrorLog } from "./error-log.js";
 import { RunHeartbeat } from "./heartbeat.js";
@@ -170,6 +171,17 @@ async function importRun(
     // a stop on request leaves it running too, so that the next attempt resumes.
     if (!isRetryable(error) && !(error instanceof MigrationStoppedError)) {
       await markFailed(client, run, (error as Error).message, logger);
+    }
+
+    if (error instanceof OdooConnectionError) {
+      throw new OdooConnectionError(
+        error.kind,
+        error.endpoint,
+        error.method,
+        `${error.message} Run ${run.id} stays running in Odoo: run migrate again once Odoo ` +
+          "answers, and it continues after the last committed batch.",
+        { cause: error },
+      );
     }
 
     throw error;

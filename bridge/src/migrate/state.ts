@@ -15,8 +15,20 @@ interface StateFile {
   runs: Record<string, { batch: BatchLimits; startedAt: string }>;
 }
 
-function runKey(url: string, db: string, runId: number): string {
-  return `${url} ${db} ${runId}`;
+/**
+ * The key leaves the URL out: the same run reached through another address (a proxy, http
+ * instead of https) must find its limits, or its batches would be numbered differently and
+ * committed numbers would skip rows that never went to Odoo.
+ */
+function runKey(db: string, runId: number): string {
+  return `${db} ${runId}`;
+}
+
+/** The recorded limits of a run, also under the `<url> <db> <run>` keys of older versions. */
+function recordedRun(state: StateFile, db: string, runId: number) {
+  const key = runKey(db, runId);
+  const legacy = Object.keys(state.runs).find((name) => name.endsWith(` ${key}`));
+  return state.runs[key] ?? (legacy === undefined ? undefined : state.runs[legacy]);
 }
 
 function readState(planDir: string): StateFile {
@@ -38,8 +50,8 @@ export function batchLimitsForRun(
   logger: Logger,
 ): BatchLimits {
   const state = readState(planDir);
-  const key = runKey(target.url, target.db, target.runId);
-  const recorded = state.runs[key];
+  const key = runKey(target.db, target.runId);
+  const recorded = recordedRun(state, target.db, target.runId);
   if (recorded) {
     const differs =
       recorded.batch.maxRows !== requested.maxRows ||

@@ -216,8 +216,9 @@ export class OdooClient {
         policy,
         {
           ...this.retryHooks,
+          // Warn, so that a server that stopped answering is visible at the default log level.
           onRetry: (error, attempt, delayMs) => {
-            this.logger.info(
+            this.logger.warn(
               { call: what, attempt, delayMs, err: (error as Error).message },
               "Odoo call failed, retrying",
             );
