@@ -32,10 +32,10 @@ const CR = 0x0d;
 
 /**
  * CSV scanner for the common shape of exports, about twice as fast as csv-parse here: fields
- * that are either plain or wholly quoted (with "" for a quote), and records ended by LF or
- * CRLF, whichever the first line uses. Anything else sets `handOver`: a quote inside a plain
- * field, text after a closing quote, a line ending of the other kind, a quote on the first
- * line or an unclosed quote. The caller then reads the file again with csv-parse, whose
+ * that are either plain (quotes inside them are kept) or wholly quoted (with "" for a quote),
+ * and records ended by LF or CRLF, whichever the first line uses. Anything else sets
+ * `handOver`: text after a closing quote, a line ending of the other kind, a quote on the
+ * first line or an unclosed quote. The caller then reads the file again with csv-parse, whose
  * relaxed rules decide those cases. Up to that point both give the same records.
  */
 export class FastCsvScanner {
@@ -125,12 +125,9 @@ export class FastCsvScanner {
         let index = position;
         for (; index < length; index += 1) {
           const code = text.charCodeAt(index);
+          // A quote inside a plain field is a plain character, as csv-parse's relax_quotes reads it.
           if (code === this.delimiter || code === LF || code === CR) {
             break;
-          }
-          if (code === QUOTE) {
-            this.handOver = true;
-            return -1;
           }
         }
         if (index >= length && !final) {
