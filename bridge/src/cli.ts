@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { BridgeError } from "./core/errors.js";
 import { createLogger } from "./core/log.js";
+import { checkOutDir } from "./core/out-dir.js";
 import type { CliContext } from "./commands/context.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerMap } from "./commands/map.js";
@@ -40,7 +41,19 @@ export function buildProgram(context: CliContext): Command {
   for (const register of registrations) {
     register(program, context);
   }
+
+  // Every command's --out is checked once here, so a file or an unwritable place gets one
+  // clear line before any work starts.
+  program.hook("preAction", async (_program, command) => {
+    const out: unknown = command.opts().out;
+    if (typeof out === "string") await checkOutDir(out);
+  });
   return program;
+}
+
+/** Return true for an error of a file system call, which carries `syscall` and `path`. */
+function isFileSystemError(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && "syscall" in error && "path" in error;
 }
 
 /** Run the CLI and return the process exit code; errors are printed, never thrown. */
@@ -62,6 +75,13 @@ export async function main(
       return error.exitCode;
     }
     if (error instanceof BridgeError) {
+      context.stderr.write(`error: ${error.message}\n`);
+      context.logger.debug({ err: error }, "command failed");
+      return 1;
+    }
+    if (isFileSystemError(error)) {
+      // A disk full, a permission or a missing path: the message names the call and the path,
+      // and the stack adds nothing for the person running the command.
       context.stderr.write(`error: ${error.message}\n`);
       context.logger.debug({ err: error }, "command failed");
       return 1;
