@@ -1,4 +1,4 @@
-import type { AuditReport } from "./types.js";
+import type { AuditReport, FileEncoding } from "./types.js";
 
 /**
  * Escape snapshot text for Markdown: segment names, extIds and campaign names come from the
@@ -27,6 +27,24 @@ function countsOf(record: Record<string, number>): string {
   return entries.length === 0
     ? "none"
     : entries.map(([key, n]) => `${escapeText(key)} ${n}`).join(", ");
+}
+
+const CHOSEN_TEXT: Record<FileEncoding["chosen"], string> = {
+  detected: "from its bytes",
+  stated: "stated with --encoding",
+  guessed: "guessed: not UTF-8, so read as Windows-1254; check its letters",
+};
+
+function filesSection(files: AuditReport["files"]): string {
+  return (
+    "## Files\n\nText encoding of each CSV or text file. A guessed Windows-1254 file may be " +
+    "Latin-1, whose letters ð ý þ Ð Ý Þ it turns into ğ ı ş Ğ İ Ş; state the encoding with " +
+    "`--encoding FILE=ENCODING` on map and audit.\n\n" +
+    table(
+      ["file", "encoding", "how"],
+      files.encodings.map((f) => [f.file, f.encoding, CHOSEN_TEXT[f.chosen]]),
+    )
+  );
 }
 
 /** Render audit.md from the report; every figure comes from audit.json. */
@@ -125,6 +143,8 @@ export function renderAuditMarkdown(report: AuditReport): string {
             campaigns.oversizedAssets.map((a) => [a.campaign, a.type, a.sizeBytes]),
           )
         : ""),
+
+    filesSection(report.files),
   ];
   return sections.join("\n\n") + "\n";
 }

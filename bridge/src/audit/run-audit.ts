@@ -1,15 +1,19 @@
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "../core/log.js";
+import { encodingDecision } from "../snapshot/encoding.js";
 import {
   membershipFiles,
   missingDefinitionsWarning,
   openSnapshot,
   readSegments,
+  snapshotPath,
+  stateEncodings,
+  type Snapshot,
 } from "../snapshot/snapshot.js";
 import { renderAuditMarkdown } from "./markdown.js";
 import { auditCampaigns, auditEvents, auditPushTokens, countDefinitions } from "./objects.js";
-import type { AuditReport } from "./types.js";
+import type { AuditReport, FileEncoding } from "./types.js";
 import { auditUsers } from "./users.js";
 
 export interface AuditResult {
@@ -24,17 +28,32 @@ async function writeAtomically(path: string, text: string): Promise<void> {
   await rename(`${path}.tmp`, path);
 }
 
+/** Encoding of every file the audit opened as text, as the reader chose it. */
+function fileEncodings(snapshot: Snapshot): FileEncoding[] {
+  const result: FileEncoding[] = [];
+  for (const file of snapshot.files) {
+    const decision = encodingDecision(snapshotPath(snapshot, file));
+    if (decision) {
+      result.push({ file, encoding: decision.encoding, chosen: decision.source ?? "detected" });
+    }
+  }
+  return result;
+}
+
 /**
  * Read the whole snapshot once per kind of file and write audit.json, audit.md and
  * users-without-segment.csv into `outDir`. No push token and no secret reaches these files.
+ * `statedEncodings` maps snapshot paths to the encoding their files are read in.
  */
 export async function runAudit(
   snapshotDir: string,
   outDir: string,
   logger: Logger,
   now: Date = new Date(),
+  statedEncodings: Record<string, string> = {},
 ): Promise<AuditResult> {
   const snapshot = await openSnapshot(snapshotDir, { logger });
+  stateEncodings(snapshot, statedEncodings);
   await mkdir(outDir, { recursive: true });
   const unsegmentedCsv = join(outDir, "users-without-segment.csv");
 
@@ -100,6 +119,7 @@ export async function runAudit(
     pushTokens,
     events,
     campaigns,
+    files: { encodings: fileEncodings(snapshot) },
   };
 
   const jsonPath = join(outDir, "audit.json");

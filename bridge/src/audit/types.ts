@@ -1,3 +1,10 @@
+/** How a text file was decoded: from its bytes, as stated with `--encoding`, or guessed. */
+export interface FileEncoding {
+  file: string;
+  encoding: string;
+  chosen: "detected" | "stated" | "guessed";
+}
+
 /** audit.json: figures about a snapshot, before anything is mapped or imported. */
 export interface AuditReport {
   snapshot: { root: string; app?: string; pulledAt?: string; sourceTimeZone: string; hash: string };
@@ -71,5 +78,9 @@ export interface AuditReport {
     /** Campaign assets Odoo mail cannot carry as they are: images over 1 MB, videos over 12 MB. */
     oversizedAssets: { campaign: string; type: string; sizeBytes: number }[];
     pushResultRows: number;
+  };
+  files: {
+    /** Every CSV or text file the audit read, in path order. */
+    encodings: FileEncoding[];
   };
 }

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { runAudit } from "../audit/run-audit.js";
+import { parseEncodingOptions } from "../snapshot/snapshot.js";
 import type { CliContext } from "./context.js";
 
 export function registerAudit(program: Command, context: CliContext): void {
@@ -10,8 +11,21 @@ export function registerAudit(program: Command, context: CliContext): void {
     )
     .argument("<snapshot>", "snapshot folder")
     .option("--out <dir>", "folder that receives the report", "audit")
-    .action(async (snapshotDir: string, options: { out: string }) => {
-      const { report, files, warnings } = await runAudit(snapshotDir, options.out, context.logger);
+    .option(
+      "--encoding <file=encoding>",
+      "read a snapshot file in this encoding (latin1, windows-1254, windows-1252, iso-8859-9, " +
+        "utf-8 …) instead of detecting it; repeatable",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .action(async (snapshotDir: string, options: { out: string; encoding: string[] }) => {
+      const { report, files, warnings } = await runAudit(
+        snapshotDir,
+        options.out,
+        context.logger,
+        new Date(),
+        parseEncodingOptions(options.encoding),
+      );
       for (const warning of warnings) {
         context.stderr.write(`${warning}\n`);
       }

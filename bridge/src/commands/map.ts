@@ -4,9 +4,17 @@ import type { Command } from "commander";
 import { ConfigError } from "../core/errors.js";
 import { collectObservations } from "../mapping/collect.js";
 import { proposeMapping } from "../mapping/propose.js";
+import { noteFileEncodings } from "../mapping/propose-files.js";
 import { confirmMapping, loadMapping, saveMapping } from "../mapping/store.js";
 import { formatMappingTable } from "../mapping/summary.js";
-import { missingDefinitionsWarning, openSnapshot } from "../snapshot/snapshot.js";
+import { encodingDecision } from "../snapshot/encoding.js";
+import {
+  missingDefinitionsWarning,
+  openSnapshot,
+  parseEncodingOptions,
+  snapshotPath,
+  stateEncodings,
+} from "../snapshot/snapshot.js";
 import type { CliContext } from "./context.js";
 
 interface MapOptions {
@@ -16,6 +24,11 @@ interface MapOptions {
   mapping?: string;
   force?: boolean;
   eventThreshold?: string;
+  encoding: string[];
+}
+
+function collectValues(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -52,6 +65,8 @@ async function propose(
   }
 
   const snapshot = await openSnapshot(snapshotDir, { logger: context.logger });
+  const statedEncodings = parseEncodingOptions(options.encoding);
+  stateEncodings(snapshot, statedEncodings);
   const missing = missingDefinitionsWarning(snapshot);
   if (missing) {
     context.stderr.write(`${missing}\n`);
@@ -63,6 +78,12 @@ async function propose(
     snapshotHash: snapshot.hash,
     proposedAt: new Date().toISOString(),
     settings: eventThreshold ? { eventConsolidationThreshold: eventThreshold } : {},
+  });
+  noteFileEncodings(mapping.entries, {
+    stated: statedEncodings,
+    guessed: snapshot.files.filter(
+      (file) => encodingDecision(snapshotPath(snapshot, file))?.source === "guessed",
+    ),
   });
   await saveMapping(target, mapping);
 
@@ -118,6 +139,13 @@ export function registerMap(program: Command, context: CliContext): void {
     .option(
       "--event-threshold <n>",
       "events per contact, day and event code above which they are consolidated (default 10)",
+    )
+    .option(
+      "--encoding <file=encoding>",
+      "read a snapshot file in this encoding (latin1, windows-1254, windows-1252, iso-8859-9, " +
+        "utf-8 …) instead of detecting it; repeatable; recorded in mapping.json for plan",
+      collectValues,
+      [],
     )
     .action(async (snapshotDir: string, options: MapOptions) => {
       if (options.confirm) {

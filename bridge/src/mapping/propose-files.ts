@@ -134,3 +134,36 @@ export function proposeFiles(observations: SnapshotObservations): MappingEntry[]
     };
   });
 }
+
+/** How each file was decoded, as the proposal records it on the file entries. */
+export interface FileEncodings {
+  /** Encodings stated with `--encoding`, by snapshot path. */
+  stated: Record<string, string>;
+  /** Files read as Windows-1254 only because their bytes are not UTF-8. */
+  guessed: string[];
+}
+
+/**
+ * Record stated encodings in the file entries' options, where `plan` reads them, and mark each
+ * file whose encoding was guessed for review, because Windows-1254 and Latin-1 differ in six
+ * letters and nothing in the bytes tells them apart.
+ */
+export function noteFileEncodings(entries: MappingEntry[], encodings: FileEncodings): void {
+  const guessed = new Set(encodings.guessed);
+  for (const entry of entries) {
+    if (entry.source.kind !== "file") {
+      continue;
+    }
+
+    const stated = encodings.stated[entry.source.name];
+    if (stated) {
+      entry.options = { ...entry.options, encoding: stated };
+    } else if (guessed.has(entry.source.name)) {
+      entry.review = true;
+      entry.reason +=
+        "; read as Windows-1254 because it is not UTF-8: check its letters, and if it is " +
+        'Latin-1 or another code page, set options.encoding (such as "latin1") or map again ' +
+        `with --encoding ${entry.source.name}=latin1`;
+    }
+  }
+}

@@ -76,6 +76,8 @@ export const mappingOptionsSchema = z.object({
   survey: z.boolean().optional(),
   /** Per-event override of `settings.eventConsolidationThreshold`. */
   consolidationThreshold: z.number().int().positive().optional(),
+  /** Text encoding of a file entry's file (`latin1`, `windows-1254` …), stated by a person. */
+  encoding: z.string().min(1).optional(),
 });
 
 export const mappingEntrySchema = z.object({
@@ -211,4 +213,15 @@ export function assertMappingConfirmed(
     `${state.reason}; review mapping.json, then run: ` +
       `netmera-odoo map ${paths.snapshotDir ?? "SNAPSHOT"} --confirm --by NAME${mappingOption}`,
   );
+}
+
+/** Encodings stated on file entries, by snapshot path, for `stateEncodings`. */
+export function statedEncodingsOf(mapping: Pick<Mapping, "entries">): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const entry of mapping.entries) {
+    if (entry.source.kind === "file" && entry.options?.encoding) {
+      result[entry.source.name] = entry.options.encoding;
+    }
+  }
+  return result;
 }

@@ -1,11 +1,68 @@
 import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
+import { resolve } from "node:path";
 import { Transform, type TransformCallback } from "node:stream";
 import iconv from "iconv-lite";
 import { SnapshotFileError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 
-export type TextEncoding = "utf-8" | "utf-16le" | "utf-16be" | "windows-1254";
+export type TextEncoding =
+  "utf-8" | "utf-16le" | "utf-16be" | "windows-1254" | "iso-8859-9" | "iso-8859-1" | "windows-1252";
+
+/** Names a user may give for each encoding, compared without case, `-` and `_`. */
+const ENCODING_NAMES: Record<TextEncoding, string[]> = {
+  "utf-8": ["utf-8", "utf8"],
+  "utf-16le": ["utf-16le", "utf-16"],
+  "utf-16be": ["utf-16be"],
+  "windows-1254": ["windows-1254", "cp1254", "turkish"],
+  "iso-8859-9": ["iso-8859-9", "latin5"],
+  "iso-8859-1": ["iso-8859-1", "latin1", "latin-1"],
+  "windows-1252": ["windows-1252", "cp1252"],
+};
+
+function foldEncodingName(name: string): string {
+  return name.toLowerCase().replace(/[-_\s]/g, "");
+}
+
+/** Encoding named by `name` (`latin1`, `cp1254`, `UTF-8` …), or undefined for an unknown name. */
+export function parseEncodingName(name: string): TextEncoding | undefined {
+  const folded = foldEncodingName(name);
+  for (const [encoding, names] of Object.entries(ENCODING_NAMES)) {
+    if (names.some((candidate) => foldEncodingName(candidate) === folded)) {
+      return encoding as TextEncoding;
+    }
+  }
+  return undefined;
+}
+
+/** Accepted encoding names, for messages. */
+export const ENCODING_CHOICES = Object.values(ENCODING_NAMES).map((names) => names[0]);
+
+/**
+ * Encodings stated by the user, by absolute path. The readers open files by path through
+ * several modules, so the statement is looked up here rather than passed down every call.
+ */
+const statedEncodings = new Map<string, TextEncoding>();
+
+/** Decisions made in this process, by absolute path, for the audit and the mapping proposal. */
+const decisions = new Map<string, DetectedEncoding>();
+
+/**
+ * Read the file at `path` in `encoding` from now on, whatever its bytes suggest; undefined
+ * returns it to detection.
+ */
+export function stateEncoding(path: string, encoding: TextEncoding | undefined): void {
+  if (encoding) {
+    statedEncodings.set(resolve(path), encoding);
+  } else {
+    statedEncodings.delete(resolve(path));
+  }
+}
+
+/** The encoding last chosen for the file at `path`, if it was opened as text. */
+export function encodingDecision(path: string): DetectedEncoding | undefined {
+  return decisions.get(resolve(path));
+}
 
 export interface DetectedEncoding {
   encoding: TextEncoding;
@@ -15,6 +72,8 @@ export interface DetectedEncoding {
   reason: string;
   /** Path of the file on disk, so that a decoding error can locate the bad bytes. */
   path?: string;
+  /** How the encoding was chosen: from a byte-order mark or the bytes, stated, or guessed. */
+  source?: "detected" | "stated" | "guessed";
 }
 
 const PROBE_BYTES = 64 * 1024;
@@ -82,20 +141,50 @@ export async function detectEncoding(
   logger: Logger,
 ): Promise<DetectedEncoding> {
   const handle = await open(path, "r");
+  let detected: DetectedEncoding;
   try {
     const buffer = Buffer.alloc(PROBE_BYTES);
     const { bytesRead } = await handle.read(buffer, 0, PROBE_BYTES, 0);
     const head = buffer.subarray(0, bytesRead);
     const fromHead = decideFromHead(head);
-    if (fromHead?.encoding !== "utf-16le" && fromHead?.encoding !== "utf-16be") {
+    const stated = statedEncodings.get(resolve(path));
+    if (!isUtf16(stated ?? fromHead?.encoding)) {
       assertText(head, file);
     }
-    const detected = fromHead ?? (await decideFromContent(handle, head, bytesRead));
-    logger.debug({ file, encoding: detected.encoding, reason: detected.reason }, "encoding chosen");
-    return { ...detected, path };
+    if (stated) {
+      detected = {
+        encoding: stated,
+        bomLength: fromHead?.encoding === stated ? fromHead.bomLength : 0,
+        reason: "stated with --encoding",
+        source: "stated",
+      };
+    } else {
+      detected = fromHead ?? (await decideFromContent(handle, head, bytesRead));
+    }
   } finally {
     await handle.close();
   }
+
+  logger.debug({ file, encoding: detected.encoding, reason: detected.reason }, "encoding chosen");
+  const key = resolve(path);
+  if (detected.source === "guessed" && decisions.get(key)?.source !== "guessed") {
+    logger.warn({ file, encoding: detected.encoding }, guessWarning(file));
+  }
+  decisions.set(key, { ...detected, path });
+  return { ...detected, path };
+}
+
+function isUtf16(encoding: TextEncoding | undefined): boolean {
+  return encoding === "utf-16le" || encoding === "utf-16be";
+}
+
+/** Warning for a file read as Windows-1254 because its bytes are not UTF-8. */
+export function guessWarning(file: string): string {
+  return (
+    `${file} is not UTF-8 and has no byte-order mark, so it is read as Windows-1254 (Turkish); ` +
+    "Latin-1 files read this way turn ð ý þ Ð Ý Þ into ğ ı ş Ğ İ Ş. If it is in another " +
+    `encoding, state it with --encoding ${file}=latin1 (or windows-1252 …) on map and audit`
+  );
 }
 
 /** Share of control characters in the first block above which a file is taken as binary. */
@@ -183,6 +272,7 @@ async function decideFromContent(
     encoding: "windows-1254",
     bomLength: 0,
     reason: "first non-ASCII bytes are not valid UTF-8",
+    source: "guessed",
   };
 }
 
@@ -218,9 +308,7 @@ export function createDecoder(detected: DetectedEncoding, file: string): Transfo
       },
     });
   }
-  const decoder = iconv.getDecoder(
-    detected.encoding === "windows-1254" ? "win1254" : detected.encoding,
-  );
+  const decoder = iconv.getDecoder(detected.encoding);
   return new Transform({
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
       callback(null, decoder.write(chunk));

@@ -21,6 +21,7 @@ import {
   type ProfileAttribute,
   type Segment,
 } from "./schemas.js";
+import { ENCODING_CHOICES, parseEncodingName, stateEncoding } from "./encoding.js";
 import { parseJsonText } from "./json-stream.js";
 import { openTable, type Table } from "./table.js";
 
@@ -106,6 +107,52 @@ export async function assertSnapshotFolder(root: string): Promise<void> {
     throw new ConfigError(
       `snapshot ${root} is a file, not a folder; unzip it or pass the folder that holds manifest.json`,
     );
+  }
+}
+
+/**
+ * Parse `--encoding FILE=ENCODING` values into a map from snapshot path to encoding name. The
+ * last `=` splits, because a snapshot path may contain one.
+ */
+export function parseEncodingOptions(values: string[]): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const value of values) {
+    const split = value.lastIndexOf("=");
+    if (split <= 0 || split === value.length - 1) {
+      throw new ConfigError(
+        `--encoding "${value}" is invalid; write it as FILE=ENCODING, for example users/t.csv=latin1`,
+      );
+    }
+    result[value.slice(0, split)] = value.slice(split + 1);
+  }
+  return result;
+}
+
+/**
+ * Read each named file of the snapshot in the stated encoding, and the others as detected. A
+ * path that is not a file of the snapshot or an unknown encoding name is an error, so that a
+ * typo is not ignored.
+ */
+export function stateEncodings(snapshot: Snapshot, encodings: Record<string, string>): void {
+  // A long-running server plans one snapshot with several mappings, so earlier statements for
+  // this snapshot's files are dropped first.
+  for (const file of snapshot.files) {
+    stateEncoding(snapshotPath(snapshot, file), undefined);
+  }
+  for (const [file, name] of Object.entries(encodings)) {
+    if (!snapshot.files.includes(file)) {
+      throw new ConfigError(
+        `--encoding names ${file}, which is not a file of snapshot ${snapshot.root}; ` +
+          "give its path relative to the snapshot folder, such as users/export.csv",
+      );
+    }
+    const encoding = parseEncodingName(name);
+    if (!encoding) {
+      throw new ConfigError(
+        `--encoding ${file}=${name}: unknown encoding "${name}"; use one of ${ENCODING_CHOICES.join(", ")}`,
+      );
+    }
+    stateEncoding(snapshotPath(snapshot, file), encoding);
   }
 }
 

@@ -35,7 +35,7 @@ MAPPING_ENTRY_KEYS = {
     "confidence": None,
     "reason": None,
     "review": None,
-    "options": ("arrayHandling", "survey", "consolidationThreshold"),
+    "options": ("arrayHandling", "survey", "consolidationThreshold", "encoding"),
 }
 # Settings with the defaults the bridge fills in for a missing key.
 MAPPING_SETTINGS_DEFAULTS = {"eventConsolidationThreshold": 10, "arraySeparator": ";"}
