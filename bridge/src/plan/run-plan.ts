@@ -1,12 +1,13 @@
 import { BridgeError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { loadMapping } from "../mapping/store.js";
-import { computeMappingHash, confirmationState } from "../mapping/types.js";
+import { computeMappingHash, confirmationState, statedEncodingsOf } from "../mapping/types.js";
 import {
   membershipFiles,
   openSnapshot,
   readProfileAttributes,
   readSegments,
+  stateEncodings,
 } from "../snapshot/snapshot.js";
 import { emptyState, type PhaseProducer, type PlanContext } from "./context.js";
 import { PlanOutputs } from "./outputs.js";
@@ -46,6 +47,7 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
   const { logger } = options;
   const snapshot = await openSnapshot(options.snapshotDir, { logger });
   const mapping = await loadMapping(options.mappingFile);
+  stateEncodings(snapshot, statedEncodingsOf(mapping));
   const mappingHash = computeMappingHash(mapping);
   const confirmation = confirmationState(mapping, snapshot.hash);
 
