@@ -92,7 +92,7 @@ async function produceContacts(
   emails.exec(
     "CREATE TABLE emails (email TEXT NOT NULL, xml_id TEXT NOT NULL, extid TEXT NOT NULL)",
   );
-  const insertEmail = emails.prepare("INSERT INTO emails (email, xml_id, extid) VALUES (?, ?, ?)");
+  const insertEmails = batchInsert(emails, "INSERT INTO emails (email, xml_id, extid) VALUES", 3);
   emails.exec("BEGIN");
 
   const extIdsFile = join(context.workDir, "contact-extids.ndjson");
@@ -119,7 +119,7 @@ async function produceContacts(
       if (pending) await pending;
     }
     if (contact.email) {
-      insertEmail.run(contact.email, contact.xmlId, user.extId ?? "");
+      insertEmails.add(contact.email, contact.xmlId, user.extId ?? "");
     }
     const pending = writer.write({
       xml_id: contact.xmlId,
@@ -138,6 +138,7 @@ async function produceContacts(
       progress.update(groups, "contacts");
     }
   }
+  insertEmails.flush();
   emails.exec("COMMIT");
   extIds.end(extIdLines.length > 0 ? `${extIdLines.join("\n")}\n` : "");
   await once(extIds, "close");
@@ -152,6 +153,40 @@ async function produceContacts(
       "columns without a mapping entry were not planned; run map again to cover them",
     );
   }
+}
+
+const ROWS_PER_INSERT = 128;
+
+/**
+ * Build an inserter that binds ROWS_PER_INSERT rows per statement, so that a row costs a
+ * fraction of a native call. `flush()` inserts the rest row by row, in the order added.
+ */
+function batchInsert(
+  db: Database.Database,
+  insertInto: string,
+  columns: number,
+): { add(...values: string[]): void; flush(): void } {
+  const row = `(${Array.from({ length: columns }, () => "?").join(", ")})`;
+  const batch = db.prepare(
+    `${insertInto} ${Array.from({ length: ROWS_PER_INSERT }, () => row).join(", ")}`,
+  );
+  const single = db.prepare(`${insertInto} ${row}`);
+  let buffered: string[] = [];
+  return {
+    add(...values) {
+      buffered.push(...values);
+      if (buffered.length >= ROWS_PER_INSERT * columns) {
+        batch.run(buffered);
+        buffered = [];
+      }
+    },
+    flush() {
+      for (let i = 0; i < buffered.length; i += columns) {
+        single.run(buffered.slice(i, i + columns));
+      }
+      buffered = [];
+    },
+  };
 }
 
 async function flagDuplicateEmails(context: PlanContext, emails: Database.Database): Promise<void> {
