@@ -100,6 +100,70 @@ function convertCandidate(
 
 const RELATION_FIELDS = new Set(["user_id", "parent_id", "name"]);
 
+interface Candidate {
+  sourced: SourcedValue;
+  value: unknown;
+}
+
+/** Convert the value of a column that no other row disagrees on. A value that fails is dropped. */
+function onlyCandidate(
+  rule: ValueRule,
+  meaning: string,
+  sourced: SourcedValue,
+  environment: ContactEnvironment,
+  drop: (sourced: SourcedValue, reason: string) => void,
+): Candidate | undefined {
+  const converted = convertCandidate(rule, meaning, sourced, environment);
+  if (!converted.ok) {
+    drop(sourced, converted.reason);
+    return undefined;
+  }
+  return { sourced, value: converted.value };
+}
+
+/**
+ * Choose among values of one column from several rows, in file order. The first that converts
+ * is used, a later one that converts to something else is a merge conflict, and a value that
+ * does not convert is dropped.
+ */
+function chooseCandidate(
+  rule: ValueRule,
+  meaning: string,
+  candidates: SourcedValue[],
+  environment: ContactEnvironment,
+  drop: (sourced: SourcedValue, reason: string) => void,
+  conflict: (kept: Candidate, other: Candidate) => void,
+): Candidate | undefined {
+  const accepted: Candidate[] = [];
+  for (const sourced of candidates) {
+    const converted = onlyCandidate(rule, meaning, sourced, environment, drop);
+    if (converted) {
+      accepted.push(converted);
+    }
+  }
+  const chosen = accepted[0];
+  if (!chosen) {
+    return undefined;
+  }
+  for (const other of accepted.slice(1)) {
+    if (canonicalJson(other.value) !== canonicalJson(chosen.value)) {
+      conflict(chosen, other);
+    }
+  }
+  return chosen;
+}
+
+function conflictFlag(xmlId: string, extid: string, used: Candidate, other: Candidate): FlagEntry {
+  return {
+    xml_id: xmlId,
+    extid,
+    flag: "conflicting_merge",
+    detail:
+      `column "${used.sourced.column}": kept "${used.sourced.value}" (${place(used.sourced)}), ` +
+      `other value "${other.sourced.value}" (${place(other.sourced)})`,
+  };
+}
+
 function place(value: SourcedValue): string {
   return `${value.file} line ${value.line}`;
 }
@@ -134,7 +198,7 @@ export function buildContact(user: MergedUser, environment: ContactEnvironment):
   }
 
   for (const [meaning, kept] of user.values) {
-    const candidates = [kept, ...(alternatives.get(meaning) ?? [])];
+    const others = alternatives.size > 0 ? alternatives.get(meaning) : undefined;
     const rule = rules.forColumn(meaning, kept.column);
     if (rule.kind === "skip") {
       continue;
@@ -143,32 +207,17 @@ export function buildContact(user: MergedUser, environment: ContactEnvironment):
       environment.unmapped.add(kept.column);
       continue;
     }
-    // Candidates come in file order. The first that converts is used, a later one that converts
-    // to something else is a merge conflict, and a value that does not convert is dropped.
-    const accepted: { sourced: SourcedValue; value: unknown }[] = [];
-    for (const sourced of candidates) {
-      const converted = convertCandidate(rule, meaning, sourced, environment);
-      if (converted.ok) {
-        accepted.push({ sourced, value: converted.value });
-      } else {
-        drop(sourced, converted.reason);
-      }
+    let chosen: Candidate | undefined;
+    if (others) {
+      const candidates = [kept, ...others];
+      chosen = chooseCandidate(rule, meaning, candidates, environment, drop, (used, other) =>
+        flags.push(conflictFlag(xmlId, extid, used, other)),
+      );
+    } else {
+      chosen = onlyCandidate(rule, meaning, kept, environment, drop);
     }
-    const chosen = accepted[0];
     if (!chosen) {
       continue;
-    }
-    for (const other of accepted.slice(1)) {
-      if (canonicalJson(other.value) !== canonicalJson(chosen.value)) {
-        flags.push({
-          xml_id: xmlId,
-          extid,
-          flag: "conflicting_merge",
-          detail:
-            `column "${chosen.sourced.column}": kept "${chosen.sourced.value}" (${place(chosen.sourced)}), ` +
-            `other value "${other.sourced.value}" (${place(other.sourced)})`,
-        });
-      }
     }
     const sourced = chosen.sourced;
     if (rule.kind === "name") {
