@@ -56,9 +56,9 @@ describe("unsupported delimiters", () => {
   });
 
   it("ignores a colon inside a quoted header", async () => {
-    writeFiles(root, { "users/a.csv": '"Note: free text"\nhello\n' });
+    writeFiles(root, { "users/a.csv": '"Note: free text"\tExternal ID\nhello\tu1\n' });
     const table = await openUsers("users/a.csv");
-    expect(table.headers).toEqual(["Note: free text"]);
+    expect(table.headers).toEqual(["Note: free text", "External ID"]);
   });
 });
 

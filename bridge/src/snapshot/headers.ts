@@ -12,19 +12,62 @@ export type ColumnMeaning = string;
 /** Kinds of tabular files, each with its own header vocabulary. */
 export type TableKind = "users" | "members" | "devices" | "owners" | "companies";
 
+/**
+ * Identity columns. Spellings are compared folded (see `foldKey`), so `USER_ID`, `user-id` and
+ * `User ID` are one spelling, and so are `Kullanıcı ID` and `KULLANICI_ID`.
+ */
 const IDENTITY: Record<string, string[]> = {
-  extId: ["External ID", "extId", "externalId", "ext_id", "External Id", "ExternalID", "Harici ID"],
-  email: ["Email", "E-mail", "e_mail", "Email Address", "E-posta", "Eposta", "Mail"],
+  extId: [
+    "External ID",
+    "extId",
+    "externalId",
+    "ext_id",
+    "External Id",
+    "ExternalID",
+    "Harici ID",
+    "Harici Kimlik",
+    "User ID",
+    "Kullanıcı ID",
+    "Kullanıcı Kimliği",
+  ],
+  email: [
+    "Email",
+    "E-mail",
+    "e_mail",
+    "Email Address",
+    "E-posta",
+    "Eposta",
+    "E-posta Adresi",
+    "Mail",
+    "Mail Adresi",
+  ],
   msisdn: [
     "MSISDN",
     "GSM",
+    "GSM No",
     "Phone",
     "Mobile",
     "Phone Number",
     "Mobile Phone",
+    "Mobile Number",
     "Telefon",
+    "Telefon Numarası",
     "Cep Telefonu",
+    "Cep Telefonu Numarası",
   ],
+};
+
+/**
+ * Turkish panel labels of Netmera's standard profile attributes. They mean `attr:<code>` in a
+ * users file when the snapshot defines that attribute, like the attribute's own name does.
+ */
+const STANDARD_ATTRIBUTE_LABELS: Record<string, string[]> = {
+  dateOfBirth: ["Doğum Tarihi"],
+  gender: ["Cinsiyet"],
+  maritalStatus: ["Medeni Durum", "Medeni Hal"],
+  city: ["Şehir"],
+  country: ["Ülke"],
+  language: ["Dil"],
 };
 
 /**
@@ -147,7 +190,8 @@ function buildIndex(kind: TableKind, attributes: ProfileAttribute[]): Map<string
     // Attribute codes and labels first, so that fixed meanings below win on a clash.
     for (const attribute of attributes) {
       const meaning = meaningOfCode(attribute.code);
-      for (const label of [attribute.code, attribute.name, attribute.label]) {
+      const panelLabels = STANDARD_ATTRIBUTE_LABELS[attribute.code] ?? [];
+      for (const label of [attribute.code, attribute.name, attribute.label, ...panelLabels]) {
         if (label) {
           index.set(foldKey(label), meaning);
         }

@@ -224,6 +224,38 @@ export function snapshotPath(snapshot: Snapshot, file: string): string {
   return join(snapshot.root, file);
 }
 
+/**
+ * Reject a users file that has no extId, email or MSISDN column: each of its rows would become
+ * an anonymous user tied to nothing. Without an extId column the rows are anonymous users keyed
+ * by email or MSISDN, which is worth a warning.
+ */
+function checkUserIdentity(
+  headers: string[],
+  matched: MatchedHeaders,
+  file: string,
+  logger: Logger,
+): void {
+  const has = (meaning: string) => matched.meanings.includes(meaning);
+  if (has("extId")) {
+    return;
+  }
+
+  const listed = headers.map((header) => JSON.stringify(header)).join(", ");
+  if (!has("email") && !has("msisdn")) {
+    throw new SnapshotFileError(
+      file,
+      `no column is an extId, email or MSISDN, so no row can be tied to a user; headers: ` +
+        `${listed}. Rename the user ID column to "External ID" (also read: extId, externalId, ` +
+        `User ID, Kullanıcı ID, Harici ID) and run again`,
+    );
+  }
+  logger.warn(
+    { file, headers },
+    `${file} has no extId column (headers: ${listed}), so its rows become anonymous users ` +
+      'keyed by email or MSISDN; rename the user ID column to "External ID" if it has one',
+  );
+}
+
 /** Open a table and match its headers by meaning for the given kind of file. */
 export async function openSnapshotTable(
   snapshot: Snapshot,
@@ -233,6 +265,9 @@ export async function openSnapshotTable(
 ): Promise<OpenedTable> {
   const table = await openTable(snapshotPath(snapshot, file), file, snapshot.logger);
   const matched = matchHeaders(table.headers, kind, attributes, file);
+  if (kind === "users") {
+    checkUserIdentity(table.headers, matched, file, snapshot.logger);
+  }
   if (matched.unknown.length > 0) {
     snapshot.logger.debug({ file, unknown: matched.unknown }, "headers without a known meaning");
   }
