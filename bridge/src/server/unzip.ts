@@ -101,6 +101,13 @@ export function entryName(flags: number, raw: Buffer, extraFields: Entry["extraF
   return yauzl.getFileNameLowLevel(utf8 ? flags | UTF8_FLAG : flags, raw, extraFields, true);
 }
 
+/** Say how `name` spells its accented letters, for a message about two spellings of one name. */
+function unicodeForm(name: string): string {
+  if (name === name.normalize("NFC")) return "composed, NFC";
+  if (name === name.normalize("NFD")) return "decomposed, NFD";
+  return "mixed composed and decomposed";
+}
+
 /** Return the Unix file type stored in the upper half of `externalFileAttributes` (0 if none). */
 function unixFileType(entry: Entry): number {
   return (entry.externalFileAttributes >>> 16) & S_IFMT;
@@ -144,11 +151,15 @@ function checkEntries(
     );
   }
 
-  const seen = new Set<string>();
+  // Key without trailing slash -> the entry's name as the archive spells it.
+  const seen = new Map<string, string>();
   const named: NamedEntry[] = [];
   let declared = 0;
   for (const entry of entries) {
-    const name = entryName(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields);
+    const spelled = entryName(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields);
+    // macOS writes names decomposed (NFD) and manifests written by pull are composed (NFC): the
+    // folder gets NFC names, so "müşteri.csv" matches its manifest line whatever made the zip.
+    const name = spelled.normalize("NFC");
     const invalid = yauzl.validateFileName(name);
     if (invalid !== null) throw new UnsafeArchiveError(`archive rejected: ${invalid}`);
     const type = unixFileType(entry);
@@ -165,8 +176,17 @@ function checkEntries(
       throw new UnsafeArchiveError(`archive entry "${name}" points outside the snapshot folder`);
     }
     const key = name.replace(/\/+$/, "");
-    if (seen.has(key)) throw new UnsafeArchiveError(`archive entry "${name}" appears twice`);
-    seen.add(key);
+    const spelledKey = spelled.replace(/\/+$/, "");
+    const earlier = seen.get(key);
+    if (earlier === spelledKey)
+      throw new UnsafeArchiveError(`archive entry "${name}" appears twice`);
+    if (earlier !== undefined) {
+      throw new UnsafeArchiveError(
+        `archive entries "${earlier}" (${unicodeForm(earlier)}) and "${spelledKey}" ` +
+          `(${unicodeForm(spelledKey)}) are the same name in two Unicode forms; keep one of them`,
+      );
+    }
+    seen.set(key, spelledKey);
     if (entry.isEncrypted()) throw new UnsafeArchiveError(`archive entry "${name}" is encrypted`);
 
     const size = entry.uncompressedSize;
