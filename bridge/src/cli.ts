@@ -1,6 +1,6 @@
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { BridgeError } from "./core/errors.js";
-import { createLogger } from "./core/log.js";
+import { createLogger, LOG_FORMATS, setLogFormat, type LogFormat } from "./core/log.js";
 import { checkOutDir } from "./core/out-dir.js";
 import type { CliContext } from "./commands/context.js";
 import { registerAudit } from "./commands/audit.js";
@@ -32,6 +32,12 @@ export function buildProgram(context: CliContext): Command {
   const program = new Command("netmera-odoo")
     .description("Migrate customer data from Netmera into Odoo CRM.")
     .option("--log-level <level>", "log level written to standard error (trace … fatal)", "warn")
+    .addOption(
+      new Option(
+        "--log-format <format>",
+        "log lines on standard error: human (default) or json (default for serve)",
+      ).choices(LOG_FORMATS),
+    )
     .showHelpAfterError()
     .exitOverride();
   program.configureOutput({
@@ -45,6 +51,9 @@ export function buildProgram(context: CliContext): Command {
   // Every command's --out is checked once here, so a file or an unwritable place gets one
   // clear line before any work starts.
   program.hook("preAction", async (_program, command) => {
+    // People read the CLI's warnings; serve's lines go to a log collector, so they stay JSON.
+    const format = program.opts().logFormat as LogFormat | undefined;
+    setLogFormat(context.logger, format ?? (command.name() === "serve" ? "json" : "human"));
     const out: unknown = command.opts().out;
     if (typeof out === "string") await checkOutDir(out);
   });
@@ -63,7 +72,7 @@ export async function main(
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
-    logger: createLogger(),
+    logger: createLogger({ format: "human" }),
   },
 ): Promise<number> {
   const program = buildProgram(context);
