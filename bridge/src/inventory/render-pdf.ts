@@ -72,6 +72,27 @@ export async function assertChromium(path: string): Promise<void> {
   }
 }
 
+/**
+ * Say in one line why Chromium at `path` did not start, from Playwright's launch error: the exit
+ * code or signal, and the first line the program wrote to standard error, when there is one.
+ */
+export function launchFailure(path: string, playwrightMessage: string): string {
+  const exit = /exitCode=(\d+|null), signal=(\w+)/.exec(playwrightMessage);
+  const stderr = /\[pid=\d+\]\[err\] (.*)/.exec(playwrightMessage)?.[1]?.trim();
+  let reason: string;
+  if (exit && exit[2] !== "null") reason = `it was stopped by signal ${exit[2]}`;
+  else if (exit && exit[1] !== "null") reason = `it exited with code ${exit[1]}`;
+  else {
+    const first = playwrightMessage.split("\n", 1)[0] ?? "";
+    reason = first.replace(/^browserType\.\w+: /, "").replace(/\.$/, "");
+  }
+  if (stderr) reason += ` (${stderr.length > 200 ? `${stderr.slice(0, 200)}…` : stderr})`;
+  return (
+    `Chromium at ${path} failed to start: ${reason}; install Chromium ` +
+    '("apt-get install chromium") or pass a working one with --chromium or CHROMIUM_PATH'
+  );
+}
+
 /** HTML to print, given the page of each anchor in the previous print (null on the first). */
 export type PagedHtml = (pages: ReadonlyMap<string, number> | null) => string;
 
@@ -106,10 +127,14 @@ export async function renderPdf(
         timeout,
       })
       .catch((error: unknown) => {
-        throw new BridgeError(
-          `Chromium at ${options.chromiumPath} failed to start: ${(error as Error).message}`,
-          { cause: error },
+        // Playwright's message holds the whole command line and its call log: kept for debugging.
+        options.logger.debug(
+          { chromiumPath: options.chromiumPath, launchLog: (error as Error).message },
+          "Chromium launch failed",
         );
+        throw new BridgeError(launchFailure(options.chromiumPath, (error as Error).message), {
+          cause: error,
+        });
       });
 
     try {
