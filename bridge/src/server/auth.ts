@@ -28,8 +28,12 @@ function digest(value: string): Buffer {
   return createHash("sha256").update(value, "utf8").digest();
 }
 
+/** The scheme name is case-insensitive (RFC 7235, section 2.1): proxies send "bearer" too. */
+const BEARER = /^bearer[ \t]+(.*)$/i;
+
 function presentedToken(header: string | undefined, alternative: string | undefined): string {
-  if (header?.startsWith("Bearer ")) return header.slice("Bearer ".length).trim();
+  const bearer = header === undefined ? null : BEARER.exec(header);
+  if (bearer) return (bearer[1] ?? "").trim();
   return alternative?.trim() ?? "";
 }
 
