@@ -247,7 +247,8 @@ describeOdoo("migrate the sample snapshot", () => {
     expect(kaya.x_netmera_lifetime_value).toBeCloseTo(37985.19, 2);
     expect(kaya.x_netmera_is_premium).toBe(true);
     expect(kaya.x_netmera_membership_tier).toBe("bronze");
-    expect(kaya.netmera_os).toBe("16.7");
+    // The device file's OS column holds "16.7", a version; netmera_os holds the platform.
+    expect(kaya.netmera_os).toBe("IOS");
     expect(kaya.netmera_device_model).toBe("iPhone13,2");
     expect(kaya.netmera_app_version).toBe("5.3.1");
     expect((kaya.user_id as [number, string])[1]).toBe("Selin Kaya");
