@@ -36,8 +36,17 @@ const CHOSEN_TEXT: Record<FileEncoding["chosen"], string> = {
 };
 
 function filesSection(files: AuditReport["files"]): string {
+  const notRead =
+    files.notRead.length === 0
+      ? "Every file of the snapshot is one that a reader takes."
+      : `${files.notRead.length} files are not read, so nothing of them is imported:\n\n` +
+        table(
+          ["file", "reason"],
+          files.notRead.map((f) => [f.file, f.reason]),
+        );
   return (
-    "## Files\n\nText encoding of each CSV or text file. A guessed Windows-1254 file may be " +
+    `## Files\n\n${notRead}\n\n` +
+    "Text encoding of each CSV or text file. A guessed Windows-1254 file may be " +
     "Latin-1, whose letters ð ý þ Ð Ý Þ it turns into ğ ı ş Ğ İ Ş; state the encoding with " +
     "`--encoding FILE=ENCODING` on map and audit.\n\n" +
     table(

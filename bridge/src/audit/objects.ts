@@ -5,6 +5,7 @@ import { readDevices } from "../snapshot/records.js";
 import { streamJsonRecords } from "../snapshot/json-stream.js";
 import {
   deviceFiles,
+  folderOf,
   readJsonFile,
   readSegments,
   snapshotPath,
@@ -222,6 +223,6 @@ export async function countDefinitions(snapshot: Snapshot): Promise<Record<strin
     const file = topLevelTable(snapshot, name);
     counts[name] = file ? await countRows(snapshot, file) : 0;
   }
-  counts.tags = new Set(snapshot.files.filter((f) => f.startsWith("tags/"))).size;
+  counts.tags = new Set(snapshot.files.filter((f) => folderOf(f) === "tags")).size;
   return counts;
 }

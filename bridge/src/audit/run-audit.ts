@@ -1,6 +1,7 @@
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "../core/log.js";
+import { unreadFileReason } from "../mapping/propose-files.js";
 import { encodingDecision } from "../snapshot/encoding.js";
 import {
   membershipFiles,
@@ -35,6 +36,17 @@ function fileEncodings(snapshot: Snapshot): FileEncoding[] {
     const decision = encodingDecision(snapshotPath(snapshot, file));
     if (decision) {
       result.push({ file, encoding: decision.encoding, chosen: decision.source ?? "detected" });
+    }
+  }
+  return result;
+}
+
+function unreadFiles(snapshot: Snapshot): AuditReport["files"]["notRead"] {
+  const result: AuditReport["files"]["notRead"] = [];
+  for (const file of snapshot.files) {
+    const reason = unreadFileReason(file);
+    if (reason) {
+      result.push({ file, reason });
     }
   }
   return result;
@@ -119,7 +131,7 @@ export async function runAudit(
     pushTokens,
     events,
     campaigns,
-    files: { encodings: fileEncodings(snapshot) },
+    files: { encodings: fileEncodings(snapshot), notRead: unreadFiles(snapshot) },
   };
 
   const jsonPath = join(outDir, "audit.json");
@@ -127,10 +139,13 @@ export async function runAudit(
   await writeAtomically(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
   await writeAtomically(markdownPath, renderAuditMarkdown(report));
   logger.info({ outDir, users: report.users.total }, "audit written");
+  const warnings: string[] = [];
   const missing = missingDefinitionsWarning(snapshot);
-  return {
-    report,
-    files: [jsonPath, markdownPath, unsegmentedCsv],
-    warnings: missing ? [missing] : [],
-  };
+  if (missing) {
+    warnings.push(missing);
+  }
+  for (const { file, reason } of report.files.notRead) {
+    warnings.push(`warning: ${file} is not read: ${reason}`);
+  }
+  return { report, files: [jsonPath, markdownPath, unsegmentedCsv], warnings };
 }

@@ -82,5 +82,7 @@ export interface AuditReport {
   files: {
     /** Every CSV or text file the audit read, in path order. */
     encodings: FileEncoding[];
+    /** Files that no reader takes, so nothing of them is imported, with the reason. */
+    notRead: { file: string; reason: string }[];
   };
 }

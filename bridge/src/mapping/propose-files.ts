@@ -2,7 +2,7 @@ import type { SnapshotObservations } from "./observations.js";
 import type { MappingEntry, MappingTarget } from "./types.js";
 
 interface FileRule {
-  test: RegExp;
+  test: { test(file: string): boolean };
   target: MappingTarget;
   confidence: number;
   reason: string;
@@ -22,7 +22,16 @@ const tag: MappingTarget = {
   action: "tag",
 };
 
-/** Target of each kind of snapshot file; the first rule that matches a path applies. */
+/** Extensions the table and record readers take, as regular expression groups. */
+const TABLE = "(csv|txt|tsv|xlsx)";
+const RECORD = "(csv|txt|tsv|xlsx|json|ndjson|jsonl)";
+const JSON_RECORD = "(json|ndjson|jsonl)";
+
+/**
+ * Target of each kind of snapshot file; the first rule that matches a path applies. The rules
+ * follow the readers: folders that `bridge/src/snapshot/snapshot.ts` lists match without case,
+ * while `events/` and `push-results/`, which the history phase lists, match exactly.
+ */
 const FILE_RULES: FileRule[] = [
   {
     test: /^profile-attributes\.json$/,
@@ -37,10 +46,22 @@ const FILE_RULES: FileRule[] = [
     reason: "event schema only; each event code has its own entry",
   },
   {
-    test: /^users\//,
+    test: new RegExp(`^users/.+\\.${TABLE}$`, "i"),
     target: none("res.partner", "create"),
     confidence: 0.95,
     reason: "user export; one contact per extId, merged across files",
+  },
+  {
+    test: new RegExp(`^profiles/.+\\.${JSON_RECORD}$`, "i"),
+    target: none("res.partner", "create"),
+    confidence: 0.95,
+    reason: "profiles that pull fetched per user; merged into the contacts by extId",
+  },
+  {
+    test: new RegExp(`^user-devices/.+\\.${JSON_RECORD}$`, "i"),
+    target: none("res.partner", "existing"),
+    confidence: 0.9,
+    reason: "devices that pull fetched per user; push tokens stay in the snapshot",
   },
   {
     test: /^segments\.json$/,
@@ -49,26 +70,29 @@ const FILE_RULES: FileRule[] = [
     reason: "one tag and one segment stage per segment; frozen rules go to the inventory",
   },
   {
-    test: /^segment-users\//,
+    test: new RegExp(`^segment-users/.+\\.${RECORD}$`, "i"),
     target: tag,
     confidence: 0.9,
     reason: "segment membership; members get the segment's tag",
   },
   {
-    test: /^tags\//,
+    test: new RegExp(`^tags/.+\\.${RECORD}$`, "i"),
     target: tag,
     confidence: 0.95,
     reason: "tag export; members get the tag named by the file",
   },
   {
-    test: /^devices(\.|\/)/,
+    test: new RegExp(`^devices(/.+)?\\.${RECORD}$`, "i"),
     target: none("res.partner", "existing"),
     confidence: 0.9,
     reason:
       "installations; platform, model and app version go on the contact, push tokens stay in the snapshot",
   },
   {
-    test: /^events\//,
+    test: {
+      test: (file: string) =>
+        file.startsWith("events/") && new RegExp(`\\.${TABLE}$`, "i").test(file),
+    },
     target: none("mail.message", "note"),
     confidence: 0.9,
     reason: "event history; each event code has its own entry",
@@ -98,18 +122,82 @@ const FILE_RULES: FileRule[] = [
     reason: "definitions and display logic go to the inventory; answers come from survey events",
   },
   {
-    test: /^owners\./,
+    test: new RegExp(`^owners\\.${TABLE}$`, "i"),
     target: none("res.users", "existing"),
     confidence: 0.9,
     reason: "panel users matched to Odoo users by e-mail; unmatched ones wait in the owner queue",
   },
   {
-    test: /^companies\./,
+    test: new RegExp(`^companies\\.${TABLE}$`, "i"),
     target: none("res.partner", "create"),
     confidence: 0.9,
     reason: "companies, created before contacts so that contacts can link to them",
   },
+  {
+    test: /^(push-stats|coverage|segment-rules)\.json$/,
+    target: none("mail.message", "skip"),
+    confidence: 1,
+    reason: "written or read by pull (push totals, segment coverage, rule texts); not imported",
+  },
+  {
+    test: /^inbox\//,
+    target: none("mail.message", "skip"),
+    confidence: 1,
+    reason: "inbox messages that pull fetched with --inbox; not imported",
+  },
 ];
+
+/** Folders whose files a reader takes, in lower case. */
+const KNOWN_FOLDERS = [
+  "users",
+  "profiles",
+  "user-devices",
+  "segment-users",
+  "tags",
+  "devices",
+  "events",
+  "push-results",
+  "inbox",
+];
+
+/** Folders that the history phase lists by their exact name. */
+const CASE_SENSITIVE_FOLDERS = new Set(["events", "push-results"]);
+
+/**
+ * Why no reader takes `file`, or undefined when a reader does. The reason says where the file
+ * would have to be for its rows to be imported.
+ */
+export function unreadFileReason(file: string): string | undefined {
+  if (FILE_RULES.some((rule) => rule.test.test(file))) {
+    return undefined;
+  }
+
+  const parts = file.split("/");
+  const name = (parts[parts.length - 1] ?? "").toLowerCase();
+  const folder = parts.length > 1 ? (parts[0] ?? "") : undefined;
+  const known = folder
+    ? KNOWN_FOLDERS.find((candidate) => candidate === folder.toLowerCase())
+    : undefined;
+  if (folder !== undefined && known && CASE_SENSITIVE_FOLDERS.has(known) && known !== folder) {
+    return `folder ${folder}/ is read only when it is named ${known}/; rename it`;
+  }
+  if (known) {
+    return `the readers of ${known}/ do not take files of this type; export it as .csv or .xlsx`;
+  }
+  if (folder === undefined && /^users?[^/]*\.(csv|txt|tsv|xlsx)$/.test(name)) {
+    return "a user export at the top level is not read; move it into users/";
+  }
+  if (folder === undefined && name.startsWith("devices")) {
+    return (
+      "only devices.csv or devices.json at the top level is read as installations; move this " +
+      "file into devices/ to read it too"
+    );
+  }
+  return (
+    "not a known snapshot file, so nothing is imported from it; user exports belong in " +
+    "users/, installations in devices/, events in events/"
+  );
+}
 
 /** Propose one entry per snapshot file; unknown files are skipped and marked for review. */
 export function proposeFiles(observations: SnapshotObservations): MappingEntry[] {
@@ -120,7 +208,7 @@ export function proposeFiles(observations: SnapshotObservations): MappingEntry[]
         source: { kind: "file", name: file },
         target: none("res.partner", "skip"),
         confidence: 0.3,
-        reason: "not a known snapshot file; nothing is imported from it",
+        reason: unreadFileReason(file) ?? "not a known snapshot file",
         review: true,
       };
     }

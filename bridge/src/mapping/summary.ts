@@ -21,10 +21,13 @@ function pad(text: string, width: number): string {
   return text.length >= width ? text.slice(0, width - 1) + "…" : text.padEnd(width);
 }
 
-/** Decide whether an entry is printed: files and columns that follow an attribute are not. */
+/**
+ * Decide whether an entry is printed. Files are printed only when marked for review, such as a
+ * file that no reader takes; columns that follow an attribute are not printed.
+ */
 function shown(entry: MappingEntry): boolean {
   if (entry.source.kind === "file") {
-    return false;
+    return entry.review;
   }
   return !(entry.source.kind === "column" && entry.source.meaning?.startsWith("attr:"));
 }
@@ -44,10 +47,19 @@ export function formatMappingTable(mapping: Mapping): string {
   }
 
   const review = mapping.entries.filter((entry) => entry.review).length;
-  const files = mapping.entries.filter((entry) => entry.source.kind === "file").length;
+  const hiddenFiles = mapping.entries.filter(
+    (entry) => entry.source.kind === "file" && !shown(entry),
+  ).length;
   lines.push("");
   lines.push(
-    `${mapping.entries.length} entries (${files} files not listed); ${review} need review (marked !)`,
+    `${mapping.entries.length} entries (${hiddenFiles} files read as expected not listed); ` +
+      `${review} need review (marked !)`,
   );
+  const reviewFiles = mapping.entries.filter(
+    (entry) => entry.source.kind === "file" && entry.review,
+  );
+  for (const entry of reviewFiles) {
+    lines.push(`! ${entry.source.name}: ${entry.reason}`);
+  }
   return lines.join("\n") + "\n";
 }

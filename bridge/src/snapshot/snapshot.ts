@@ -161,9 +161,19 @@ export async function computeSnapshotHash(root: string, logger: Logger): Promise
   return (await openSnapshot(root, { logger, verify: false })).hash;
 }
 
+/**
+ * First part of a snapshot path in lower case, or undefined for a top-level file. Folder names
+ * are matched without case, so that `Users/a.csv` from a case-insensitive file system is read
+ * like `users/a.csv`.
+ */
+export function folderOf(file: string): string | undefined {
+  const slash = file.indexOf("/");
+  return slash < 0 ? undefined : file.slice(0, slash).toLowerCase();
+}
+
 function inFolder(files: string[], folder: string, extensions: Set<string>): string[] {
   return files.filter(
-    (file) => file.startsWith(`${folder}/`) && extensions.has(extname(file).toLowerCase()),
+    (file) => folderOf(file) === folder && extensions.has(extname(file).toLowerCase()),
   );
 }
 
@@ -208,7 +218,9 @@ export function membershipFiles(snapshot: Snapshot): MembershipFile[] {
 export function deviceFiles(snapshot: Snapshot): string[] {
   const top = snapshot.files.filter(
     (file) =>
-      stem(file) === "devices" && !file.includes("/") && RECORD_EXTENSIONS.has(extname(file)),
+      stem(file).toLowerCase() === "devices" &&
+      !file.includes("/") &&
+      RECORD_EXTENSIONS.has(extname(file).toLowerCase()),
   );
   return [...top, ...inFolder(snapshot.files, "devices", RECORD_EXTENSIONS)];
 }
@@ -216,7 +228,10 @@ export function deviceFiles(snapshot: Snapshot): string[] {
 /** Find a top-level table such as `owners.csv` or `companies.xlsx`, if the snapshot has one. */
 export function topLevelTable(snapshot: Snapshot, name: string): string | undefined {
   return snapshot.files.find(
-    (file) => !file.includes("/") && stem(file) === name && TABLE_EXTENSIONS.has(extname(file)),
+    (file) =>
+      !file.includes("/") &&
+      stem(file).toLowerCase() === name &&
+      TABLE_EXTENSIONS.has(extname(file).toLowerCase()),
   );
 }
 

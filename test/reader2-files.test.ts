@@ -1,0 +1,144 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { afterAll, describe, expect, it } from "vitest";
+import { runAudit } from "../bridge/src/audit/run-audit.js";
+import { main } from "../bridge/src/cli.js";
+import { silentLogger } from "../bridge/src/core/log.js";
+import { unreadFileReason } from "../bridge/src/mapping/propose-files.js";
+import {
+  deviceFiles,
+  membershipFiles,
+  openSnapshot,
+  topLevelTable,
+  userFiles,
+} from "../bridge/src/snapshot/snapshot.js";
+import { writeFiles, writeSnapshotManifest } from "./input-support.js";
+
+const FIXTURE = join(import.meta.dirname, "fixtures/reader/plan-basic");
+const work = mkdtempSync(join(tmpdir(), "reader2-files-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const TOP_LEVEL_USERS = "a user export at the top level is not read; move it into users/";
+const SECOND_DEVICES =
+  "only devices.csv or devices.json at the top level is read as installations; move this " +
+  "file into devices/ to read it too";
+
+async function run(args: string[]) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const chunks = { out: "", err: "" };
+  stdout.on("data", (chunk) => (chunks.out += String(chunk)));
+  stderr.on("data", (chunk) => (chunks.err += String(chunk)));
+  const code = await main(["node", "netmera-odoo", ...args], {
+    stdout,
+    stderr,
+    env: {},
+    logger: silentLogger,
+  });
+  return { code, ...chunks };
+}
+
+let counter = 0;
+async function snapshotWithStrayFiles(): Promise<string> {
+  counter += 1;
+  const root = join(work, `snapshot-${counter}`);
+  cpSync(FIXTURE, root, { recursive: true });
+  writeFiles(root, {
+    "Users/a.csv": "externalId,name,email\nZ1,Upper Dir,z1@example.com\n",
+    "users.csv": "externalId,name,email\nZ4,TopLevel,z4@example.com\n",
+    "devices2.csv": readFileSync(join(FIXTURE, "devices.csv")),
+  });
+  await writeSnapshotManifest(root);
+  return root;
+}
+
+describe("unread file reasons", () => {
+  it.each([
+    ["Users/a.csv", undefined],
+    ["users/b.CSV", undefined],
+    ["USERS/c.xlsx", undefined],
+    ["Devices.csv", undefined],
+    ["devices/part-1.json", undefined],
+    ["Owners.csv", undefined],
+    ["profiles/part-00001.ndjson", undefined],
+    ["user-devices/part-00001.ndjson", undefined],
+    ["push-stats.json", undefined],
+    ["events/a.CSV", undefined],
+    ["users.csv", TOP_LEVEL_USERS],
+    ["user-export.xlsx", TOP_LEVEL_USERS],
+    ["devices2.csv", SECOND_DEVICES],
+    ["Events/e.csv", "folder Events/ is read only when it is named events/; rename it"],
+    [
+      "users/readme.md",
+      "the readers of users/ do not take files of this type; export it as .csv or .xlsx",
+    ],
+    [
+      "notes.txt",
+      "not a known snapshot file, so nothing is imported from it; user exports belong in " +
+        "users/, installations in devices/, events in events/",
+    ],
+  ])("%s", (file, reason) => {
+    expect(unreadFileReason(file)).toBe(reason);
+  });
+});
+
+describe("folder names without case", () => {
+  it("readers list Users/, Devices.csv and Owners.csv", async () => {
+    const root = join(work, "case");
+    writeFiles(root, {
+      "Users/a.csv": "externalId\nZ1\n",
+      "Devices.csv": "extId,platform\nZ1,IOS\n",
+      "Owners.csv": "name,email\nA,a@example.com\n",
+      "Tags/vip.csv": "externalId\nZ1\n",
+    });
+    const snapshot = await openSnapshot(root, { logger: silentLogger });
+    expect(userFiles(snapshot)).toEqual(["Users/a.csv"]);
+    expect(deviceFiles(snapshot)).toEqual(["Devices.csv"]);
+    expect(topLevelTable(snapshot, "owners")).toBe("Owners.csv");
+    expect(membershipFiles(snapshot)).toEqual([{ kind: "tag", ref: "vip", file: "Tags/vip.csv" }]);
+  });
+});
+
+describe("files no reader takes", () => {
+  it("map lists them for review", async () => {
+    const root = await snapshotWithStrayFiles();
+    const out = join(work, `map-${counter}`);
+    const result = await run(["map", root, "--out", out]);
+    expect(result.code).toBe(0);
+    const lines = result.out.split("\n");
+    expect(lines).toContain(`! devices2.csv: ${SECOND_DEVICES}`);
+    expect(lines).toContain(`! users.csv: ${TOP_LEVEL_USERS}`);
+    expect(lines.filter((line) => line.startsWith("! file      "))).toEqual([
+      "! file      devices2.csv                skip                                                      0.30",
+      "! file      users.csv                   skip                                                      0.30",
+    ]);
+    expect(result.out).not.toContain("Users/a.csv");
+
+    const plan = await run(["plan", root, "--out", out]);
+    expect(plan.code).toBe(0);
+    const contacts = readFileSync(join(out, "plan/contacts.ndjson"), "utf8");
+    expect(contacts).toContain('"netmera_external_id":"Z1"');
+    expect(contacts).not.toContain('"netmera_external_id":"Z4"');
+  });
+
+  it("audit lists them with the reason", async () => {
+    const root = await snapshotWithStrayFiles();
+    const out = join(work, `audit-${counter}`);
+    const { report, warnings } = await runAudit(root, out, silentLogger);
+    expect(report.files.notRead).toEqual([
+      { file: "devices2.csv", reason: SECOND_DEVICES },
+      { file: "users.csv", reason: TOP_LEVEL_USERS },
+    ]);
+    expect(warnings).toEqual([
+      `warning: devices2.csv is not read: ${SECOND_DEVICES}`,
+      `warning: users.csv is not read: ${TOP_LEVEL_USERS}`,
+    ]);
+    const json = JSON.parse(readFileSync(join(out, "audit.json"), "utf8"));
+    expect(json.files.notRead).toEqual(report.files.notRead);
+    const markdown = readFileSync(join(out, "audit.md"), "utf8");
+    expect(markdown).toContain("2 files are not read, so nothing of them is imported:");
+    expect(markdown).toContain(`| users.csv | ${TOP_LEVEL_USERS} |`);
+  });
+});
