@@ -18,7 +18,7 @@ import type { JobContext } from "./job-manager.js";
 import type { JobRunners, MigrateParams } from "./jobs.js";
 
 /** Defaults of the `pull` command, for the settings the config file leaves out. */
-const PULL_DEFAULTS = { requestsPerSecond: 5, concurrency: 4, timeoutMs: 30_000 };
+export const PULL_DEFAULTS = { requestsPerSecond: 5, concurrency: 4, timeoutMs: 30_000 };
 
 /** Create a stream that turns each progress line of a command into a job progress message. */
 function progressLines(context: JobContext): Writable {
