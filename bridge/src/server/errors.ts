@@ -54,11 +54,44 @@ export class ShuttingDownError extends BridgeError {
 /** Text that marks a Python traceback, which may show Odoo's code, paths and data. */
 const TRACEBACK_PATTERN = /Traceback \(most recent call last\)|File "[^"]*", line \d+/;
 
+/** Longest public message; a job's record and an HTTP answer stay small. */
+const MAX_PUBLIC_CHARS = 2000;
+
 /**
- * The message a client may see for an error: a `BridgeError`'s own message, cut to its first
- * line. A message that looks like a Python traceback is reduced to what failed (the model and
- * method for an Odoo fault), and an unknown error to "internal error". The full error stays in
- * the log.
+ * Put a multi-line message on one line. Messages such as "cannot be rendered:\n  reason\n
+ * reason" put their reasons on the lines after the first, so each line is kept, joined by "; ",
+ * until `MAX_PUBLIC_CHARS`. The first line and the first reason are always kept, each up to
+ * that length.
+ */
+function oneLine(message: string): string {
+  const lines = message
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "");
+  let text = lines
+    .slice(0, 2)
+    .reduce((joined, line) => joinLine(joined, line.slice(0, MAX_PUBLIC_CHARS)), "");
+  let shown = Math.min(lines.length, 2);
+  for (const line of lines.slice(2)) {
+    const longer = joinLine(text, line);
+    if (longer.length > MAX_PUBLIC_CHARS) break;
+    text = longer;
+    shown += 1;
+  }
+  if (shown < lines.length) text += `; and ${lines.length - shown} more in the bridge log`;
+  return text;
+}
+
+function joinLine(joined: string, line: string): string {
+  if (joined === "") return line;
+  return joined.endsWith(":") ? `${joined} ${line}` : `${joined}; ${line}`;
+}
+
+/**
+ * The message a client may see for an error: a `BridgeError`'s own message, its lines joined
+ * into one (see `oneLine`). A message that looks like a Python traceback is reduced to what
+ * failed (the model and method for an Odoo fault), and an unknown error to "internal error".
+ * The full error stays in the log.
  */
 export function publicMessage(error: unknown): string {
   if (!(error instanceof BridgeError)) return "internal error";
@@ -69,5 +102,5 @@ export function publicMessage(error: unknown): string {
     }
     return `${error.code}: the bridge log has the details`;
   }
-  return (error.message.split("\n")[0] ?? "").slice(0, 500);
+  return oneLine(error.message);
 }
