@@ -20,7 +20,7 @@ import { rowReferences, selectSample } from "../bridge/src/migrate/sample.js";
 import { silentLogger } from "../bridge/src/core/log.js";
 import { PlanOutputs } from "../bridge/src/plan/outputs.js";
 import { batchLimitsForRun, STATE_FILE } from "../bridge/src/migrate/state.js";
-import { FIXTURE_DIR } from "./fixtures/migrate/synthetic-plan.js";
+import { FIXTURE_DIR, writeSyntheticPlan } from "./fixtures/migrate/synthetic-plan.js";
 import { copyFixturePlan } from "./migrate-support.js";
 
 function fixturePhases(): PlannedPhase[] {
@@ -142,11 +142,65 @@ describe("plan file hashes", () => {
     ]);
   });
 
-  it("lists files of a manifest without hashes as unchecked", async () => {
-    const result = await checkPlanFiles(fixturePhases());
+  it("finds the committed fixture plan unchanged against its recorded hashes", async () => {
+    // Fails when a fixture plan file is edited without recording its new sha256.
+    expect(await checkPlanFiles(fixturePhases())).toEqual({ changed: [], unchecked: [] });
+    expect(fixturePhases().every((phase) => /^[0-9a-f]{64}$/.test(phase.sha256 ?? ""))).toBe(true);
+  });
 
-    expect(result.changed).toEqual([]);
-    expect(result.unchecked).toEqual(fixturePhases().map((phase) => phase.file));
+  it("finds a synthetic plan unchanged against its recorded hashes", async () => {
+    const dir = await writeSyntheticPlan(mkdtempSync(join(tmpdir(), "plan-synthetic-")), {
+      contacts: 7,
+    });
+    const phases = plannedPhases(dir, readPlanManifest(dir));
+
+    expect(phases.map((phase) => [phase.file, phase.rows])).toEqual([
+      ["plan/tags.ndjson", 5],
+      ["plan/contacts.ndjson", 7],
+    ]);
+    expect(await checkPlanFiles(phases)).toEqual({ changed: [], unchecked: [] });
+  });
+
+  it("lists files whose manifest entry has no hash as unchecked", async () => {
+    const dir = copyFixturePlan();
+    const path = join(dir, "plan", "manifest.json");
+    const manifest = JSON.parse(readFileSync(path, "utf8"));
+    delete manifest.phases[1].sha256;
+    delete manifest.phases[5].sha256;
+    writeFileSync(path, JSON.stringify(manifest));
+
+    const result = await checkPlanFiles(plannedPhases(dir, readPlanManifest(dir)));
+    expect(result).toEqual({
+      changed: [],
+      unchecked: ["plan/tags.ndjson", "plan/contacts.ndjson"],
+    });
+  });
+
+  it("makes migrate refuse a plan without hashes before it connects to Odoo", async () => {
+    const dir = await writtenPlan();
+    const contacts = join(dir, "plan", "contacts.ndjson");
+    writeFileSync(contacts, readFileSync(contacts, "utf8").replace("Lukas Müller", "Mallory"));
+    const path = join(dir, "plan", "manifest.json");
+    const manifest = JSON.parse(readFileSync(path, "utf8"));
+    for (const entry of manifest.phases) delete entry.sha256;
+    writeFileSync(path, JSON.stringify(manifest));
+
+    // Port 9 on loopback: nothing listens, so any call would fail with ECONNREFUSED instead.
+    const failure = migrate({
+      planDir: dir,
+      snapshotDir: "snap",
+      mappingFile: "snap/mapping.json",
+      connection: { url: "http://127.0.0.1:9", db: "crm", login: "admin", password: "x" },
+      logger: silentLogger,
+      progressStream: new PassThrough(),
+    });
+
+    await expect(failure).rejects.toThrow(
+      `${path} records no sha256 for plan/tags.ndjson, plan/contacts.ndjson, so migrate ` +
+        "cannot tell whether they changed after plan wrote them, and nothing was sent to Odoo. " +
+        "Re-run plan to rebuild the plan with its hashes (netmera-odoo plan snap --mapping " +
+        `snap/mapping.json --out ${dir}), then run migrate again.`,
+    );
   });
 
   it("makes migrate refuse an edited plan before it connects to Odoo", async () => {

@@ -212,15 +212,22 @@ async function importRun(
 
 /**
  * Refuse, before anything reaches Odoo, a plan whose files changed after plan wrote them: an
- * edited row would otherwise be imported as it is.
+ * edited row would otherwise be imported as it is. A file without a recorded hash is refused
+ * too, since deleting the hash would otherwise let an edited file through; every plan written
+ * by a version that imports hashes records them.
  */
 async function assertPlanUnchanged(request: MigrateRequest, phases: PlannedPhase[]): Promise<void> {
   const { changed, unchecked } = await checkPlanFiles(phases);
+  const rerun =
+    request.snapshotDir && request.mappingFile
+      ? `netmera-odoo plan ${request.snapshotDir} --mapping ${request.mappingFile} --out ${request.planDir}`
+      : `netmera-odoo plan SNAPSHOT --mapping MAPPING --out ${request.planDir}`;
   if (unchecked.length > 0) {
-    request.logger.warn(
-      { planDir: request.planDir, files: unchecked },
-      "plan/manifest.json records no hash for these files (a plan of an older version), so " +
-        "they are imported unchecked; run plan again to have them checked",
+    throw new ConfigError(
+      `${join(request.planDir, "plan", "manifest.json")} records no sha256 for ` +
+        `${unchecked.join(", ")}, so migrate cannot tell whether they changed after plan wrote ` +
+        `them, and nothing was sent to Odoo. Re-run plan to rebuild the plan with its hashes ` +
+        `(${rerun}), then run migrate again.`,
     );
   }
 
@@ -231,10 +238,6 @@ async function assertPlanUnchanged(request: MigrateRequest, phases: PlannedPhase
       `  ${file}: sha256 ${found.sha256.slice(0, 12)}…, ${found.rows} row(s); the manifest ` +
       `says ${expected.sha256.slice(0, 12)}…, ${expected.rows} row(s)`,
   );
-  const rerun =
-    request.snapshotDir && request.mappingFile
-      ? `netmera-odoo plan ${request.snapshotDir} --mapping ${request.mappingFile} --out ${request.planDir}`
-      : `netmera-odoo plan SNAPSHOT --mapping MAPPING --out ${request.planDir}`;
   throw new ConfigError(
     `the plan in ${request.planDir} changed after plan wrote it, so nothing was sent to ` +
       `Odoo:\n${lines.join("\n")}\nPlan files must not be edited; change the snapshot or ` +

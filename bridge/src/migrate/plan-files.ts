@@ -18,7 +18,7 @@ export const planManifestSchema = z.object({
       name: z.string().min(1),
       file: z.string().min(1),
       rows: z.number().int().min(0),
-      /** sha256 (hex) of the file as plan wrote it; plans of older versions have none. */
+      /** sha256 (hex) of the file as plan wrote it; migrate refuses an entry without one. */
       sha256: z
         .string()
         .regex(/^[0-9a-f]{64}$/)
@@ -154,8 +154,8 @@ export interface PlanFileChange {
 
 /**
  * Hash every phase file and count its lines, and compare both with the manifest. Returns the
- * files that changed since plan wrote them, and the phases whose manifest entry has no hash
- * (plans of older versions), which cannot be checked. Reads each file once, in chunks.
+ * files that changed since plan wrote them, and the files whose manifest entry has no hash,
+ * which cannot be checked. Reads each file once, in chunks.
  */
 export async function checkPlanFiles(
   phases: PlannedPhase[],
