@@ -62,8 +62,17 @@ describe("parseNumber", () => {
 
   it("rejects fractions and overflow for integers", () => {
     expect(parseInteger("12010", "point")).toEqual({ ok: true, value: 12010 });
-    expect(parseInteger("1.5", "point")).toEqual({ ok: false, reason: "is not a whole number" });
+    expect(parseInteger("1.5", "point")).toEqual({
+      ok: false,
+      reason: "is not a whole number (the field is an integer field)",
+    });
     expect(parseInteger("3000000000", "point").ok).toBe(false);
+    expect(parseInteger("99999999999999999999", "point")).toEqual({
+      ok: false,
+      reason: "is outside the range of an Odoo integer field (-2147483648 to 2147483647)",
+    });
+    expect(parseInteger("-2147483648", "point")).toEqual({ ok: true, value: -2147483648 });
+    expect(parseInteger("-2147483649", "point").ok).toBe(false);
   });
 });
 

@@ -126,17 +126,30 @@ function inferNumber(input: InferInput, stats: ValueStats, declared: string): Pr
     );
   }
 
-  if (stats.decimals > 0 || stats.largeIntegers > 0) {
-    const why =
-      stats.decimals > 0
-        ? `${stats.decimals} of ${countText(stats)} have decimals`
-        : `${stats.largeIntegers} values exceed Odoo's 32-bit integer`;
-    const expected = declared === "INTEGER";
+  const misfits = [
+    stats.decimals > 0 ? `${stats.decimals} of ${countText(stats)} have decimals` : undefined,
+    stats.largeIntegers > 0
+      ? `${stats.largeIntegers} exceed Odoo's 32-bit integer range`
+      : undefined,
+  ].filter((text): text is string => text !== undefined);
+
+  // The definition's type wins over the values: an INTEGER attribute stays an integer field,
+  // and plan quarantines each value that is not a whole number in range.
+  if (declared === "INTEGER" && misfits.length > 0) {
+    return {
+      target: field(input.fieldName, "integer"),
+      confidence: 0.6,
+      reason: `INTEGER; ${misfits.join(" and ")}, which plan quarantines`,
+      review: true,
+    };
+  }
+
+  if (misfits.length > 0) {
     return {
       target: field(input.fieldName, "float"),
-      confidence: expected ? 0.5 : 0.9,
-      reason: `${declared}; ${why}, so a float field`,
-      review: expected || other > 0,
+      confidence: 0.9,
+      reason: `${declared}; ${misfits.join(" and ")}, so a float field`,
+      review: other > 0,
     };
   }
 

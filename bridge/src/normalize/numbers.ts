@@ -137,6 +137,10 @@ export function parseNumber(raw: string, format: NumberFormat): Normalized<numbe
   return accept(value);
 }
 
+/** Range of Odoo's `fields.Integer`, a PostgreSQL `int4` column. */
+export const ODOO_INTEGER_MIN = -2_147_483_648;
+export const ODOO_INTEGER_MAX = 2_147_483_647;
+
 /** Parse an integer; a decimal part other than zeros is rejected rather than rounded. */
 export function parseInteger(raw: string, format: NumberFormat): Normalized<number> {
   const parsed = parseNumber(raw, format);
@@ -144,10 +148,12 @@ export function parseInteger(raw: string, format: NumberFormat): Normalized<numb
     return parsed;
   }
   if (!Number.isInteger(parsed.value)) {
-    return reject("is not a whole number");
+    return reject("is not a whole number (the field is an integer field)");
   }
-  if (Math.abs(parsed.value) > 2_147_483_647) {
-    return reject("is outside the range of an Odoo integer field (32-bit)");
+  if (parsed.value < ODOO_INTEGER_MIN || parsed.value > ODOO_INTEGER_MAX) {
+    return reject(
+      `is outside the range of an Odoo integer field (${ODOO_INTEGER_MIN} to ${ODOO_INTEGER_MAX})`,
+    );
   }
   return parsed;
 }
