@@ -51,7 +51,7 @@ export function buildProgram(context: CliContext): Command {
   // Every command's --out is checked once here, so a file or an unwritable place gets one
   // clear line before any work starts.
   program.hook("preAction", async (_program, command) => {
-    // People read the CLI's warnings; serve's lines go to a log collector, so they stay JSON.
+    // People read the CLI's warnings, but serve's lines go to a log collector, so those stay JSON.
     const format = program.opts().logFormat as LogFormat | undefined;
     setLogFormat(context.logger, format ?? (command.name() === "serve" ? "json" : "human"));
     const out: unknown = command.opts().out;

@@ -34,8 +34,8 @@ export interface LoggerOptions {
   /** Where log lines go; defaults to standard error so that standard output stays for results. */
   destination?: NodeJS.WritableStream;
   /**
-   * Line format. Without it the logger writes JSON and its format cannot change; with it the
-   * format can be switched later by `setLogFormat`, as the CLI does once it has read its options.
+   * Line format. A logger made without one writes JSON for good. A logger made with one can be
+   * switched later by `setLogFormat`, which the CLI does once it has parsed its options.
    */
   format?: LogFormat;
 }
@@ -62,7 +62,7 @@ function plainValue(value: unknown): string {
   return String(value);
 }
 
-/** Flatten `fields` into `key=value` pairs; nested objects get dotted keys, errors their message. */
+/** Flatten `fields` into `key=value` pairs, with dotted keys for nested objects. */
 function pairs(fields: Record<string, unknown>, prefix: string, out: string[]): string[] {
   for (const [key, value] of Object.entries(fields)) {
     if (FRAME_KEYS.has(key) && prefix === "") continue;
