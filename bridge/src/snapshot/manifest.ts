@@ -71,6 +71,13 @@ export async function hashSnapshotFiles(root: string): Promise<Record<string, st
   return files;
 }
 
+/** Return `files` with every path in composed Unicode (NFC). */
+function composedNames(files: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(files).map(([path, hash]) => [path.normalize("NFC"), hash]),
+  );
+}
+
 /**
  * Compare the snapshot's files with its manifest and throw `SnapshotTamperedError` naming
  * every file that was changed, added or removed since the pull.
@@ -80,11 +87,14 @@ export async function verifyManifest(
   manifest: Manifest,
   logger: Logger,
 ): Promise<void> {
-  const actual = await hashSnapshotFiles(root);
+  // A folder copied from macOS may spell accented names decomposed (NFD) while pull writes
+  // them composed (NFC), so both sides are compared in NFC.
+  const actual = composedNames(await hashSnapshotFiles(root));
+  const listed = composedNames(manifest.files);
   const changed: string[] = [];
   const added: string[] = [];
   const removed: string[] = [];
-  for (const [path, expected] of Object.entries(manifest.files)) {
+  for (const [path, expected] of Object.entries(listed)) {
     const found = actual[path];
     if (found === undefined) {
       removed.push(path);
@@ -93,7 +103,7 @@ export async function verifyManifest(
     }
   }
   for (const path of Object.keys(actual)) {
-    if (!(path in manifest.files)) {
+    if (!(path in listed)) {
       added.push(path);
     }
   }
