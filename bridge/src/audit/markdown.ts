@@ -81,6 +81,7 @@ export function renderAuditMarkdown(report: AuditReport): string {
           ["anonymous rows in user files", users.anonymousInUserFiles],
           ["anonymous installations", users.anonymousInstallations],
           ["users with conflicting values across files", users.usersWithConflicts],
+          ["users whose extId differs from another only in case", users.caseVariants],
           ["rows the reader could not use", users.rowProblems],
         ],
       ) +
@@ -92,6 +93,14 @@ export function renderAuditMarkdown(report: AuditReport): string {
           table(
             ["user", "column", "kept", "other"],
             users.conflictSample.map((c) => [c.user, c.column, c.kept, c.other]),
+          )
+        : "") +
+      (users.caseVariantSample.length > 0
+        ? "\n\nextIds that differ only in case stay separate contacts (extIds are " +
+          "case-sensitive); plan flags them as `extid_case_variant`:\n\n" +
+          table(
+            ["extIds"],
+            users.caseVariantSample.map((group) => [group.join(", ")]),
           )
         : ""),
 

@@ -23,6 +23,13 @@ export interface AuditReport {
     usersWithConflicts: number;
     /** First conflicts: the value kept (first file in sorted order) and the other one. */
     conflictSample: { user: string; column: string; kept: string; other: string }[];
+    /**
+     * Users whose extId differs only in case from another user's (`ayse.k`, `AYSE.K`). They
+     * stay separate contacts because extIds are case-sensitive, and plan flags each of them.
+     */
+    caseVariants: number;
+    /** First groups of such extIds. */
+    caseVariantSample: string[][];
     rowProblems: number;
   };
   segmentCoverage: {

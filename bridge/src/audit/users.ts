@@ -3,6 +3,7 @@ import { once } from "node:events";
 import type { Logger } from "../core/log.js";
 import { normalizeCountry } from "../normalize/country.js";
 import { isNoValue } from "../normalize/text.js";
+import { ExtIdCaseIndex } from "../snapshot/extid-case.js";
 import { SOURCE_USER, Staging } from "../snapshot/staging.js";
 import { readProfileAttributes, type Snapshot } from "../snapshot/snapshot.js";
 import { mergeGroup, stageSnapshot } from "../snapshot/users.js";
@@ -46,6 +47,7 @@ export async function auditUsers(
 ): Promise<UserFigures> {
   const attributes = await readProfileAttributes(snapshot);
   const staging = new Staging();
+  const caseIndex = new ExtIdCaseIndex(staging.dir);
   const out = createWriteStream(unsegmentedCsv, { encoding: "utf8" });
   out.write("user,file,line\r\n");
   try {
@@ -63,6 +65,9 @@ export async function auditUsers(
     for (const group of staging.groups()) {
       const user = mergeGroup(group, files);
       countUser(figures, user, snapshot.sourceTimeZone);
+      if (user.extId !== undefined) {
+        caseIndex.add(user.extId, "");
+      }
       for (const row of group.rows) {
         const path = files.get(row.fileId)?.path;
         if (row.source === SOURCE_USER && path) {
@@ -83,6 +88,7 @@ export async function auditUsers(
       }
     }
 
+    countCaseVariants(figures, caseIndex);
     figures.coverage.coveragePercent =
       figures.users.total === 0
         ? 0
@@ -91,7 +97,20 @@ export async function auditUsers(
   } finally {
     out.end();
     await once(out, "close");
+    caseIndex.close();
     staging.close();
+  }
+}
+
+/** Count users whose extId differs only in case from another user's, with sample groups. */
+function countCaseVariants(figures: UserFigures, caseIndex: ExtIdCaseIndex): void {
+  for (const variant of caseIndex.variants()) {
+    figures.users.caseVariants += 1;
+    const group = [variant.extId, ...variant.others];
+    const first = variant.others.every((other) => variant.extId < other);
+    if (first && figures.users.caseVariantSample.length < SAMPLE) {
+      figures.users.caseVariantSample.push(group);
+    }
   }
 }
 
@@ -106,6 +125,8 @@ function emptyFigures(): UserFigures {
       userRowsPerFile: {},
       usersWithConflicts: 0,
       conflictSample: [],
+      caseVariants: 0,
+      caseVariantSample: [],
       rowProblems: 0,
     },
     coverage: {
