@@ -3,6 +3,7 @@ import { once } from "node:events";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { NumberFormatTable } from "../normalize/numbers.js";
+import { caseVariantDetail, ExtIdCaseIndex } from "../snapshot/extid-case.js";
 import { Staging } from "../snapshot/staging.js";
 import { mergeGroup, stageSnapshot } from "../snapshot/users.js";
 import { buildContact, type ContactEnvironment } from "./contact-builder.js";
@@ -94,6 +95,7 @@ async function produceContacts(
   );
   const insertEmails = batchInsert(emails, "INSERT INTO emails (email, xml_id, extid) VALUES", 3);
   emails.exec("BEGIN");
+  const caseIndex = new ExtIdCaseIndex(staging.dir);
 
   const extIdsFile = join(context.workDir, "contact-extids.ndjson");
   const extIds = createWriteStream(extIdsFile);
@@ -128,6 +130,7 @@ async function produceContacts(
     });
     if (pending) await pending;
     if (user.extId !== undefined) {
+      caseIndex.add(user.extId, contact.xmlId);
       extIdLines.push(JSON.stringify(user.extId));
       if (extIdLines.length >= 10_000 && !extIds.write(`${extIdLines.splice(0).join("\n")}\n`)) {
         await once(extIds, "drain");
@@ -147,6 +150,16 @@ async function produceContacts(
 
   await flagDuplicateEmails(context, emails);
   emails.close();
+  for (const variant of caseIndex.variants()) {
+    const detail = caseVariantDetail(variant);
+    await outputs.flag({
+      xml_id: variant.xmlId,
+      extid: variant.extId,
+      flag: "extid_case_variant",
+      detail,
+    });
+  }
+  caseIndex.close();
   if (environment.unmapped.size > 0) {
     context.logger.warn(
       { columns: [...environment.unmapped] },
