@@ -46,7 +46,7 @@ describe("netmera-odoo plan", () => {
       /^contacts\s+13\s+8\s+1\s+4\s+6$/,
     );
     expect(stdout).toContain("contacts: 3 skipped, merged into an earlier row with the same extId");
-    expect(stdout).toContain(`plan written to ${out}: 11 quarantine rows, 10 flags`);
+    expect(stdout).toContain(`plan written to ${out}: 11 quarantine rows, 12 flags`);
     expect(
       JSON.parse(readFileSync(join(out, "plan", "manifest.json"), "utf8")).mappingConfirmed,
     ).toBe(false);

@@ -252,7 +252,7 @@ describe("plan on a fixture with known bad rows", () => {
     });
   });
 
-  it("flags anonymous, untagged, duplicate e-mail, unknown owner and merge conflicts", () => {
+  it("flags anonymous, untagged, duplicates, unknown owner and merge conflicts", () => {
     const flags = csv("flags.csv").map((flag) => `${flag.extid}|${flag.flag}|${flag.detail}`);
     expect(flags.sort()).toEqual(
       [
@@ -266,6 +266,10 @@ describe("plan on a fixture with known bad rows", () => {
         'ayse.k|unknown_owner|owner "nobody@example.com" is not in owners.csv (users/people.csv line 3)',
         "dup.mail|duplicate_email|2 contacts share the e-mail shared@example.com",
         "dup.mail|untagged|the user belongs to no tag or segment",
+        "Ayse.K|extid_case_variant|extId differs only in case from ayse.k; extIds are " +
+          "case-sensitive, so each is its own contact: merge them in Odoo if they are one person",
+        "ayse.k|extid_case_variant|extId differs only in case from Ayse.K; extIds are " +
+          "case-sensitive, so each is its own contact: merge them in Odoo if they are one person",
       ].sort(),
     );
   });
