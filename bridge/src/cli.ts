@@ -27,11 +27,17 @@ const registrations = [
   registerServe,
 ];
 
+const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
+
 /** Build the `netmera-odoo` program; tests call this with their own streams. */
 export function buildProgram(context: CliContext): Command {
   const program = new Command("netmera-odoo")
     .description("Migrate customer data from Netmera into Odoo CRM.")
-    .option("--log-level <level>", "log level written to standard error (trace … fatal)", "warn")
+    .addOption(
+      new Option("--log-level <level>", "lowest level logged to standard error")
+        .choices(LOG_LEVELS)
+        .default("warn"),
+    )
     .addOption(
       new Option(
         "--log-format <format>",
@@ -54,6 +60,10 @@ export function buildProgram(context: CliContext): Command {
     // People read the CLI's warnings, but serve's lines go to a log collector, so those stay JSON.
     const format = program.opts().logFormat as LogFormat | undefined;
     setLogFormat(context.logger, format ?? (command.name() === "serve" ? "json" : "human"));
+    // The flag wins over NETMERA_ODOO_LOG_LEVEL only when it was given.
+    if (program.getOptionValueSource("logLevel") === "cli") {
+      context.logger.level = program.opts().logLevel as string;
+    }
     const out: unknown = command.opts().out;
     if (typeof out === "string") await checkOutDir(out);
   });
@@ -95,8 +105,12 @@ export async function main(
       context.logger.debug({ err: error }, "command failed");
       return 1;
     }
-    context.logger.error({ err: error }, "unexpected failure");
-    context.stderr.write(`error: unexpected failure: ${(error as Error).message}\n`);
+    // One line for the person; the stack goes to the log for a bug report.
+    context.logger.debug({ err: error }, "unexpected failure");
+    context.stderr.write(
+      `error: unexpected failure: ${(error as Error).message} ` +
+        "(run again with --log-level debug for the stack trace)\n",
+    );
     return 1;
   }
 }
