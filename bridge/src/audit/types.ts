@@ -1,4 +1,4 @@
-/** How a text file was decoded: from its bytes, as stated with `--encoding`, or guessed. */
+/** Text encoding of a file and its origin: its bytes, `--encoding`, or a guess. */
 export interface FileEncoding {
   file: string;
   encoding: string;

@@ -164,7 +164,7 @@ const KNOWN_FOLDERS = [
 const CASE_SENSITIVE_FOLDERS = new Set(["events", "push-results"]);
 
 /**
- * Why no reader takes `file`, or undefined when a reader does. The reason says where the file
+ * Why no reader takes `file`, or undefined when a reader does. The reason names where the file
  * would have to be for its rows to be imported.
  */
 export function unreadFileReason(file: string): string | undefined {
@@ -223,7 +223,7 @@ export function proposeFiles(observations: SnapshotObservations): MappingEntry[]
   });
 }
 
-/** How each file was decoded, as the proposal records it on the file entries. */
+/** Encodings of the snapshot files, as the proposal records them on the file entries. */
 export interface FileEncodings {
   /** Encodings stated with `--encoding`, by snapshot path. */
   stated: Record<string, string>;
@@ -234,7 +234,7 @@ export interface FileEncodings {
 /**
  * Record stated encodings in the file entries' options, where `plan` reads them, and mark each
  * file whose encoding was guessed for review, because Windows-1254 and Latin-1 differ in six
- * letters and nothing in the bytes tells them apart.
+ * letters and nothing in the bytes distinguishes them.
  */
 export function noteFileEncodings(entries: MappingEntry[], encodings: FileEncodings): void {
   const guessed = new Set(encodings.guessed);

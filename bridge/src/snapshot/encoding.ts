@@ -59,7 +59,7 @@ export function stateEncoding(path: string, encoding: TextEncoding | undefined):
   }
 }
 
-/** The encoding last chosen for the file at `path`, if it was opened as text. */
+/** Return the encoding last chosen for the file at `path`, if it was opened as text. */
 export function encodingDecision(path: string): DetectedEncoding | undefined {
   return decisions.get(resolve(path));
 }
@@ -72,7 +72,7 @@ export interface DetectedEncoding {
   reason: string;
   /** Path of the file on disk, so that a decoding error can locate the bad bytes. */
   path?: string;
-  /** How the encoding was chosen: from a byte-order mark or the bytes, stated, or guessed. */
+  /** Origin of the choice: a byte-order mark or the bytes, `--encoding`, or a guess. */
   source?: "detected" | "stated" | "guessed";
 }
 

@@ -3,8 +3,8 @@ import Database from "better-sqlite3";
 
 /**
  * Fold an extId's case for comparison. Netmera extIds are case-sensitive, so folding only finds
- * look-alikes and never merges users. The Turkish dotted İ lowers to i plus a combining dot and
- * the dotless ı has no upper-case partner in other languages, so both count as i here.
+ * look-alikes and never merges users. The Turkish İ lowers to i plus a combining dot, and the
+ * dotless ı is the Turkish lower case of I, so both fold to i.
  */
 export function foldExtIdCase(extId: string): string {
   return extId
@@ -104,10 +104,10 @@ function variantsOf(group: { extid: string; xml_id: string }[]): CaseVariant[] {
 
 /** Detail text of the `extid_case_variant` flag. */
 export function caseVariantDetail(variant: CaseVariant): string {
-  const shown = variant.others.slice(0, 10).join(", ");
+  const listed = variant.others.slice(0, 10).join(", ");
   const more = variant.others.length > 10 ? ` and ${variant.others.length - 10} more` : "";
   return (
-    `extId differs only in case from ${shown}${more}; extIds are case-sensitive, so each is ` +
+    `extId differs only in case from ${listed}${more}; extIds are case-sensitive, so each is ` +
     "its own contact: merge them in Odoo if they are one person"
   );
 }
