@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +12,7 @@ import type { OdooClient } from "../bridge/src/odoo/client.js";
 import {
   FIXTURE_DIR,
   FIXTURE_MAPPING,
+  FIXTURE_SNAPSHOT,
   rowHash,
   SYNTHETIC_TAGS,
   writeSyntheticPlan,
@@ -20,6 +21,7 @@ import {
   clientFor,
   connectionArgs,
   printedRunId,
+  recordPlanHashes,
   runCli,
   spawnCli,
   tableRow,
@@ -59,8 +61,6 @@ describeOdoo("interrupted runs and waiting owners", () => {
 
   /** Create the run for a plan (migrate stops for the GDPR authorisation), then authorise it. */
   async function authorisedRun(planDir: string): Promise<number> {
-    // migrate checks that its snapshot argument is a folder; the plan is all it reads.
-    mkdirSync(join(planDir, "snapshot"), { recursive: true });
     const first = await runCli(migrateArgs(planDir), env);
     const runId = Number(/run (\d+) \(/.exec(first.stderr)?.[1]);
     expect(runId, first.stderr).toBeGreaterThan(0);
@@ -87,6 +87,7 @@ describeOdoo("interrupted runs and waiting owners", () => {
       return JSON.stringify({ xml_id: xmlIdFor("tag", tag), values, hash: rowHash(values) });
     });
     writeFileSync(join(dir, "plan", "tags.ndjson"), `${tags.join("\n")}\n`);
+    recordPlanHashes(dir);
     return dir;
   }
 
@@ -460,5 +461,7 @@ function ownerPlan(): string {
     }),
   );
   writeFileSync(join(dir, "mapping.json"), readFileSync(FIXTURE_MAPPING));
+  cpSync(FIXTURE_SNAPSHOT, join(dir, "snapshot"), { recursive: true });
+  recordPlanHashes(dir);
   return dir;
 }

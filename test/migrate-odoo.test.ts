@@ -9,6 +9,7 @@ import {
   connectionArgs,
   copyFixturePlan,
   printedRunId,
+  recordPlanHashes,
   runCli as runCliOnce,
   tableRow,
 } from "./migrate-support.js";
@@ -431,6 +432,7 @@ describeOdoo("migrate into a real Odoo", () => {
     kaya.values.category_id = { xml_ids: [xmlIdFor("tag", "newsletter"), xmlIdFor("tag", "vip")] };
     kaya.hash = rowHash(kaya.values);
     writeFileSync(file, rows.map((row) => JSON.stringify(row)).join("\n") + "\n");
+    recordPlanHashes(dir);
     const before = await dumpState();
 
     const first = await runCli(migrateArgs(dir), env);
@@ -513,6 +515,7 @@ describeOdoo("migrate into a real Odoo", () => {
       }
       writeFileSync(path, JSON.stringify(data));
     }
+    recordPlanHashes(dir);
 
     const first = await runCli(migrateArgs(dir), env);
     const runId = Number(/run (\d+) /.exec(first.stderr)?.[1]);

@@ -3,7 +3,8 @@
  * captured output, and read Odoo back through the same XML-RPC client.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -78,15 +79,30 @@ export function clientFor(odoo: OdooServer, password = odoo.password): OdooClien
 }
 
 /**
- * A private copy of the hand-written fixture plan (tests write state files into it), with an
- * empty `snapshot` folder to pass as migrate's snapshot argument.
+ * A private copy of the hand-written fixture plan (tests write state files into it), with the
+ * fixture's `snapshot` folder that the plan was made from, to pass as migrate's snapshot.
  */
 export function copyFixturePlan(): string {
   const dir = mkdtempSync(join(tmpdir(), "migrate-plan-"));
   cpSync(FIXTURE_DIR, dir, { recursive: true, filter: (path) => !path.endsWith(".ts") });
-  // migrate checks that its snapshot argument is a folder; the plan is all it reads.
-  mkdirSync(join(dir, "snapshot"));
   return dir;
+}
+
+/**
+ * Record the sha256 and line count of every phase file in `plan/manifest.json`, as plan does
+ * when it writes a plan; for tests that stand in for plan with a changed plan.
+ */
+export function recordPlanHashes(dir: string): void {
+  const path = join(dir, "plan", "manifest.json");
+  const manifest = JSON.parse(readFileSync(path, "utf8")) as {
+    phases: { file: string; rows: number; sha256?: string }[];
+  };
+  for (const entry of manifest.phases) {
+    const bytes = readFileSync(join(dir, "plan", entry.file));
+    entry.sha256 = createHash("sha256").update(bytes).digest("hex");
+    entry.rows = bytes.toString("utf8").split("\n").length - 1;
+  }
+  writeFileSync(path, JSON.stringify(manifest, null, 2));
 }
 
 /** Id of the newest run, as `migrate` prints it: `Run 3 ("…") reconciliation:`. */

@@ -1,7 +1,10 @@
 import { createHash } from "node:crypto";
 import { dirname, join, resolve } from "node:path";
+import { ConfigError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { runPlan } from "../plan/run-plan.js";
+import { openSnapshot } from "../snapshot/snapshot.js";
+import { readPlanManifest } from "./plan-files.js";
 
 export interface PlanStepRequest {
   /** Plan folder given by the user; when set it is used as it is. */
@@ -16,11 +19,14 @@ export interface PlanStepRequest {
 /**
  * Return the plan folder to import: the one given, or one that the plan step writes first. The
  * work folder's name depends only on the snapshot and mapping paths, so a resumed migrate finds
- * the batch limits it recorded there.
+ * the batch limits it recorded there. A given plan must have been made from the snapshot named
+ * on the command line, so that a newer snapshot is never answered with an older plan.
  */
 export async function prepareMigratePlan(request: PlanStepRequest): Promise<string> {
   if (request.planDir) {
-    return resolve(request.planDir);
+    const planDir = resolve(request.planDir);
+    await assertPlanOfSnapshot(planDir, request);
+    return planDir;
   }
 
   const key = createHash("sha256")
@@ -39,4 +45,23 @@ export async function prepareMigratePlan(request: PlanStepRequest): Promise<stri
     progress: request.progress,
   });
   return outDir;
+}
+
+/**
+ * Open the snapshot (its files are checked against its manifest) and refuse it when the plan
+ * was made from a snapshot with another hash. Runs before Odoo is contacted.
+ */
+async function assertPlanOfSnapshot(planDir: string, request: PlanStepRequest): Promise<void> {
+  const manifest = readPlanManifest(planDir);
+  const snapshot = await openSnapshot(request.snapshotDir, { logger: request.logger });
+  if (snapshot.hash === manifest.snapshotHash) return;
+
+  throw new ConfigError(
+    `the plan in ${planDir} was made from another snapshot (plan ` +
+      `${manifest.snapshotHash.slice(0, 12)}, ${request.snapshotDir} ` +
+      `${snapshot.hash.slice(0, 12)}), so nothing was sent to Odoo. Plan this snapshot first ` +
+      `(netmera-odoo plan ${request.snapshotDir} --mapping ${request.mappingFile} --out ` +
+      `${planDir}), then run migrate again; to import the older plan, pass the snapshot it ` +
+      "was made from.",
+  );
 }
