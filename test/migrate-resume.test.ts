@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -24,8 +24,8 @@ import { describeOdoo, startOdoo, type OdooServer } from "./support/odoo.js";
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 600_000 });
 
 /**
- * Reliability against a real Odoo: a migrate process killed with SIGKILL mid-phase and started
- * again, and an Odoo server stopped and started while migrate is retrying. Either way the end
+ * Reliability against a real Odoo: a migrate process killed with SIGKILL or stopped with SIGINT
+ * mid-phase and started again, and an Odoo server stopped and started while migrate is retrying. Either way the end
  * state must be exactly the plan: every contact once, with its values.
  */
 
@@ -51,7 +51,6 @@ describeOdoo("migrate resume and outage", () => {
 
   /** Create the run for a plan and authorise it; returns the run id. */
   async function authorisedRun(planDir: string): Promise<number> {
-    mkdirSync(join(planDir, "snapshot"), { recursive: true });
     const first = await runCli(migrateArgs(planDir), env);
     const runId = Number(/run (\d+) \(/.exec(first.stderr)?.[1]);
     expect(runId, first.stderr).toBeGreaterThan(0);
@@ -194,6 +193,72 @@ describeOdoo("migrate resume and outage", () => {
       ],
     ]);
     expect(ledger).toBe(CONTACTS);
+  });
+
+  it("stops on SIGINT once the batches in flight commit, and the same command resumes", async () => {
+    const planDir = await writeSyntheticPlan(mkdtempSync(join(tmpdir(), "migrate-sigint-")), {
+      contacts: CONTACTS,
+      start: 2 * CONTACTS,
+    });
+    const runId = await authorisedRun(planDir);
+    const args = migrateArgs(planDir, ["--batch-rows", String(BATCH_ROWS), "--concurrency", "2"]);
+
+    const stopped = spawnCli(args, env);
+    await waitForBatches(runId, 3);
+    stopped.child.kill("SIGINT");
+    expect(await stopped.exited, stopped.output()).toBe(130);
+    const match = /^stopped after batch (\d+); run the same command again to resume/m.exec(
+      stopped.output(),
+    );
+    expect(match, stopped.output()).not.toBeNull();
+    const last = Number(match![1]);
+    // Every batch up to the one named committed, and none after it.
+    expect(last).toBeGreaterThanOrEqual(3);
+    expect(last).toBeLessThan(BATCHES);
+    expect(await committedBatches(runId)).toEqual(
+      Array.from({ length: last }, (_, index) => index + 1),
+    );
+
+    const resumed = await runCli(args, env);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(printedRunId(resumed.stdout)).toBe(runId);
+    expect(tableRow(resumed.stdout, "contacts")).toMatchObject({
+      read: CONTACTS,
+      created: CONTACTS,
+      updated: 0,
+      check: "ok",
+    });
+    expect(await committedBatches(runId)).toEqual(
+      Array.from({ length: BATCHES }, (_, index) => index + 1),
+    );
+    await expectContacts(2 * CONTACTS, CONTACTS);
+  });
+
+  it("exits at once on a second SIGINT, and the run still resumes", async () => {
+    const planDir = await writeSyntheticPlan(mkdtempSync(join(tmpdir(), "migrate-sigint2-")), {
+      contacts: CONTACTS,
+      start: 3 * CONTACTS,
+    });
+    const runId = await authorisedRun(planDir);
+    const args = migrateArgs(planDir, ["--batch-rows", String(BATCH_ROWS), "--concurrency", "2"]);
+
+    const stopped = spawnCli(args, env);
+    await waitForBatches(runId, 2);
+    stopped.child.kill("SIGINT");
+    await sleep(20);
+    stopped.child.kill("SIGINT");
+    expect(await stopped.exited, stopped.output()).toBe(130);
+    expect(stopped.output()).toContain("SIGINT again: exiting now");
+    expect(stopped.output()).not.toContain("stopped after batch");
+
+    const resumed = await runCli(args, env);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(tableRow(resumed.stdout, "contacts")).toMatchObject({
+      read: CONTACTS,
+      created: CONTACTS,
+      check: "ok",
+    });
+    await expectContacts(3 * CONTACTS, CONTACTS);
   });
 
   it("waits out an Odoo restart mid-run and finishes", async () => {

@@ -1,9 +1,10 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { Command } from "commander";
-import { BridgeError, ConfigError } from "../core/errors.js";
-import { DEFAULT_CONCURRENCY, migrate } from "../migrate/migrate.js";
+import { CommanderError, type Command } from "commander";
+import { BridgeError, ConfigError, MigrationStoppedError } from "../core/errors.js";
+import { DEFAULT_CONCURRENCY, migrate, type MigrateResult } from "../migrate/migrate.js";
 import { prepareMigratePlan } from "../migrate/plan-step.js";
+import { RunStoppedError } from "../migrate/runner.js";
 import { assertSnapshotFolder } from "../snapshot/snapshot.js";
 import { DEFAULT_CALL_TIMEOUT_MS } from "../odoo/client.js";
 import {
@@ -90,22 +91,25 @@ async function runMigrate(
     progress: context.stderr,
   });
 
-  const result = await migrate({
-    planDir,
-    mappingFile: existsSync(mappingFile) ? mappingFile : undefined,
-    snapshotDir: snapshot,
-    connection,
-    runId: parsePositiveInt("--run", flags.run),
-    sampleSize: parsePositiveInt("--sample", flags.sample),
-    concurrency: parsePositiveInt("--concurrency", flags.concurrency) ?? config.concurrency,
-    limits: {
-      maxRows: parsePositiveInt("--batch-rows", flags.batchRows) ?? config.batchRows,
-      maxBytes: parsePositiveInt("--batch-bytes", flags.batchBytes) ?? config.batchBytes,
-    },
-    logger: context.logger,
-    progressStream: context.stderr,
-    timeoutMs: timeoutMsFrom(flags.timeout, config),
-  });
+  const result = await untilStopped(context, (signal) =>
+    migrate({
+      planDir,
+      mappingFile: existsSync(mappingFile) ? mappingFile : undefined,
+      snapshotDir: snapshot,
+      connection,
+      runId: parsePositiveInt("--run", flags.run),
+      sampleSize: parsePositiveInt("--sample", flags.sample),
+      concurrency: parsePositiveInt("--concurrency", flags.concurrency) ?? config.concurrency,
+      limits: {
+        maxRows: parsePositiveInt("--batch-rows", flags.batchRows) ?? config.batchRows,
+        maxBytes: parsePositiveInt("--batch-bytes", flags.batchBytes) ?? config.batchBytes,
+      },
+      logger: context.logger,
+      progressStream: context.stderr,
+      timeoutMs: timeoutMsFrom(flags.timeout, config),
+      signal,
+    }),
+  );
 
   const out = context.stdout;
   out.write(`Run ${result.runId} ("${result.runName}") reconciliation:\n${result.table}\n`);
@@ -125,5 +129,54 @@ async function runMigrate(
 
   if (result.sampleReport) {
     out.write(`\n${result.sampleReport}\n`);
+  }
+}
+
+/** Exit code of a command stopped by Ctrl-C, as shells report SIGINT (128 + 2). */
+export const STOPPED_EXIT_CODE = 130;
+
+/**
+ * Run the import with SIGINT and SIGTERM wired to its abort signal. The first signal lets the
+ * batches in flight commit and stops before the next one, so the run resumes from Odoo's
+ * checkpoint; a second signal exits at once, which costs at most the batches in flight (Odoo
+ * rolls back their transactions) and is resumable the same way.
+ */
+async function untilStopped(
+  context: CliContext,
+  work: (signal: AbortSignal) => Promise<MigrateResult>,
+): Promise<MigrateResult> {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals): void => {
+    if (controller.signal.aborted) {
+      context.stderr.write(
+        `${name} again: exiting now without waiting for the batches in flight\n`,
+      );
+      process.exit(STOPPED_EXIT_CODE);
+    }
+
+    context.stderr.write(
+      `${name}: stopping once the batches in flight commit (send it again to exit at once)\n`,
+    );
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    return await work(controller.signal);
+  } catch (error) {
+    if (!(error instanceof MigrationStoppedError)) throw error;
+
+    const where =
+      error instanceof RunStoppedError && error.phase
+        ? `stopped after batch ${error.batch}; run the same command again to resume ` +
+          `(phase ${error.phase}: batches 1 to ${error.batch} are committed in Odoo)`
+        : "stopped before the first batch; run the same command again to resume";
+    context.stderr.write(`${where}\n`);
+    context.logger.debug({ err: error }, "migrate stopped on request");
+    // CommanderError carries an exit code through main() without a second error line.
+    throw new CommanderError(STOPPED_EXIT_CODE, "migrate.stopped", where);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   }
 }

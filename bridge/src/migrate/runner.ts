@@ -58,15 +58,36 @@ interface PhaseTally {
   unmatchedOwners: PendingOwner[];
 }
 
+/** The last batch known committed: where a stopped run stands. */
+interface StopMark {
+  phase: string | undefined;
+  batch: number;
+}
+
+/**
+ * The run stopped on request. `phase` and `batch` name the last batch committed before the
+ * stop (batch 0 when none was); every batch before it in that phase committed too.
+ */
+export class RunStoppedError extends MigrationStoppedError {
+  constructor(
+    message: string,
+    readonly phase: string | undefined,
+    readonly batch: number,
+  ) {
+    super(message);
+  }
+}
+
 export async function runPhases(options: PhaseRunnerOptions): Promise<PhaseReconciliation[]> {
   const rows: PhaseReconciliation[] = [];
+  const mark: StopMark = { phase: undefined, batch: 0 };
   for (const phase of options.phases) {
-    stopIfAborted(options, phase.definition.name);
+    stopIfAborted(options, phase.definition.name, mark);
     if (phase.definition.waitsForOwners) {
       await assertOwnersCleared(options, phase);
     }
 
-    const tally = await runPhase(options, phase);
+    const tally = await runPhase(options, phase, mark);
     if (tally.unmatchedOwners.length > 0) {
       options.logger.info(
         { phase: phase.definition.name, queued: tally.unmatchedOwners.length },
@@ -88,7 +109,11 @@ export async function runPhases(options: PhaseRunnerOptions): Promise<PhaseRecon
   return rows;
 }
 
-async function runPhase(options: PhaseRunnerOptions, phase: PlannedPhase): Promise<PhaseTally> {
+async function runPhase(
+  options: PhaseRunnerOptions,
+  phase: PlannedPhase,
+  mark: StopMark,
+): Promise<PhaseTally> {
   const { client, runId, progress } = options;
   const name = phase.definition.name;
   const total = selectedCount(phase, options.selection);
@@ -102,9 +127,14 @@ async function runPhase(options: PhaseRunnerOptions, phase: PlannedPhase): Promi
 
   const batches = batchItems(selectRows(phase, options.selection), options.limits);
   const concurrency = phase.definition.serial ? 1 : options.concurrency;
-  await runPool(batches, concurrency, async (batch) => {
+  const noteCommitted = (no: number): void => {
+    if (mark.phase !== name) Object.assign(mark, { phase: name, batch: 0 });
+    mark.batch = Math.max(mark.batch, no);
+  };
+  const pool = runPool(batches, concurrency, async (batch) => {
     stopIfAborted(options, name);
     if (committed.has(batch.no)) {
+      noteCommitted(batch.no);
       progress.skip(batch.items.length);
       return;
     }
@@ -131,8 +161,16 @@ async function runPhase(options: PhaseRunnerOptions, phase: PlannedPhase): Promi
       { phase: name, batch: batch.no, rows: rows.length, replayed: result.replayed },
       "batch committed",
     );
+    noteCommitted(batch.no);
     progress.advance(batch.items.length);
     reporter.maybeReport(progress.doneRows);
+  });
+  // The pool rethrows a stop only after the batches in flight settled, so the mark is final.
+  await pool.catch((error: unknown) => {
+    if (error instanceof MigrationStoppedError && !(error instanceof RunStoppedError)) {
+      throw new RunStoppedError(error.message, mark.phase, mark.batch);
+    }
+    throw error;
   });
 
   progress.finish();
@@ -144,13 +182,15 @@ async function runPhase(options: PhaseRunnerOptions, phase: PlannedPhase): Promi
  * Throw `MigrationStoppedError` once the signal is aborted. Thrown inside the pool's worker, it
  * stops the pool from reading further batches while the ones in flight finish.
  */
-function stopIfAborted(options: PhaseRunnerOptions, phase: string): void {
+function stopIfAborted(options: PhaseRunnerOptions, phase: string, mark?: StopMark): void {
   if (!options.signal?.aborted) return;
 
-  throw new MigrationStoppedError(
+  const message =
     `migration of run ${options.runId} stopped on request in phase ${phase}, after the batches ` +
-      "in flight committed; run it again to resume from Odoo's checkpoint",
-  );
+    "in flight committed; run it again to resume from Odoo's checkpoint";
+  throw mark
+    ? new RunStoppedError(message, mark.phase, mark.batch)
+    : new MigrationStoppedError(message);
 }
 
 /** Rows of a phase, narrowed to the sample when there is one, sized for batching. */
