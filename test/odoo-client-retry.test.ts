@@ -192,6 +192,27 @@ describe("OdooClient against a local XML-RPC server", () => {
     client.close();
   });
 
+  it("retries a cursor closed by an Odoo shutdown", async () => {
+    let calls = 0;
+    const client = await clientFor(() => {
+      calls += 1;
+      return calls < 2
+        ? {
+            fault: {
+              faultCode: 1,
+              faultString:
+                'Traceback (most recent call last):\n  File "odoo/sql_db.py", line 354\n' +
+                "psycopg2.InterfaceError: cursor already closed\n",
+            },
+          }
+        : { result: 7 };
+    });
+
+    await expect(client.executeKw("res.partner", "search_count", [[]])).resolves.toBe(7);
+    expect(calls).toBe(2);
+    client.close();
+  });
+
   it("stops at a permanent fault and names model, method, db and batch", async () => {
     let calls = 0;
     const client = await clientFor(() => {

@@ -66,6 +66,21 @@ const CONCURRENCY_FAULT = new RegExp(
 );
 
 /**
+ * Faults of a server that is stopping or lost its database connection during the call: Odoo
+ * closes cursors when it shuts down, and PostgreSQL ends sessions on restart. The transaction
+ * did not commit, or if the commit went through, the batch's ledger makes the retry a no-op.
+ */
+const SERVER_GOING_AWAY_FAULT = new RegExp(
+  [
+    "InterfaceError",
+    "cursor already closed",
+    "connection already closed",
+    "server closed the connection unexpectedly",
+    "terminating connection due to administrator command",
+  ].join("|"),
+);
+
+/**
  * Shorten a fault to its message. The last line of a Python traceback names the exception and
  * its message, while user and access faults contain only the message.
  */
@@ -257,9 +272,11 @@ export class OdooClient {
       `${label.model ?? model} ${label.method ?? method} failed on db "${this.db}"${context}: ` +
       summariseFault(error.faultString);
     // Only the exception that ended the call decides; a traceback may quote earlier ones.
-    const FaultType = CONCURRENCY_FAULT.test(summariseFault(error.faultString))
-      ? OdooConcurrencyError
-      : OdooFaultError;
+    const summary = summariseFault(error.faultString);
+    const FaultType =
+      CONCURRENCY_FAULT.test(summary) || SERVER_GOING_AWAY_FAULT.test(summary)
+        ? OdooConcurrencyError
+        : OdooFaultError;
     return new FaultType(model, method, String(error.faultCode), message, { cause: error });
   }
 }
