@@ -171,8 +171,22 @@ describeOdoo("migrate resume and outage", () => {
     );
     expect(run!.state).toBe("running");
 
+    // The killed process's heartbeat is within the lease: migrate cannot tell it is gone.
+    const refused = await runCli(migrateArgs(planDir), env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      new RegExp(
+        `error: run ${runId} \\("[^"]+"\\) is being imported by another migrate: its last ` +
+          "heartbeat came \\d+ s ago, within the lease of 2 min, so nothing was sent to Odoo\\. " +
+          "Let that migrate finish, or stop it\\. If it is gone \\(killed, or its machine lost\\), " +
+          "run the same command again with --takeover to resume now, or run it again once no " +
+          "heartbeat has come for 2 min\\.",
+      ),
+    );
+    expect(await committedBatches(runId)).toEqual(before);
+
     // Other limits on the command line do not change the numbering of a started run.
-    const resumed = await runCli(migrateArgs(planDir, ["--batch-rows", "70"]), env);
+    const resumed = await runCli(migrateArgs(planDir, ["--batch-rows", "70", "--takeover"]), env);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(printedRunId(resumed.stdout)).toBe(runId);
     expect(tableRow(resumed.stdout, "contacts")).toMatchObject({
@@ -196,15 +210,25 @@ describeOdoo("migrate resume and outage", () => {
   });
 
   it("stops on SIGINT once the batches in flight commit, and the same command resumes", async () => {
+    // Large enough that the import is still running after the second migrate below is refused.
+    const contacts = 4 * CONTACTS;
+    const batches = contacts / BATCH_ROWS;
+    const start = 10 * CONTACTS;
     const planDir = await writeSyntheticPlan(mkdtempSync(join(tmpdir(), "migrate-sigint-")), {
-      contacts: CONTACTS,
-      start: 2 * CONTACTS,
+      contacts,
+      start,
     });
     const runId = await authorisedRun(planDir);
     const args = migrateArgs(planDir, ["--batch-rows", String(BATCH_ROWS), "--concurrency", "2"]);
 
     const stopped = spawnCli(args, env);
     await waitForBatches(runId, 3);
+    // A second migrate while the first is importing is refused, and writes nothing.
+    const second = await runCli(args, env);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`error: run ${runId} (`);
+    expect(second.stderr).toContain("is being imported by another migrate");
+    expect(stopped.child.exitCode).toBeNull();
     stopped.child.kill("SIGINT");
     expect(await stopped.exited, stopped.output()).toBe(130);
     const match = /^stopped after batch (\d+); run the same command again to resume/m.exec(
@@ -214,7 +238,7 @@ describeOdoo("migrate resume and outage", () => {
     const last = Number(match![1]);
     // Every batch up to the one named committed, and none after it.
     expect(last).toBeGreaterThanOrEqual(3);
-    expect(last).toBeLessThan(BATCHES);
+    expect(last).toBeLessThan(batches);
     expect(await committedBatches(runId)).toEqual(
       Array.from({ length: last }, (_, index) => index + 1),
     );
@@ -223,15 +247,15 @@ describeOdoo("migrate resume and outage", () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(printedRunId(resumed.stdout)).toBe(runId);
     expect(tableRow(resumed.stdout, "contacts")).toMatchObject({
-      read: CONTACTS,
-      created: CONTACTS,
+      read: contacts,
+      created: contacts,
       updated: 0,
       check: "ok",
     });
     expect(await committedBatches(runId)).toEqual(
-      Array.from({ length: BATCHES }, (_, index) => index + 1),
+      Array.from({ length: batches }, (_, index) => index + 1),
     );
-    await expectContacts(2 * CONTACTS, CONTACTS);
+    await expectContacts(start, contacts);
   });
 
   it("exits at once on a second SIGINT, and the run still resumes", async () => {
@@ -251,7 +275,8 @@ describeOdoo("migrate resume and outage", () => {
     expect(stopped.output()).toContain("SIGINT again: exiting now");
     expect(stopped.output()).not.toContain("stopped after batch");
 
-    const resumed = await runCli(args, env);
+    // Exiting at once leaves the heartbeat within the lease; the operator knows it is gone.
+    const resumed = await runCli([...args, "--takeover"], env);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(tableRow(resumed.stdout, "contacts")).toMatchObject({
       read: CONTACTS,

@@ -31,6 +31,7 @@ interface MigrateFlags {
   batchRows?: string;
   batchBytes?: string;
   timeout?: string;
+  takeover?: boolean;
 }
 
 export function registerMigrate(program: Command, context: CliContext): void {
@@ -55,6 +56,10 @@ export function registerMigrate(program: Command, context: CliContext): void {
     .option("--concurrency <n>", `batches in flight at once (default ${DEFAULT_CONCURRENCY})`)
     .option("--batch-rows <n>", "rows per batch at most (default 500)")
     .option("--batch-bytes <n>", "bytes of plan JSON per batch at most (default 2000000)")
+    .option(
+      "--takeover",
+      "resume a run whose heartbeat is within the lease, when its migrate is known to be gone",
+    )
     .action(async (snapshot: string, flags: MigrateFlags) => {
       await runMigrate(snapshot, flags, context);
     });
@@ -108,6 +113,7 @@ async function runMigrate(
       progressStream: context.stderr,
       timeoutMs: timeoutMsFrom(flags.timeout, config),
       signal,
+      takeover: flags.takeover === true,
     }),
   );
 

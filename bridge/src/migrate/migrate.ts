@@ -15,6 +15,7 @@ import { OdooConnectionError } from "../odoo/transport.js";
 import type { RetryPolicy } from "../odoo/retry.js";
 import { ErrorLog } from "./error-log.js";
 import { RunHeartbeat } from "./heartbeat.js";
+import { assertRunFree, recordStopped } from "./lease.js";
 import { rematchOwners } from "./owners.js";
 import {
   checkPlanFiles,
@@ -68,6 +69,11 @@ export interface MigrateRequest {
   signal?: AbortSignal;
   /** Milliseconds between heartbeats on the run (default 30 s). */
   heartbeatIntervalMs?: number;
+  /**
+   * Resume a running run even though its heartbeat is within the lease: the operator states
+   * that the migrate which sent it is gone.
+   */
+  takeover?: boolean;
 }
 
 export interface MigrateResult {
@@ -118,6 +124,7 @@ export async function migrate(request: MigrateRequest): Promise<MigrateResult> {
       { ...DEFAULT_BATCH_LIMITS, ...definedOnly(request.limits ?? {}) },
       logger,
     );
+    await assertRunFree(client, run, { planDir, takeover: request.takeover, logger });
     if (run.state !== "running") {
       await client.executeKw(RUN_MODEL, "action_start", [[run.id]]);
     } else {
@@ -130,6 +137,13 @@ export async function migrate(request: MigrateRequest): Promise<MigrateResult> {
       // Owners an admin created users for since the last attempt stop waiting now.
       await rematchOwners(client, run.id, logger);
       return await importRun(request, client, run, phases, limits, selection);
+    } catch (error) {
+      if (error instanceof MigrationStoppedError || isRetryable(error)) {
+        // No beat may follow the one recorded, or the next migrate would take it for another.
+        await heartbeat.stop();
+        await recordStopped(client, run, planDir, logger);
+      }
+      throw error;
     } finally {
       await heartbeat.stop();
     }
@@ -179,7 +193,8 @@ async function importRun(
         error.endpoint,
         error.method,
         `${error.message} Run ${run.id} stays running in Odoo: run migrate again once Odoo ` +
-          "answers, and it continues after the last committed batch.",
+          "answers, and it continues after the last committed batch (add --takeover if it " +
+          "finds the run's heartbeat within the lease).",
         { cause: error },
       );
     }

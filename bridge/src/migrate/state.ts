@@ -12,7 +12,7 @@ import type { BatchLimits } from "../odoo/batching.js";
 export const STATE_FILE = "migrate-state.json";
 
 interface StateFile {
-  runs: Record<string, { batch: BatchLimits; startedAt: string }>;
+  runs: Record<string, { batch: BatchLimits; startedAt: string; releasedAt?: string }>;
 }
 
 /**
@@ -67,8 +67,39 @@ export function batchLimitsForRun(
   }
 
   state.runs[key] = { batch: requested, startedAt: new Date().toISOString() };
+  writeState(planDir, state);
+  return requested;
+}
+
+/** Written to a temporary file and renamed, so a kill never leaves half a file. */
+function writeState(planDir: string, state: StateFile): void {
   const path = join(planDir, STATE_FILE);
   writeFileSync(`${path}.tmp`, `${JSON.stringify(state, null, 2)}\n`);
   renameSync(`${path}.tmp`, path);
-  return requested;
+}
+
+/**
+ * Record the run's last heartbeat (Odoo's text) when migrate stopped on request: while no
+ * heartbeat follows it, no other bridge has taken the run, and the next migrate from this plan
+ * folder may resume at once.
+ */
+export function recordReleasedHeartbeat(
+  planDir: string,
+  target: { db: string; runId: number },
+  heartbeatAt: string,
+): void {
+  const state = readState(planDir);
+  const recorded = recordedRun(state, target.db, target.runId);
+  if (!recorded) return;
+
+  recorded.releasedAt = heartbeatAt;
+  writeState(planDir, state);
+}
+
+export function readReleasedHeartbeat(
+  planDir: string,
+  db: string,
+  runId: number,
+): string | undefined {
+  return recordedRun(readState(planDir), db, runId)?.releasedAt;
 }
