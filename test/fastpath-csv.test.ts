@@ -39,6 +39,8 @@ interface Sample {
 
 function sample(random: (limit: number) => number): Sample {
   const delimiter = DELIMITERS[random(DELIMITERS.length)] ?? ",";
+  // A quarter of the files mix LF and CRLF, line by line.
+  const mixed = random(4) === 0;
   const ending = random(2) === 0 ? "\n" : "\r\n";
   const lines = [["externalId", "name", "note"].join(delimiter)];
   const rows = 1 + random(12);
@@ -58,7 +60,10 @@ function sample(random: (limit: number) => number): Sample {
   }
   const bom = random(4) === 0 ? "\uFEFF" : "";
   const trailing = random(2) === 0 ? ending : "";
-  return { text: bom + lines.join(ending) + trailing, delimiter };
+  const body = mixed
+    ? lines.map((line, at) => (at === 0 ? line : (random(2) === 0 ? "\n" : "\r\n") + line)).join("")
+    : lines.join(ending);
+  return { text: bom + body + trailing, delimiter };
 }
 
 interface Row {
@@ -75,6 +80,7 @@ function expectedRows(bytes: Buffer, delimiter: string): { headers: string[]; ro
   const records = parse(bytes, {
     bom: true,
     delimiter,
+    record_delimiter: ["\r\n", "\n"],
     relax_column_count: true,
     relax_quotes: true,
     info: true,
@@ -169,5 +175,36 @@ describe("CSV table reader", () => {
         problem: false,
       });
     }
+  });
+
+  it("reads a file that mixes CRLF and LF as one record a line", async () => {
+    const path = join(directory, "mixed.csv");
+    writeFileSync(
+      path,
+      "externalId,name,email\r\nE1,One,e1@example.com\r\nE2,Two,e2@example.com\nE3,Three,e3@example.com\nE4,Four,e4@example.com\r\n",
+    );
+    expect(await readerRows(path)).toEqual({
+      headers: ["externalId", "name", "email"],
+      rows: [
+        { line: 2, cells: ["E1", "One", "e1@example.com"], problem: false },
+        { line: 3, cells: ["E2", "Two", "e2@example.com"], problem: false },
+        { line: 4, cells: ["E3", "Three", "e3@example.com"], problem: false },
+        { line: 5, cells: ["E4", "Four", "e4@example.com"], problem: false },
+      ],
+    });
+  });
+
+  it("reads mixed endings the same way when csv-parse takes over", async () => {
+    // The text after the closing quote hands the file to csv-parse.
+    const path = join(directory, "mixed-relaxed.csv");
+    writeFileSync(path, 'externalId,name\nE1,One\r\nE2,"Two" x\nE3,Three\r\n');
+    expect(await readerRows(path)).toEqual({
+      headers: ["externalId", "name"],
+      rows: [
+        { line: 2, cells: ["E1", "One"], problem: false },
+        { line: 3, cells: ["E2", '"Two" x'], problem: false },
+        { line: 4, cells: ["E3", "Three"], problem: false },
+      ],
+    });
   });
 });

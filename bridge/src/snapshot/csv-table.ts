@@ -33,15 +33,16 @@ const CR = 0x0d;
 /**
  * CSV scanner for the common shape of exports, about twice as fast as csv-parse here: fields
  * that are either plain (quotes inside them are kept) or wholly quoted (with "" for a quote),
- * and records ended by LF or CRLF, whichever the first line uses. Anything else sets
- * `handOver`: text after a closing quote, a line ending of the other kind, a quote on the
- * first line or an unclosed quote. The caller then reads the file again with csv-parse, whose
- * relaxed rules decide those cases. Up to that point both give the same records.
+ * and records ended by LF or CRLF. Some exports mix the two, so each record may end either way,
+ * as csv-parse reads them with both record delimiters. Anything else sets `handOver`: text
+ * after a closing quote, a CR without LF, a quote on the first line or an unclosed quote. The
+ * caller then reads the file again with csv-parse, whose relaxed rules decide those cases. Up
+ * to that point both give the same records.
  */
 export class FastCsvScanner {
   handOver = false;
   private readonly delimiter: number;
-  /** Line ending, once the first line has shown it. */
+  /** Whether the first line has been checked; true once it ends in CRLF. */
   private crlf: boolean | undefined;
 
   constructor(delimiter: string) {
@@ -159,11 +160,14 @@ export class FastCsvScanner {
     }
   }
 
-  /** Length of the line ending at `position`, 0 if there is none, -1 if the text ends inside it. */
+  /**
+   * Length of the line ending at `position` (LF or CRLF, mixed freely within a file), 0 if there
+   * is none, -1 if the text ends inside it.
+   */
   private recordEnd(text: string, position: number, final: boolean): number {
     const code = text.charCodeAt(position);
-    if (!this.crlf) {
-      return code === LF ? 1 : 0;
+    if (code === LF) {
+      return 1;
     }
     if (code !== CR) {
       return 0;
@@ -173,6 +177,21 @@ export class FastCsvScanner {
     }
     return text.charCodeAt(position + 1) === LF ? 2 : 0;
   }
+}
+
+/**
+ * Record delimiters for csv-parse. Files whose first line ends in a lone CR keep csv-parse's
+ * own detection. All others accept LF and CRLF on any record: exports that were concatenated
+ * or edited by hand mix them, and one detected ending would glue the other kind of rows
+ * together.
+ */
+function recordDelimiterOf(sample: string): string[] | undefined {
+  const cr = sample.indexOf("\r");
+  const lf = sample.indexOf("\n");
+  if (cr >= 0 && (lf < 0 || cr < lf) && sample.charCodeAt(cr + 1) !== LF) {
+    return undefined;
+  }
+  return ["\r\n", "\n"];
 }
 
 function parseError(file: string, error: unknown): SnapshotFileError {
@@ -193,6 +212,7 @@ export async function openCsvTable(path: string, file: string, logger: Logger): 
   const sample = await readSample(path, detected);
   const delimiter = detectDelimiter(sample, file);
   logger.debug({ file, delimiter }, "delimiter chosen");
+  const recordDelimiter = recordDelimiterOf(sample);
 
   /**
    * Records in batches through csv-parse, leaving out the first `skip` records (which the fast
@@ -207,6 +227,7 @@ export async function openCsvTable(path: string, file: string, logger: Logger): 
     // record with one empty field and are skipped here.
     const parser = parse({
       delimiter,
+      record_delimiter: recordDelimiter,
       relax_column_count: true,
       relax_quotes: true,
     });
