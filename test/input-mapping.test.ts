@@ -1,30 +1,18 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../bridge/src/cli.js";
-import { silentLogger } from "../bridge/src/core/log.js";
 import type { Mapping, MappingEntry } from "../bridge/src/mapping/types.js";
 import { writeFiles } from "./input-support.js";
+import { runCli } from "./support/cli.js";
 
 const SAMPLE = join(import.meta.dirname, "../samples/small");
 const work = mkdtempSync(join(tmpdir(), "input-mapping-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 async function run(args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const chunks = { out: "", err: "" };
-  stdout.on("data", (chunk) => (chunks.out += String(chunk)));
-  stderr.on("data", (chunk) => (chunks.err += String(chunk)));
-  const code = await main(["node", "netmera-odoo", ...args], {
-    stdout,
-    stderr,
-    env: {},
-    logger: silentLogger,
-  });
-  return { code, ...chunks };
+  const { code, stdout, stderr } = await runCli(args);
+  return { code, out: stdout, err: stderr };
 }
 
 function readMapping(dir: string): Mapping {

@@ -1,13 +1,11 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../bridge/src/cli.js";
-import { silentLogger } from "../bridge/src/core/log.js";
 import { xmlIdFor } from "../bridge/src/core/xml-id.js";
 import { writeFiles } from "./input-support.js";
+import { runCli } from "./support/cli.js";
 
 /** Every push token of the snapshot below; none may appear in any output file. */
 const TOKENS = {
@@ -28,18 +26,8 @@ const out = join(work, "out");
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 async function run(args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const chunks = { out: "", err: "" };
-  stdout.on("data", (chunk) => (chunks.out += String(chunk)));
-  stderr.on("data", (chunk) => (chunks.err += String(chunk)));
-  const code = await main(["node", "netmera-odoo", ...args], {
-    stdout,
-    stderr,
-    env: {},
-    logger: silentLogger,
-  });
-  return { code, ...chunks };
+  const { code, stdout, stderr } = await runCli(args);
+  return { code, out: stdout, err: stderr };
 }
 
 function allFiles(dir: string): string[] {

@@ -1,31 +1,20 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { runAudit } from "../bridge/src/audit/run-audit.js";
-import { main } from "../bridge/src/cli.js";
 import { silentLogger } from "../bridge/src/core/log.js";
 import { ExtIdCaseIndex, foldExtIdCase } from "../bridge/src/snapshot/extid-case.js";
 import { writeFiles, writeSnapshotManifest } from "./input-support.js";
+import { runCli } from "./support/cli.js";
 
 const FIXTURE = join(import.meta.dirname, "fixtures/reader/plan-basic");
 const work = mkdtempSync(join(tmpdir(), "reader2-case-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 async function run(args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const chunks = { out: "", err: "" };
-  stdout.on("data", (chunk) => (chunks.out += String(chunk)));
-  stderr.on("data", (chunk) => (chunks.err += String(chunk)));
-  const code = await main(["node", "netmera-odoo", ...args], {
-    stdout,
-    stderr,
-    env: {},
-    logger: silentLogger,
-  });
-  return { code, ...chunks };
+  const { code, stdout, stderr } = await runCli(args);
+  return { code, out: stdout, err: stderr };
 }
 
 describe("extId case folding", () => {

@@ -1,14 +1,13 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
-import { main } from "../bridge/src/cli.js";
 import { silentLogger } from "../bridge/src/core/log.js";
 import { matchHeaders } from "../bridge/src/snapshot/headers.js";
 import type { ProfileAttribute } from "../bridge/src/snapshot/schemas.js";
 import { openSnapshot, openSnapshotTable } from "../bridge/src/snapshot/snapshot.js";
 import { writeFiles, writeSnapshotManifest } from "./input-support.js";
+import { runCli } from "./support/cli.js";
 
 const FIXTURE = join(import.meta.dirname, "fixtures/reader/plan-basic");
 const work = mkdtempSync(join(tmpdir(), "reader2-headers-"));
@@ -24,18 +23,8 @@ const STANDARD: ProfileAttribute[] = [
 ].map((code) => ({ code, dataType: "STRING" }) as ProfileAttribute);
 
 async function run(args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const chunks = { out: "", err: "" };
-  stdout.on("data", (chunk) => (chunks.out += String(chunk)));
-  stderr.on("data", (chunk) => (chunks.err += String(chunk)));
-  const code = await main(["node", "netmera-odoo", ...args], {
-    stdout,
-    stderr,
-    env: {},
-    logger: silentLogger,
-  });
-  return { code, ...chunks };
+  const { code, stdout, stderr } = await runCli(args);
+  return { code, out: stdout, err: stderr };
 }
 
 describe("header meanings", () => {
