@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { createLogger } from "../bridge/src/core/log.js";
 import { runCli } from "./support/cli.js";
 
-/** A human-format logger at warn, as the binary makes it, and the text it wrote. */
+/** Create a human-format logger at warn, as the binary does, and read back what it wrote. */
 function capturedLogger(): { logger: ReturnType<typeof createLogger>; text: () => string } {
   const stream = new PassThrough();
   const chunks: Buffer[] = [];
