@@ -1,12 +1,10 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
-import request from "supertest";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../bridge/src/core/log.js";
-import { createApp } from "../bridge/src/server/app.js";
 import { openSnapshot } from "../bridge/src/snapshot/snapshot.js";
-import { buildZip, captureLogger, recordingJobs } from "./serve-fixtures.js";
+import { buildZip, listFiles, uploadZip } from "./serve-fixtures.js";
 import { REPO_ROOT } from "./support/odoo.js";
 
 const TOKEN = "polish-nfd-token-0123456789abcdefghij";
@@ -26,30 +24,11 @@ afterEach(() => {
 });
 
 function upload(body: Buffer) {
-  const app = createApp({
-    token: TOKEN,
-    logger: captureLogger().logger,
-    jobs: recordingJobs().jobs,
-    dataDir,
-  });
-  return request(app)
-    .post("/snapshots")
-    .set("X-Bridge-Token", TOKEN)
-    .set("Content-Type", "application/zip")
-    .send(body);
+  return uploadZip(TOKEN, dataDir, body);
 }
 
 function sampleFiles(): string[] {
-  const files: string[] = [];
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir).sort()) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else files.push(relative(SAMPLE, path));
-    }
-  };
-  walk(SAMPLE);
-  return files;
+  return listFiles(SAMPLE);
 }
 
 describe("zip entry names in decomposed Unicode (NFD), as macOS writes them", () => {

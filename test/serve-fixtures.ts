@@ -3,6 +3,8 @@
  * archives a safe unpacker must reject (traversal, links, lying sizes), and job runners that
  * run in-process and can be held open by the test.
  */
+import { readdirSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
 import { Writable } from "node:stream";
 import { once } from "node:events";
 import { crc32, createDeflateRaw, deflateRawSync } from "node:zlib";
@@ -192,4 +194,18 @@ export function uploadZip(
     .set("X-Bridge-Token", token)
     .set("Content-Type", "application/zip")
     .send(body);
+}
+
+/** List the files below `root`, as paths relative to it, in sorted order. */
+export function listFiles(root: string): string[] {
+  const files: string[] = [];
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir).sort()) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else files.push(relative(root, path));
+    }
+  };
+  walk(root);
+  return files;
 }
