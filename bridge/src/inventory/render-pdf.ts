@@ -127,7 +127,7 @@ export async function renderPdf(
         timeout,
       })
       .catch((error: unknown) => {
-        // Playwright's message holds the whole command line and its call log: kept for debugging.
+        // Playwright's message contains the whole command line and its call log, kept for debugging.
         options.logger.debug(
           { chromiumPath: options.chromiumPath, launchLog: (error as Error).message },
           "Chromium launch failed",

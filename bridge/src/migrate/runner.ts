@@ -58,7 +58,7 @@ interface PhaseTally {
   unmatchedOwners: PendingOwner[];
 }
 
-/** The last batch known committed: where a stopped run stands. */
+/** The last batch known to be committed, from which a stopped run resumes. */
 interface StopMark {
   phase: string | undefined;
   batch: number;

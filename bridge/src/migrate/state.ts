@@ -16,9 +16,9 @@ interface StateFile {
 }
 
 /**
- * The key leaves the URL out: the same run reached through another address (a proxy, http
- * instead of https) must find its limits, or its batches would be numbered differently and
- * committed numbers would skip rows that never went to Odoo.
+ * The key leaves the URL out, because the same run reached through another address (a proxy,
+ * http instead of https) must find its limits. Otherwise its batches would be numbered
+ * differently, and committed numbers would skip rows that never went to Odoo.
  */
 function runKey(db: string, runId: number): string {
   return `${db} ${runId}`;

@@ -54,7 +54,7 @@ export class ShuttingDownError extends BridgeError {
 /** Text that marks a Python traceback, which may show Odoo's code, paths and data. */
 const TRACEBACK_PATTERN = /Traceback \(most recent call last\)|File "[^"]*", line \d+/;
 
-/** Longest public message, so that job records and HTTP responses stay small. */
+/** Maximum length of a public message, so that job records and HTTP responses stay small. */
 const MAX_PUBLIC_CHARS = 2000;
 
 /**

@@ -163,8 +163,8 @@ export function realJobs(settings: ServeSettings): JobRunners {
     },
 
     migrate: async (params, context) => {
-      // On shutdown the signal stops migrate between batches; the batches in flight commit,
-      // and the job is recorded as cancelled with the message that says to start it again.
+      // On shutdown the signal stops migrate between batches. The batches in flight commit,
+      // and the job is recorded as cancelled with a message to start it again.
       const connection = requireOdoo(settings);
       const runId =
         params.runId ??
