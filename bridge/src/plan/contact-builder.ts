@@ -1,5 +1,4 @@
-import { createHash } from "node:crypto";
-import { xmlIdFor } from "../core/xml-id.js";
+import { sha256OfText, xmlIdFor } from "../core/xml-id.js";
 import { normalizeArray } from "../normalize/arrays.js";
 import { foldKey } from "../normalize/text.js";
 import type { MergedUser, SourcedValue } from "../snapshot/users.js";
@@ -65,7 +64,7 @@ export function contactXmlId(user: MergedUser): string {
     return xmlIdFor("user", user.extId);
   }
   // The hash keeps e-mails and phone numbers of anonymous users out of the external ID.
-  const digest = createHash("sha256").update(user.key).digest("hex").slice(0, 16);
+  const digest = sha256OfText(user.key).slice(0, 16);
   return xmlIdFor("user", `\u0000anonymous ${digest}`);
 }
 
