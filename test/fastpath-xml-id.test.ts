@@ -13,7 +13,7 @@ function generator(seed: number): (limit: number) => number {
 }
 
 describe("canonical JSON", () => {
-  it("sorts keys at every level and leaves out undefined properties", () => {
+  it("sorts nested keys, drops undefined", () => {
     const value = { b: 1, a: { d: [3, undefined], c: "x" }, u: undefined, "10": 0, "9": 0 };
     expect(canonicalJson(value)).toBe('{"9":0,"10":0,"a":{"c":"x","d":[3,null]},"b":1}');
     expect(canonicalJson({ z: 1, y: { x: true } })).toBe('{"y":{"x":true},"z":1}');
@@ -23,7 +23,7 @@ describe("canonical JSON", () => {
 });
 
 describe("external ID fast path for ASCII keys", () => {
-  it("gives the same names as the Unicode path", () => {
+  it("matches the Unicode slug rules", () => {
     // The same slug rules written out in full, for keys of every kind of character.
     const slowSlug = (key: string) =>
       key
