@@ -3,7 +3,7 @@
  *
  *   npx tsx scripts/bench-plan.ts [--users 100000,1000000] [--events-per-user 10]
  *                                 [--work DIR] [--snapshot DIR] [--phases all|reader]
- *                                 [--heap-mb N]
+ *                                 [--heap-mb N] [--workers auto|N]
  *
  * For each size a snapshot is generated into WORK (kept, and reused when it exists) with a
  * mapping that covers its columns, then plan runs in a child process so that its peak RSS
@@ -48,6 +48,17 @@ async function bundleChild(): Promise<string> {
     outfile,
     logLevel: "warning",
   });
+  // The contacts phase starts its worker threads from contact-worker.js beside its own module.
+  await build({
+    entryPoints: [resolve("bridge/src/plan/contact-worker.ts")],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    packages: "external",
+    outfile: resolve("node_modules/.cache/netmera-bench/contact-worker.js"),
+    logLevel: "warning",
+  });
   return outfile;
 }
 
@@ -57,11 +68,12 @@ function runChild(
   out: string,
   phases: string,
   heapMb: string | undefined,
+  workers: string,
 ): ChildReport {
   const heap = heapMb ? [`--max-old-space-size=${heapMb}`] : [];
   const result = spawnSync(
     process.execPath,
-    [...heap, child, snapshot, `${snapshot}.mapping.json`, out, phases],
+    [...heap, child, snapshot, `${snapshot}.mapping.json`, out, phases, workers],
     { encoding: "utf8", maxBuffer: 1 << 24, stdio: ["ignore", "pipe", "inherit"] },
   );
   if (result.status !== 0) {
@@ -80,6 +92,7 @@ async function main(): Promise<void> {
       snapshot: { type: "string" },
       phases: { type: "string", default: "all" },
       "heap-mb": { type: "string" },
+      workers: { type: "string", default: "auto" },
     },
   });
   const sizes = values.users.split(",").map(Number);
@@ -107,6 +120,7 @@ async function main(): Promise<void> {
       join(work, `plan-${target.users}`),
       values.phases,
       values["heap-mb"],
+      values.workers,
     );
     const contacts = report.phases.find((phase) => phase.name === "contacts");
     console.log(
@@ -114,6 +128,7 @@ async function main(): Promise<void> {
         users: target.users,
         phases: values.phases,
         heapMb: values["heap-mb"] ?? null,
+        workers: values.workers,
         userRows: report.userRows,
         contacts: contacts?.planned,
         seconds: Number(report.seconds.toFixed(1)),

@@ -4,9 +4,9 @@ import type { PhaseProducer } from "../../bridge/src/plan/context.js";
 import { DEFAULT_PRODUCERS } from "../../bridge/src/plan/registry.js";
 import { runPlan } from "../../bridge/src/plan/run-plan.js";
 
-const [snapshotDir, mappingFile, outDir, phases] = process.argv.slice(2);
+const [snapshotDir, mappingFile, outDir, phases, workers = "auto"] = process.argv.slice(2);
 if (!snapshotDir || !mappingFile || !outDir) {
-  throw new Error("usage: bench-plan-child SNAPSHOT MAPPING OUT [all|reader]");
+  throw new Error("usage: bench-plan-child SNAPSHOT MAPPING OUT [all|reader] [WORKERS|auto]");
 }
 const readerPhases = new Set(["schema", "tags", "stages", "owners", "companies", "contacts"]);
 const producers: PhaseProducer[] =
@@ -40,6 +40,7 @@ const result = await runPlan({
   logger: createLogger({ level: "warn" }),
   progress: process.stderr,
   producers: timed,
+  workers: workers === "auto" ? "auto" : Number(workers),
 });
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 const cpu = process.cpuUsage(cpuStart);

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { Command } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
 import { formatReconciliation } from "../plan/reconciliation.js";
 import { runPlan } from "../plan/run-plan.js";
 import type { CliContext } from "./context.js";
@@ -20,6 +20,19 @@ interface PlanFlags {
   mapping?: string;
   out: string;
   progress?: boolean;
+  workers: number | "auto";
+}
+
+/** Parse `--workers`: "auto" or a whole number from 0 to 64. */
+export function parseWorkers(text: string): number | "auto" {
+  if (text === "auto") {
+    return "auto";
+  }
+  const count = /^[0-9]+$/.test(text) ? Number(text) : Number.NaN;
+  if (!(count >= 0 && count <= 64)) {
+    throw new InvalidArgumentError(`invalid worker count "${text}": use auto or 0 to 64`);
+  }
+  return count;
 }
 
 export function registerPlan(program: Command, context: CliContext): void {
@@ -39,6 +52,12 @@ export function registerPlan(program: Command, context: CliContext): void {
       "folder for plan/, quarantine.csv, flags.csv, reconciliation.json",
     )
     .option("--no-progress", "do not print progress lines (rows/s) on standard error")
+    .option(
+      "--workers <n>",
+      "worker threads that build contacts: auto (one per core, up to 4, for 50,000 rows or more) or 0 to 64; 0 builds them on the main thread",
+      parseWorkers,
+      "auto",
+    )
     .action(async (snapshot: string, flags: PlanFlags) => {
       const snapshotDir = resolve(snapshot);
       const result = await runPlan({
@@ -47,6 +66,7 @@ export function registerPlan(program: Command, context: CliContext): void {
         outDir: resolve(flags.out),
         logger: context.logger,
         progress: flags.progress === false ? undefined : context.stderr,
+        workers: flags.workers,
       });
       if (result.unconfirmedReason) {
         context.stderr.write(

@@ -102,6 +102,25 @@ export class NumberFormatTable {
     detector.observe(raw);
   }
 
+  /** Every decided format as file, meaning and format, for a table in another thread. */
+  decisions(): [file: string, meaning: string, format: Normalized<NumberFormat>][] {
+    return [...this.detectors.keys()].map((key) => {
+      const [file, meaning] = key.split("\u0000") as [string, string];
+      return [file, meaning, this.formatOf(file, meaning)];
+    });
+  }
+
+  /** A table that answers with formats decided elsewhere (see `decisions`). */
+  static fromDecisions(
+    decisions: [file: string, meaning: string, format: Normalized<NumberFormat>][],
+  ): NumberFormatTable {
+    const table = new NumberFormatTable();
+    for (const [file, meaning, format] of decisions) {
+      table.decided.set(NumberFormatTable.key(file, meaning), format);
+    }
+    return table;
+  }
+
   /** Return the format of `meaning` in `file`; a column never observed there reads as `point`. */
   formatOf(file: string, meaning: string): Normalized<NumberFormat> {
     const key = NumberFormatTable.key(file, meaning);

@@ -41,6 +41,8 @@ export interface PlanContext {
   state: PlanState;
   /** Folder for scratch files (staging database), removed when the plan ends. */
   workDir: string;
+  /** Worker threads that build contacts: a number, or "auto" (see contactWorkerCount). */
+  workers?: number | "auto";
 }
 
 /**

@@ -24,13 +24,13 @@ class BufferedFile {
   }
 
   /**
-   * Append a line. Returns a promise only when the buffer was flushed and the stream is full,
+   * Append a line (or `lines` lines in one text). Returns a promise only when the buffer was flushed and the stream is full,
    * so that hot loops await once per megabyte instead of once per row.
    */
-  write(text: string): Promise<void> | undefined {
+  write(text: string, lines = 1): Promise<void> | undefined {
     this.buffer.push(text);
     this.size += text.length;
-    this.lines += 1;
+    this.lines += lines;
     if (this.size >= FLUSH_CHARS) {
       return this.flush();
     }
@@ -89,23 +89,32 @@ export class PhaseWriter {
     return this.out.lines;
   }
 
-  /**
-   * Write a row with the hash of the canonical JSON of its `values`. That JSON is also the text
-   * written, so the values are serialised once. Await the result only when it is a promise
-   * (see BufferedFile.write).
-   */
+  /** Write a row (see planRowLine). Await the result only when it is a promise (see BufferedFile.write). */
   write(row: Omit<PlanRow, "hash">): Promise<void> | undefined {
-    const values = canonicalJson(row.values);
-    let line = "{";
-    if (row.xml_id !== undefined) {
-      line += `"xml_id":${JSON.stringify(row.xml_id)},`;
-    }
-    line += `"values":${values},"hash":"${hashOfJson(values)}"`;
-    if (row.source !== undefined) {
-      line += `,"source":${JSON.stringify({ file: row.source.file, line: row.source.line })}`;
-    }
-    return this.out.write(`${line}}\n`);
+    return this.out.write(planRowLine(row));
   }
+
+  /** Append lines made by `planRowLine`, `rows` of them, as one piece of text. */
+  writeLines(text: string, rows: number): Promise<void> | undefined {
+    return this.out.write(text, rows);
+  }
+}
+
+/**
+ * The NDJSON line of a plan row, with the hash of the canonical JSON of its `values`. That JSON
+ * is also the text written, so the values are serialised once.
+ */
+export function planRowLine(row: Omit<PlanRow, "hash">): string {
+  const values = canonicalJson(row.values);
+  let line = "{";
+  if (row.xml_id !== undefined) {
+    line += `"xml_id":${JSON.stringify(row.xml_id)},`;
+  }
+  line += `"values":${values},"hash":"${hashOfJson(values)}"`;
+  if (row.source !== undefined) {
+    line += `,"source":${JSON.stringify({ file: row.source.file, line: row.source.line })}`;
+  }
+  return `${line}}\n`;
 }
 
 /**

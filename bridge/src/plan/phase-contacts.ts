@@ -4,9 +4,19 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { NumberFormatTable } from "../normalize/numbers.js";
 import { caseVariantDetail, ExtIdCaseIndex } from "../snapshot/extid-case.js";
-import { Staging } from "../snapshot/staging.js";
-import { mergeGroup, stageSnapshot } from "../snapshot/users.js";
-import { buildContact, type ContactEnvironment } from "./contact-builder.js";
+import { Staging, type StagedGroup } from "../snapshot/staging.js";
+import { stageSnapshot } from "../snapshot/users.js";
+import { availableParallelism } from "node:os";
+import { WorkerPool } from "../core/worker-pool.js";
+import {
+  applyStateChanges,
+  buildContactBatch,
+  packGroups,
+  type ContactBatchResult,
+  type ContactWorkerInit,
+  type FileTable,
+} from "./contact-batch.js";
+import type { ContactEnvironment } from "./contact-builder.js";
 import type { PhaseProducer, PlanContext } from "./context.js";
 import { numericMeanings } from "./rules.js";
 import { stageOrder } from "./phase-segments.js";
@@ -103,43 +113,54 @@ async function produceContacts(
   progress.start("contacts");
   const files = staging.files();
   let groups = 0;
-  for (const group of staging.groups()) {
-    const user = mergeGroup(group, files);
-    groups += 1;
-    if (user.userRows === 0) {
-      counts.read += 1;
-    } else if (user.userRows > 1) {
-      countSkip(counts, "merged into an earlier row with the same extId", user.userRows - 1);
-    }
-    const contact = buildContact(user, environment);
-    for (const entry of contact.quarantine) {
+
+  // Write one batch's results in the order of its groups; batches arrive in order.
+  const apply = async (result: ContactBatchResult): Promise<void> => {
+    groups += result.rows;
+    counts.read += result.withoutUserRow;
+    countSkip(counts, "merged into an earlier row with the same extId", result.merged);
+    for (const entry of result.quarantine) {
       const pending = outputs.quarantine(entry);
       if (pending) await pending;
     }
-    for (const flag of contact.flags) {
+    for (const flag of result.flags) {
       const pending = outputs.flag(flag);
       if (pending) await pending;
     }
-    if (contact.email) {
-      insertEmails.add(contact.email, contact.xmlId, user.extId ?? "");
+    for (let i = 0; i < result.emails.length; i += 3) {
+      insertEmails.add(
+        result.emails[i] as string,
+        result.emails[i + 1] as string,
+        result.emails[i + 2] as string,
+      );
     }
-    const pending = writer.write({
-      xml_id: contact.xmlId,
-      values: contact.values,
-      source: contact.source,
-    });
+    const pending = writer.writeLines(result.lines, result.rows);
     if (pending) await pending;
-    if (user.extId !== undefined) {
-      caseIndex.add(user.extId, contact.xmlId);
-      extIdLines.push(JSON.stringify(user.extId));
-      if (extIdLines.length >= 10_000 && !extIds.write(`${extIdLines.splice(0).join("\n")}\n`)) {
-        await once(extIds, "drain");
-      }
+    for (let i = 0; i < result.extIds.length; i += 2) {
+      const extId = result.extIds[i] as string;
+      caseIndex.add(extId, result.extIds[i + 1] as string);
+      extIdLines.push(JSON.stringify(extId));
     }
-    counts.planned += 1;
-    if (groups % 10_000 === 0) {
+    if (extIdLines.length >= 10_000 && !extIds.write(`${extIdLines.splice(0).join("\n")}\n`)) {
+      await once(extIds, "drain");
+    }
+    applyStateChanges(environment, result.state);
+    counts.planned += result.rows;
+    if (Math.floor(groups / 10_000) !== Math.floor((groups - result.rows) / 10_000)) {
       progress.update(groups, "contacts");
     }
+  };
+
+  const workers = contactWorkerCount(context.workers, staged.userRows + staged.deviceRows);
+  if (workers === 0) {
+    for (const batch of batchesOf(staging.groups())) {
+      await apply({
+        ...buildContactBatch(batch, files, environment),
+        state: { valueTags: [], languages: [], unmapped: [] },
+      });
+    }
+  } else {
+    await buildInWorkers(workers, context, environment, numberFormats, files, staging, apply);
   }
   insertEmails.flush();
   emails.exec("COMMIT");
@@ -165,6 +186,91 @@ async function produceContacts(
       { columns: [...environment.unmapped] },
       "columns without a mapping entry were not planned; run map again to cover them",
     );
+  }
+}
+
+/** Groups per batch: enough to make a worker message cheap per contact, few enough to stream. */
+const GROUPS_PER_BATCH = 1000;
+/** Below this many staged user and device rows, starting worker threads costs more than it saves. */
+const WORKER_THRESHOLD = 50_000;
+/** Heap limit of a contact worker: a batch needs a few megabytes. */
+const WORKER_HEAP_MB = 64;
+
+function* batchesOf(groups: Iterable<StagedGroup>): Generator<StagedGroup[]> {
+  let batch: StagedGroup[] = [];
+  for (const group of groups) {
+    batch.push(group);
+    if (batch.length >= GROUPS_PER_BATCH) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) {
+    yield batch;
+  }
+}
+
+/**
+ * Worker threads for building contacts: the number asked for, or with "auto" one per core up to
+ * four once the snapshot is large enough to repay their start. 0 builds them on the main thread.
+ */
+export function contactWorkerCount(
+  requested: number | "auto" | undefined,
+  stagedRows: number,
+): number {
+  if (requested === undefined || requested === "auto") {
+    return stagedRows >= WORKER_THRESHOLD ? Math.min(availableParallelism(), 4) : 0;
+  }
+  return requested;
+}
+
+/**
+ * Build contacts in worker threads while the main thread reads staged groups and writes
+ * results. Batches go out as the workers take them, at most two per worker in flight, and
+ * their results are applied in the order the batches were read, so the plan is the same
+ * byte for byte as one built on the main thread.
+ */
+async function buildInWorkers(
+  workers: number,
+  context: PlanContext,
+  environment: ContactEnvironment,
+  numberFormats: NumberFormatTable,
+  files: FileTable,
+  staging: Staging,
+  apply: (result: ContactBatchResult) => Promise<void>,
+): Promise<void> {
+  const init: ContactWorkerInit = {
+    mapping: context.mapping,
+    timeZone: environment.convert.timeZone,
+    numberFormats: numberFormats.decisions(),
+    owners: [...context.state.owners],
+    companies: [...context.state.companies],
+    stageOrder: [...environment.stageOrder],
+    files: [...files],
+  };
+  context.logger.info({ workers }, "building contacts in worker threads");
+  const pool = new WorkerPool<(string | number)[], ContactBatchResult>(
+    new URL("./contact-worker.js", import.meta.url),
+    workers,
+    init,
+    { maxOldGenerationSizeMb: WORKER_HEAP_MB },
+  );
+  const inFlight: Promise<ContactBatchResult>[] = [];
+  try {
+    for (const batch of batchesOf(staging.groups())) {
+      const result = pool.run(packGroups(batch));
+      // Failures are awaited in order below; this only keeps an early one from going unhandled.
+      result.catch(() => undefined);
+      inFlight.push(result);
+      if (inFlight.length >= 2 * workers) {
+        await apply(await (inFlight.shift() as Promise<ContactBatchResult>));
+      }
+    }
+    while (inFlight.length > 0) {
+      await apply(await (inFlight.shift() as Promise<ContactBatchResult>));
+    }
+  } finally {
+    await pool.close();
   }
 }
 

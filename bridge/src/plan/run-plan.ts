@@ -25,6 +25,8 @@ export interface PlanOptions {
   /** Where progress lines go (standard error for the CLI); none when undefined. */
   progress?: NodeJS.WritableStream;
   producers?: PhaseProducer[];
+  /** Worker threads that build contacts: a number, or "auto" (the default). */
+  workers?: number | "auto";
 }
 
 export interface PlanResult {
@@ -69,6 +71,7 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     progress: new Progress(options.progress),
     state,
     workDir: outputs.workDir,
+    workers: options.workers,
   };
 
   try {
