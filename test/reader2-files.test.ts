@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -16,6 +16,7 @@ import { writeFiles, writeSnapshotManifest } from "./input-support.js";
 import { runCli } from "./support/cli.js";
 
 const FIXTURE = join(import.meta.dirname, "fixtures/reader/plan-basic");
+const SAMPLE = join(import.meta.dirname, "../samples/small");
 const work = mkdtempSync(join(tmpdir(), "reader2-files-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -58,7 +59,8 @@ describe("unread file reasons", () => {
     ["users.csv", TOP_LEVEL_USERS],
     ["user-export.xlsx", TOP_LEVEL_USERS],
     ["devices2.csv", SECOND_DEVICES],
-    ["Events/e.csv", "folder Events/ is read only when it is named events/; rename it"],
+    ["Events/e.csv", undefined],
+    ["PUSH-RESULTS/c1.json", undefined],
     [
       "users/readme.md",
       "the readers of users/ do not take files of this type; export it as .csv or .xlsx",
@@ -74,6 +76,32 @@ describe("unread file reasons", () => {
 });
 
 describe("folder names without case", () => {
+  it("plan reads Events/ and Push-Results/ as events/ and push-results/", async () => {
+    const history: string[] = [];
+    for (const [name, events, pushResults] of [
+      ["lower", "events", "push-results"],
+      ["mixed", "Events", "Push-Results"],
+    ] as const) {
+      const root = join(work, `case-${name}`);
+      cpSync(SAMPLE, root, { recursive: true });
+      renameSync(join(root, "events"), join(root, events));
+      renameSync(join(root, "push-results"), join(root, pushResults));
+      await writeSnapshotManifest(root);
+      const out = join(work, `case-${name}-out`);
+      const encoding = ["--encoding", "users/segment-istanbul.csv=windows-1254"];
+      expect((await run(["map", root, "--out", out, ...encoding])).code).toBe(0);
+      const planned = await run(["plan", root, "--out", out]);
+      expect(planned.code, planned.err).toBe(0);
+      history.push(readFileSync(join(out, "plan/history.ndjson"), "utf8"));
+    }
+    expect(history[0]?.split("\n").length).toBeGreaterThan(100);
+    // Only the source paths differ: the same rows, external IDs and hashes.
+    const sources = history[1]
+      ?.replaceAll('"file":"Events/', '"file":"events/')
+      .replaceAll('"file":"Push-Results/', '"file":"push-results/');
+    expect(sources).toBe(history[0]);
+  });
+
   it("readers list Users/, Devices.csv and Owners.csv", async () => {
     const root = join(work, "case");
     writeFiles(root, {

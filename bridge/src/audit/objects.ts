@@ -206,7 +206,7 @@ export async function auditCampaigns(snapshot: Snapshot): Promise<AuditReport["c
     }
   }
 
-  for (const file of snapshot.files.filter((f) => f.startsWith("push-results/"))) {
+  for (const file of snapshot.files.filter((f) => folderOf(f) === "push-results")) {
     result.pushResultRows += await countRows(snapshot, file);
   }
   return result;

@@ -6,7 +6,7 @@ import type { PhaseCounts } from "../plan/types.js";
 import { streamJsonRecords } from "../snapshot/json-stream.js";
 import { Staging } from "../snapshot/staging.js";
 import { mergeGroup, stageSnapshot } from "../snapshot/users.js";
-import { snapshotPath } from "../snapshot/snapshot.js";
+import { folderOf, snapshotPath } from "../snapshot/snapshot.js";
 import { openTable } from "../snapshot/table.js";
 import { planCampaignsPhase } from "./campaigns-phase.js";
 import { planHistoryPhase } from "./history-phase.js";
@@ -25,7 +25,7 @@ const RECORD_EXTENSIONS = new Set([...TABLE_EXTENSIONS, ".json", ".ndjson", ".js
 
 function filesIn(context: PlanContext, folder: string, extensions: Set<string>): string[] {
   return context.snapshot.files.filter(
-    (file) => file.startsWith(`${folder}/`) && extensions.has(extname(file).toLowerCase()),
+    (file) => folderOf(file) === folder && extensions.has(extname(file).toLowerCase()),
   );
 }
 

@@ -1,4 +1,5 @@
 import type { SnapshotObservations } from "./observations.js";
+import { folderOf } from "../snapshot/snapshot.js";
 import type { MappingEntry, MappingTarget } from "./types.js";
 
 interface FileRule {
@@ -29,8 +30,7 @@ const JSON_RECORD = "(json|ndjson|jsonl)";
 
 /**
  * Target of each kind of snapshot file; the first rule that matches a path applies. The rules
- * follow the readers: folders that `bridge/src/snapshot/snapshot.ts` lists match without case,
- * while `events/` and `push-results/`, which the history phase lists, match exactly.
+ * follow the readers, which match folder names without letter case.
  */
 const FILE_RULES: FileRule[] = [
   {
@@ -91,7 +91,7 @@ const FILE_RULES: FileRule[] = [
   {
     test: {
       test: (file: string) =>
-        file.startsWith("events/") && new RegExp(`\\.${TABLE}$`, "i").test(file),
+        folderOf(file) === "events" && new RegExp(`\\.${TABLE}$`, "i").test(file),
     },
     target: none("mail.message", "note"),
     confidence: 0.9,
@@ -104,7 +104,7 @@ const FILE_RULES: FileRule[] = [
     reason: "one UTM campaign each; content and metrics migrate, large assets are flagged",
   },
   {
-    test: /^push-results\//,
+    test: /^push-results\//i,
     target: none("mail.message", "note"),
     confidence: 0.85,
     reason: "per-user delivery rows; a note per campaign on each targeted contact",
@@ -160,8 +160,6 @@ const KNOWN_FOLDERS = [
   "inbox",
 ];
 
-/** Folders that the history phase lists by their exact name. */
-const CASE_SENSITIVE_FOLDERS = new Set(["events", "push-results"]);
 
 /**
  * Why no reader takes `file`, or undefined when a reader does. The reason names where the file
@@ -178,9 +176,6 @@ export function unreadFileReason(file: string): string | undefined {
   const known = folder
     ? KNOWN_FOLDERS.find((candidate) => candidate === folder.toLowerCase())
     : undefined;
-  if (folder !== undefined && known && CASE_SENSITIVE_FOLDERS.has(known) && known !== folder) {
-    return `folder ${folder}/ is read only when it is named ${known}/; rename it`;
-  }
   if (known) {
     return `the readers of ${known}/ do not take files of this type; export it as .csv or .xlsx`;
   }
