@@ -27,6 +27,9 @@ function app() {
   });
 }
 
+const WRONG = "the bridge token does not match the one this server was started with";
+const MISSING = "no bridge token: send Authorization: Bearer <token> or X-Bridge-Token: <token>";
+
 describe("the Authorization scheme", () => {
   it.each(["bearer", "BEARER", "BeArEr", "Bearer"])(
     "accepts the token after the scheme spelled %s",
@@ -41,12 +44,13 @@ describe("the Authorization scheme", () => {
   );
 
   it.each([
-    ["a wrong token in lower case", `bearer ${TOKEN.slice(0, -1)}x`],
-    ["a scheme without a space", `bearer${TOKEN}`],
-    ["another scheme", `bearerx ${TOKEN}`],
-  ])("rejects %s with 401", async (_label, header) => {
+    ["a wrong token in lower case", `bearer ${TOKEN.slice(0, -1)}x`, WRONG],
+    ["a scheme without a space", `bearer${TOKEN}`, MISSING],
+    ["another scheme", `bearerx ${TOKEN}`, MISSING],
+  ])("rejects %s with 401", async (_label, header, detail) => {
     const response = await request(app()).get("/jobs/none").set("Authorization", header);
     expect(response.status).toBe(401);
-    expect(response.body).toEqual({ error: "unauthorized", requestId: expect.any(String) });
+    expect(response.headers["www-authenticate"]).toBe('Bearer realm="netmera-odoo bridge"');
+    expect(response.body).toEqual({ error: "unauthorized", detail, requestId: expect.any(String) });
   });
 });

@@ -47,16 +47,21 @@ describe("bridge API authentication", () => {
   });
 
   it.each([
-    ["no token", {}],
-    ["wrong bearer token", { Authorization: `Bearer ${TOKEN.slice(0, -1)}x` }],
-    ["short token", { Authorization: "Bearer abc" }],
-    ["wrong header token", { "X-Bridge-Token": "nope" }],
-    ["basic scheme", { Authorization: `Basic ${TOKEN}` }],
-  ])("rejects %s with 401", async (_label, headers) => {
+    ["no token", {}, "no bridge token"],
+    ["wrong bearer token", { Authorization: `Bearer ${TOKEN.slice(0, -1)}x` }, "does not match"],
+    ["short token", { Authorization: "Bearer abc" }, "does not match"],
+    ["wrong header token", { "X-Bridge-Token": "nope" }, "does not match"],
+    ["basic scheme", { Authorization: `Basic ${TOKEN}` }, "no bridge token"],
+  ])("rejects %s with 401", async (_label, headers, detail) => {
     const { app } = build(recordingJobs().jobs);
     const response = await request(app).get("/runs/1").set(headers);
     expect(response.status).toBe(401);
-    expect(response.body).toEqual({ error: "unauthorized", requestId: expect.any(String) });
+    expect(response.body).toEqual({
+      error: "unauthorized",
+      detail: expect.stringContaining(detail),
+      requestId: expect.any(String),
+    });
+    expect(JSON.stringify(response.body)).not.toContain(TOKEN);
   });
 
   it("accepts the bearer and the header form", async () => {

@@ -51,6 +51,14 @@ export function requireToken(token: string): RequestHandler {
       return;
     }
 
-    res.status(401).json({ error: "unauthorized", requestId: res.locals.requestId });
+    // RFC 7235 asks a 401 to name the scheme; the detail says which headers carry the token.
+    res.set("WWW-Authenticate", 'Bearer realm="netmera-odoo bridge"');
+    res.status(401).json({
+      error: "unauthorized",
+      detail: given
+        ? "the bridge token does not match the one this server was started with"
+        : "no bridge token: send Authorization: Bearer <token> or X-Bridge-Token: <token>",
+      requestId: res.locals.requestId,
+    });
   };
 }
