@@ -2,6 +2,7 @@ import type { Mapping } from "../mapping/types.js";
 import { NumberFormatTable, type NumberFormat } from "../normalize/numbers.js";
 import type { Normalized } from "../normalize/result.js";
 import type { StagedGroup } from "../snapshot/staging.js";
+import { foldExtIdCase } from "../snapshot/extid-case.js";
 import { mergeGroup } from "../snapshot/users.js";
 import { buildContact, type ContactEnvironment } from "./contact-builder.js";
 import { emptyState } from "./context.js";
@@ -25,7 +26,7 @@ export interface ContactBatchResult {
   flags: FlagEntry[];
   /** Lower-case e-mail, contact external ID and extId, three entries per contact with an e-mail. */
   emails: string[];
-  /** extId and contact external ID, two entries per contact with an extId. */
+  /** extId, contact external ID and folded extId (foldExtIdCase), three entries per contact with an extId. */
   extIds: string[];
   /** Categories, languages and unmapped columns first seen by this batch (see ContactState). */
   state: ContactStateChanges;
@@ -73,7 +74,7 @@ export function buildContactBatch(
       planRowLine({ xml_id: contact.xmlId, values: contact.values, source: contact.source }),
     );
     if (user.extId !== undefined) {
-      extIds.push(user.extId, contact.xmlId);
+      extIds.push(user.extId, contact.xmlId, foldExtIdCase(user.extId));
     }
   }
   return {

@@ -136,9 +136,9 @@ async function produceContacts(
     }
     const pending = writer.writeLines(result.lines, result.rows);
     if (pending) await pending;
-    for (let i = 0; i < result.extIds.length; i += 2) {
+    for (let i = 0; i < result.extIds.length; i += 3) {
       const extId = result.extIds[i] as string;
-      caseIndex.add(extId, result.extIds[i + 1] as string);
+      caseIndex.addFolded(result.extIds[i + 2] as string, extId, result.extIds[i + 1] as string);
       extIdLines.push(JSON.stringify(extId));
     }
     if (extIdLines.length >= 10_000 && !extIds.write(`${extIdLines.splice(0).join("\n")}\n`)) {
@@ -194,7 +194,7 @@ const GROUPS_PER_BATCH = 1000;
 /** Below this many staged user and device rows, starting worker threads costs more than it saves. */
 const WORKER_THRESHOLD = 50_000;
 /** Heap limit of a contact worker: a batch needs a few megabytes. */
-const WORKER_HEAP_MB = 64;
+const WORKER_HEAP_MB = 32;
 
 function* batchesOf(groups: Iterable<StagedGroup>): Generator<StagedGroup[]> {
   let batch: StagedGroup[] = [];
@@ -253,7 +253,7 @@ async function buildInWorkers(
     new URL("./contact-worker.js", import.meta.url),
     workers,
     init,
-    { maxOldGenerationSizeMb: WORKER_HEAP_MB },
+    { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: 8 },
   );
   const inFlight: Promise<ContactBatchResult>[] = [];
   try {

@@ -50,7 +50,12 @@ export class ExtIdCaseIndex {
   }
 
   add(extId: string, xmlId: string): void {
-    this.buffered.push(foldExtIdCase(extId), extId, xmlId);
+    this.addFolded(foldExtIdCase(extId), extId, xmlId);
+  }
+
+  /** Add an extId whose `foldExtIdCase` form is already known (a worker thread folded it). */
+  addFolded(folded: string, extId: string, xmlId: string): void {
+    this.buffered.push(folded, extId, xmlId);
     if (this.buffered.length >= ROWS_PER_INSERT * 3) {
       this.insertBatch.run(this.buffered);
       this.buffered = [];
