@@ -1,5 +1,5 @@
 import { readFileSync, readdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -103,8 +103,10 @@ describe("worker count", () => {
   });
 
   it("starts workers only for large snapshots", () => {
-    expect(contactWorkerCount("auto", 49_999)).toBe(0);
-    expect(contactWorkerCount("auto", 50_000)).toBe(Math.min(availableParallelism(), 4));
+    expect(contactWorkerCount("auto", 49_999, 8)).toBe(0);
+    expect(contactWorkerCount("auto", 50_000, 8)).toBe(4);
+    expect(contactWorkerCount("auto", 50_000, 4)).toBe(3);
+    expect(contactWorkerCount("auto", 50_000, 2)).toBe(0);
     expect(contactWorkerCount(undefined, 10)).toBe(0);
     expect(contactWorkerCount(2, 10)).toBe(2);
     expect(contactWorkerCount(0, 10_000_000)).toBe(0);

@@ -54,7 +54,7 @@ export function registerPlan(program: Command, context: CliContext): void {
     .option("--no-progress", "do not print progress lines (rows/s) on standard error")
     .option(
       "--workers <n>",
-      "worker threads that build contacts: auto (one per core, up to 4, for 50,000 rows or more) or 0 to 64; 0 builds them on the main thread",
+      "worker threads that build contacts: auto (one per core beyond the first, up to 4, for 50,000 rows or more, none on 2 cores) or 0 to 64; 0 builds them on the main thread",
       parseWorkers,
       "auto",
     )

@@ -193,8 +193,11 @@ async function produceContacts(
 const GROUPS_PER_BATCH = 1000;
 /** Below this many staged user and device rows, starting worker threads costs more than it saves. */
 const WORKER_THRESHOLD = 50_000;
-/** Heap limit of a contact worker: a batch needs a few megabytes. */
-const WORKER_HEAP_MB = 32;
+/**
+ * Heap limits of a contact worker. A batch needs a few megabytes, but tighter limits made the
+ * workers spend most of their time collecting garbage.
+ */
+const WORKER_HEAP_MB = 96;
 
 function* batchesOf(groups: Iterable<StagedGroup>): Generator<StagedGroup[]> {
   let batch: StagedGroup[] = [];
@@ -211,15 +214,18 @@ function* batchesOf(groups: Iterable<StagedGroup>): Generator<StagedGroup[]> {
 }
 
 /**
- * Worker threads for building contacts: the number asked for, or with "auto" one per core up to
- * four once the snapshot is large enough to repay their start. 0 builds them on the main thread.
+ * Worker threads for building contacts: the number asked for, or with "auto" one per core
+ * beyond the first, up to four, once the snapshot is large enough to repay their start. On two
+ * cores "auto" builds on the main thread: one worker saved no time there, and two cost about
+ * 140 MB more memory for a third less time (docs/benchmarks.md).
  */
 export function contactWorkerCount(
   requested: number | "auto" | undefined,
   stagedRows: number,
+  cores = availableParallelism(),
 ): number {
   if (requested === undefined || requested === "auto") {
-    return stagedRows >= WORKER_THRESHOLD ? Math.min(availableParallelism(), 4) : 0;
+    return stagedRows >= WORKER_THRESHOLD && cores > 2 ? Math.min(cores - 1, 4) : 0;
   }
   return requested;
 }
@@ -253,7 +259,7 @@ async function buildInWorkers(
     new URL("./contact-worker.js", import.meta.url),
     workers,
     init,
-    { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: 8 },
+    { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: 16 },
   );
   const inFlight: Promise<ContactBatchResult>[] = [];
   try {
