@@ -118,6 +118,18 @@ const PUSH_TOKEN = [
   "APNs Device Token",
 ];
 
+/**
+ * Parts of header names that mark a push token beyond the spellings above: any "token", GCM and
+ * FCM registration IDs (`gcmRegId`), APNs, and the Turkish "Cihaz Anahtarı" (device key). A
+ * column that only looks like one is left out too: a token must never reach Odoo.
+ */
+const PUSH_TOKEN_PARTS = ["token", "regid", "registrationid", "apns", "cihazanahtar"];
+
+/** True when a folded header (see foldKey) names a push token column. */
+export function isPushTokenHeader(folded: string): boolean {
+  return PUSH_TOKEN_PARTS.some((part) => folded.includes(part));
+}
+
 /** Meaning of push token columns; the only meaning that several columns of one file may share. */
 export const PUSH_TOKEN_MEANING = "pushToken";
 
@@ -174,7 +186,8 @@ for (const spelling of PUSH_TOKEN) {
 
 /** Meaning of a profile attribute code: an identity for the built-in ones, else `attr:<code>`. */
 export function meaningOfCode(code: string): ColumnMeaning {
-  return CODE_ALIASES[foldKey(code)] ?? `attr:${code}`;
+  const folded = foldKey(code);
+  return CODE_ALIASES[folded] ?? (isPushTokenHeader(folded) ? PUSH_TOKEN_MEANING : `attr:${code}`);
 }
 
 export interface MatchedHeaders {
@@ -233,7 +246,9 @@ export function matchHeaders(
   const seen = new Map<ColumnMeaning, string>();
   headers.forEach((header, position) => {
     const folded = foldKey(header);
-    const known = folded ? index.get(folded) : undefined;
+    const known = folded
+      ? (index.get(folded) ?? (isPushTokenHeader(folded) ? PUSH_TOKEN_MEANING : undefined))
+      : undefined;
     const meaning = known ?? `column:${header || `#${position + 1}`}`;
     if (!known) {
       unknown.push(header);

@@ -103,6 +103,33 @@ function anonymousKey(
   return ANONYMOUS_PREFIX + fallback;
 }
 
+/** Shortest push token: APNs device tokens are 64 hex digits, FCM tokens longer. */
+const PUSH_TOKEN_MIN_LENGTH = 64;
+const APNS_TOKEN = /^[0-9a-fA-F]{64}$/;
+/** FCM and GCM registration tokens: an instance id, ":APA91b", then the token. */
+const FCM_TOKEN = /^[\w-]{6,}:APA91b[\w-]{20,}$/;
+
+/**
+ * True for a value shaped like a push token, whatever its column is called: such values are
+ * left out of the plan so that a token under an unexpected header still stays in the snapshot.
+ */
+export function looksLikePushToken(value: string): boolean {
+  const text = value.trim();
+  return APNS_TOKEN.test(text) || FCM_TOKEN.test(text);
+}
+
+function pushTokenDropped(file: string, line: number, column: string): RowProblem {
+  // The value itself is a secret, so the quarantine row names only where it was.
+  return {
+    file,
+    line,
+    column,
+    value: "",
+    reason:
+      "value dropped: shaped like a push token (FCM or APNs), which never leaves the snapshot",
+  };
+}
+
 const UNIT_SEPARATOR = "\u001f";
 const JSON_MARK = "\u0000";
 
@@ -252,13 +279,17 @@ async function stageUserFile(
         if (email) staging.addIdentity(emailIdent(email), key);
         if (msisdn) staging.addIdentity(msisdnIdent(msisdn), key);
       }
-      if (hooks.onValue) {
-        for (let i = 0; i < row.cells.length; i += 1) {
-          const value = row.cells[i];
-          if (value !== undefined) {
-            hooks.onValue(columns[i]?.meaning ?? "", value, file);
-          }
+      for (let i = 0; i < row.cells.length; i += 1) {
+        const value = row.cells[i];
+        if (value === undefined) {
+          continue;
         }
+        if (value.length >= PUSH_TOKEN_MIN_LENGTH && looksLikePushToken(value)) {
+          row.cells[i] = undefined;
+          hooks.onProblem(pushTokenDropped(file, row.line, columns[i]?.header ?? ""));
+          continue;
+        }
+        hooks.onValue?.(columns[i]?.meaning ?? "", value, file);
       }
       staging.add(key, SOURCE_USER, fileId, row.line, encodeCells(row.cells));
     }
@@ -308,6 +339,10 @@ async function stageProfileFile(
     const cells: (string | undefined)[] = new Array<string | undefined>(columns.length);
     for (const [code, value] of profile.values) {
       if (meaningOfCode(code) === PUSH_TOKEN_MEANING) {
+        continue;
+      }
+      if (value.length >= PUSH_TOKEN_MIN_LENGTH && looksLikePushToken(value)) {
+        hooks.onProblem(pushTokenDropped(file, profile.line, code));
         continue;
       }
       let position = positions.get(code);
