@@ -1,5 +1,5 @@
+import { parseConfigText } from "../core/config-text.js";
 import { readFileSync } from "node:fs";
-import { parse as parseYaml } from "yaml";
 import type { Command } from "commander";
 import { z } from "zod";
 import { ConfigError } from "../core/errors.js";
@@ -47,14 +47,7 @@ export function readConfigFile(path: string): ConfigFile {
     });
   }
 
-  let data: unknown;
-  try {
-    data = /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text);
-  } catch (error) {
-    throw new ConfigError(
-      `config file ${path} is not valid JSON/YAML: ${(error as Error).message}`,
-    );
-  }
+  const data = parseConfigText(path, text);
 
   const parsed = configFileSchema.safeParse(data ?? {});
   if (!parsed.success) {

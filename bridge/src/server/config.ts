@@ -1,7 +1,7 @@
+import { parseConfigText } from "../core/config-text.js";
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import cron from "node-cron";
-import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { ConfigError } from "../core/errors.js";
 import { readBridgeToken } from "./auth.js";
@@ -129,14 +129,7 @@ export function readServeConfig(path: string): ServeConfigFile {
     });
   }
 
-  let data: unknown;
-  try {
-    data = /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text);
-  } catch (error) {
-    throw new ConfigError(
-      `config file ${path} is not valid JSON or YAML: ${(error as Error).message}`,
-    );
-  }
+  const data = parseConfigText(path, text);
 
   const parsed = serveConfigSchema.safeParse(data ?? {});
   if (!parsed.success) {
