@@ -1,4 +1,13 @@
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
@@ -101,6 +110,51 @@ describe("export-csv refusals", () => {
     );
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("is not empty");
+  });
+
+  it("rejects a plan file edited after plan wrote it", async () => {
+    const tampered = join(work, "plan-tampered");
+    cpSync(plan, tampered, { recursive: true });
+    const contacts = join(tampered, "plan", "contacts.ndjson");
+    const text = readFileSync(contacts, "utf8");
+    writeFileSync(contacts, text.replace(/"email":"[^"]+"/, '"email":"evil@attacker.example"'));
+    const out = join(work, "pkg-tampered");
+    const result = await run(
+      "export-csv",
+      snapshot,
+      "--plan",
+      tampered,
+      "--mapping",
+      mapping,
+      "--out",
+      out,
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `the plan in ${tampered} changed after plan wrote it, so no import package was written`,
+    );
+    expect(result.stderr).toContain("plan/contacts.ndjson: sha256");
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("rejects a plan with a phase file missing", async () => {
+    const cut = join(work, "plan-missing-file");
+    cpSync(plan, cut, { recursive: true });
+    rmSync(join(cut, "plan", "history.ndjson"));
+    const result = await run(
+      "export-csv",
+      snapshot,
+      "--plan",
+      cut,
+      "--mapping",
+      mapping,
+      "--out",
+      join(work, "pkg-missing-file"),
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `${join(cut, "plan", "history.ndjson")} not found, but plan/manifest.json lists it`,
+    );
   });
 });
 

@@ -2,6 +2,11 @@ import { resolve } from "node:path";
 import { ConfigError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { loadMapping } from "../mapping/store.js";
+import {
+  assertPlanFilesUnchanged,
+  plannedPhases,
+  readPlanManifest as readMigratePlanManifest,
+} from "../migrate/plan-files.js";
 import { assertMappingConfirmed, computeMappingHash } from "../mapping/types.js";
 import { openSnapshot } from "../snapshot/snapshot.js";
 import { buildPackage } from "./build-package.js";
@@ -36,6 +41,14 @@ export async function runExportCsv(options: ExportCsvOptions): Promise<GuideInpu
         `\`netmera-odoo plan ${options.snapshotDir} --mapping ${options.mappingFile} --out ${options.planDir}\` again`,
     );
   }
+
+  // The package carries the plan into Odoo as migrate does, so it gets the same file check.
+  const planManifest = readMigratePlanManifest(options.planDir);
+  await assertPlanFilesUnchanged(options.planDir, plannedPhases(options.planDir, planManifest), {
+    rerun: `netmera-odoo plan ${options.snapshotDir} --mapping ${options.mappingFile} --out ${options.planDir}`,
+    nothingDone: "no import package was written",
+    command: "export-csv",
+  });
 
   const result = await buildPackage({
     planDir: options.planDir,

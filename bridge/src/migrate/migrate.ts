@@ -18,7 +18,7 @@ import { RunHeartbeat } from "./heartbeat.js";
 import { assertRunFree, recordStopped } from "./lease.js";
 import { rematchOwners } from "./owners.js";
 import {
-  checkPlanFiles,
+  assertPlanFilesUnchanged,
   plannedPhases,
   readPlanManifest,
   readPlanReconciliation,
@@ -225,39 +225,17 @@ async function importRun(
   };
 }
 
-/**
- * Refuse, before anything reaches Odoo, a plan whose files changed after plan wrote them: an
- * edited row would otherwise be imported as it is. A file without a recorded hash is refused
- * too, since deleting the hash would otherwise let an edited file through; every plan written
- * by a version that imports hashes records them.
- */
+/** Refuse, before anything reaches Odoo, a plan whose files changed (see assertPlanFilesUnchanged). */
 async function assertPlanUnchanged(request: MigrateRequest, phases: PlannedPhase[]): Promise<void> {
-  const { changed, unchecked } = await checkPlanFiles(phases);
   const rerun =
     request.snapshotDir && request.mappingFile
       ? `netmera-odoo plan ${request.snapshotDir} --mapping ${request.mappingFile} --out ${request.planDir}`
       : `netmera-odoo plan SNAPSHOT --mapping MAPPING --out ${request.planDir}`;
-  if (unchecked.length > 0) {
-    throw new ConfigError(
-      `${join(request.planDir, "plan", "manifest.json")} records no sha256 for ` +
-        `${unchecked.join(", ")}, so migrate cannot tell whether they changed after plan wrote ` +
-        `them, and nothing was sent to Odoo. Re-run plan to rebuild the plan with its hashes ` +
-        `(${rerun}), then run migrate again.`,
-    );
-  }
-
-  if (changed.length === 0) return;
-
-  const lines = changed.map(
-    ({ file, expected, found }) =>
-      `  ${file}: sha256 ${found.sha256.slice(0, 12)}…, ${found.rows} row(s); the manifest ` +
-      `says ${expected.sha256.slice(0, 12)}…, ${expected.rows} row(s)`,
-  );
-  throw new ConfigError(
-    `the plan in ${request.planDir} changed after plan wrote it, so nothing was sent to ` +
-      `Odoo:\n${lines.join("\n")}\nPlan files must not be edited; change the snapshot or ` +
-      `the mapping instead. Re-run plan to rebuild it (${rerun}), then run migrate again.`,
-  );
+  await assertPlanFilesUnchanged(request.planDir, phases, {
+    rerun,
+    nothingDone: "nothing was sent to Odoo",
+    command: "migrate",
+  });
 }
 
 interface ConfirmedMapping {

@@ -181,6 +181,40 @@ export async function checkPlanFiles(
   return { changed, unchecked };
 }
 
+/**
+ * Refuse a plan whose files changed after plan wrote them, since an edited row would otherwise
+ * be imported as it is. A file without a recorded hash is refused too: deleting the hash would
+ * otherwise let an edited file through, and every plan of this version records them.
+ */
+export async function assertPlanFilesUnchanged(
+  planDir: string,
+  phases: PlannedPhase[],
+  how: { rerun: string; nothingDone: string; command: string },
+): Promise<void> {
+  const { changed, unchecked } = await checkPlanFiles(phases);
+  if (unchecked.length > 0) {
+    throw new ConfigError(
+      `${join(planDir, "plan", "manifest.json")} records no sha256 for ` +
+        `${unchecked.join(", ")}, so ${how.command} cannot tell whether they changed after plan ` +
+        `wrote them, and ${how.nothingDone}. Re-run plan to rebuild the plan with its hashes ` +
+        `(${how.rerun}), then run ${how.command} again.`,
+    );
+  }
+
+  if (changed.length === 0) return;
+
+  const lines = changed.map(
+    ({ file, expected, found }) =>
+      `  ${file}: sha256 ${found.sha256.slice(0, 12)}…, ${found.rows} row(s); the manifest ` +
+      `says ${expected.sha256.slice(0, 12)}…, ${expected.rows} row(s)`,
+  );
+  throw new ConfigError(
+    `the plan in ${planDir} changed after plan wrote it, so ${how.nothingDone}:\n` +
+      `${lines.join("\n")}\nPlan files must not be edited; change the snapshot or ` +
+      `the mapping instead. Re-run plan to rebuild it (${how.rerun}), then run ${how.command} again.`,
+  );
+}
+
 /** sha256 (hex) of a file and its number of lines (newline characters). */
 async function hashFile(path: string): Promise<{ sha256: string; rows: number }> {
   const hash = createHash("sha256");
