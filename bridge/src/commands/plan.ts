@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
 import { formatReconciliation } from "../plan/reconciliation.js";
+import { removeOwnWorkDirs } from "../plan/outputs.js";
 import { runPlan } from "../plan/run-plan.js";
 import type { CliContext } from "./context.js";
 
@@ -60,14 +61,33 @@ export function registerPlan(program: Command, context: CliContext): void {
     )
     .action(async (snapshot: string, flags: PlanFlags) => {
       const snapshotDir = resolve(snapshot);
-      const result = await runPlan({
-        snapshotDir,
-        mappingFile: resolve(flags.mapping ?? defaultMappingFile(resolve(flags.out))),
-        outDir: resolve(flags.out),
-        logger: context.logger,
-        progress: flags.progress === false ? undefined : context.stderr,
-        workers: flags.workers,
-      });
+      const outDir = resolve(flags.out);
+      // A stopped plan leaves the previous plan as it was; its half-built copy, which holds
+      // personal data, goes before the process exits.
+      const stop = (signal: NodeJS.Signals): void => {
+        removeOwnWorkDirs(outDir);
+        context.stderr.write(
+          `\nplan stopped by ${signal}; the previous plan in ${outDir} is unchanged and the ` +
+            "unfinished one was removed\n",
+        );
+        process.exit(signal === "SIGINT" ? 130 : 143);
+      };
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+      let result: Awaited<ReturnType<typeof runPlan>>;
+      try {
+        result = await runPlan({
+          snapshotDir,
+          mappingFile: resolve(flags.mapping ?? defaultMappingFile(outDir)),
+          outDir,
+          logger: context.logger,
+          progress: flags.progress === false ? undefined : context.stderr,
+          workers: flags.workers,
+        });
+      } finally {
+        process.off("SIGINT", stop);
+        process.off("SIGTERM", stop);
+      }
       if (result.unconfirmedReason) {
         context.stderr.write(
           `warning: ${result.unconfirmedReason}; plan ran anyway because it writes nothing to ` +

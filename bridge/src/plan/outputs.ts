@@ -1,9 +1,10 @@
 import { createHash, randomBytes, type Hash } from "node:crypto";
-import { createWriteStream, type WriteStream } from "node:fs";
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { createWriteStream, readdirSync, readFileSync, rmSync, type WriteStream } from "node:fs";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { once } from "node:events";
 import { join } from "node:path";
 import { stringify } from "csv-stringify/sync";
+import type { Logger } from "../core/log.js";
 import { canonicalJson, hashOfJson } from "./row-hash.js";
 import type { FlagEntry, PlanRow, QuarantineEntry } from "./types.js";
 
@@ -117,6 +118,72 @@ export function planRowLine(row: Omit<PlanRow, "hash">): string {
   return `${line}}\n`;
 }
 
+/** Name prefix of the hidden folder in which a plan is built (see PlanOutputs). */
+export const WORK_DIR_PREFIX = ".plan-";
+/** File in a work folder with the id of the process that builds the plan there. */
+const OWNER_FILE = "owner.pid";
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to another user.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Remove the work folders of plans into DIR whose process is gone (killed, or stopped by a
+ * crash), since they hold copies of personal data. A folder of a plan still running is kept.
+ */
+async function removeAbandonedWorkDirs(outDir: string, logger?: Logger): Promise<void> {
+  for (const name of await readdir(outDir)) {
+    if (!name.startsWith(WORK_DIR_PREFIX)) continue;
+    const dir = join(outDir, name);
+    const owner = Number.parseInt(
+      await readFile(join(dir, OWNER_FILE), "utf8").catch(() => ""),
+      10,
+    );
+    if (owner > 0 && owner !== process.pid && processAlive(owner)) continue;
+    await rm(dir, { recursive: true, force: true });
+    logger?.warn({ dir }, "removed the work folder of an interrupted plan");
+  }
+}
+
+/**
+ * Remove, synchronously, the work folders in DIR that this process made: for a signal handler
+ * that exits right after.
+ */
+export function removeOwnWorkDirs(outDir: string): number {
+  let removed = 0;
+  for (const name of readdirIfAny(outDir)) {
+    if (!name.startsWith(WORK_DIR_PREFIX)) continue;
+    const dir = join(outDir, name);
+    if (readOwner(dir) === String(process.pid)) {
+      rmSync(dir, { recursive: true, force: true });
+      removed += 1;
+    }
+  }
+  return removed;
+}
+
+function readdirIfAny(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+function readOwner(dir: string): string | undefined {
+  try {
+    return readFileSync(join(dir, OWNER_FILE), "utf8").trim();
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Every file `plan --out DIR` writes. Files are built in a hidden folder inside DIR and moved
  * into place by `commit()`, so a failed or interrupted plan leaves the previous plan (or
@@ -136,10 +203,12 @@ export class PlanOutputs {
     this.flagsFile = new BufferedFile(join(workDir, "flags.csv"));
   }
 
-  static async create(outDir: string): Promise<PlanOutputs> {
+  static async create(outDir: string, logger?: Logger): Promise<PlanOutputs> {
     await mkdir(outDir, { recursive: true });
-    const workDir = join(outDir, `.plan-${randomBytes(6).toString("hex")}`);
+    await removeAbandonedWorkDirs(outDir, logger);
+    const workDir = join(outDir, `${WORK_DIR_PREFIX}${randomBytes(6).toString("hex")}`);
     await mkdir(join(workDir, "plan"), { recursive: true });
+    await writeFile(join(workDir, OWNER_FILE), `${process.pid}\n`);
     const outputs = new PlanOutputs(outDir, workDir);
     await outputs.quarantineFile.write(csvLine(["file", "line", "column", "value", "reason"]));
     await outputs.flagsFile.write(csvLine(["xml_id", "extid", "flag", "detail"]));

@@ -59,7 +59,7 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
       membership.ref,
     );
   }
-  const outputs = await PlanOutputs.create(options.outDir);
+  const outputs = await PlanOutputs.create(options.outDir, logger);
   const context: PlanContext = {
     snapshot,
     mapping,
