@@ -371,6 +371,18 @@ export async function openCsvTable(path: string, file: string, logger: Logger): 
     throw new SnapshotFileError(file, "is empty (no header line)");
   }
   const headers = headerRecord.record.map((header) => header.trim());
+  // Exports often end every line with a delimiter: an unnamed last column holds nothing.
+  while (headers.length > 1 && headers[headers.length - 1] === "") {
+    headers.pop();
+  }
+  const unnamed = headers.indexOf("");
+  if (unnamed >= 0) {
+    throw new SnapshotFileError(
+      file,
+      `line ${headerRecord.line}, column ${unnamed + 1}: the header has no name for this ` +
+        "column; name it or remove the column",
+    );
+  }
 
   async function* rowBatches(): AsyncGenerator<TableRow[]> {
     const expected = headers.length;
@@ -382,8 +394,13 @@ export async function openCsvTable(path: string, file: string, logger: Logger): 
           isHeader = false;
           continue;
         }
-        const row: TableRow = { line, cells: record.map(cellValue) };
-        if (record.length !== expected) {
+        // Empty fields after the last named column are the trailing delimiters above.
+        const fields =
+          record.length > expected && record.slice(expected).every((cell) => cell.trim() === "")
+            ? record.slice(0, expected)
+            : record;
+        const row: TableRow = { line, cells: fields.map(cellValue) };
+        if (fields.length !== expected) {
           row.problem = `has ${record.length} fields, the header has ${expected}`;
         }
         rows.push(row);
