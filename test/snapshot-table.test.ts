@@ -176,4 +176,32 @@ describe("cells and rows", () => {
       { line: 3, cells: ["ayse.k", undefined, "03.05.1990", "7.5", "ok"] },
     ]);
   });
+
+  it("rejects an XLSX whose second worksheet holds rows", async () => {
+    const workbook = new ExcelJS.Workbook();
+    workbook.addWorksheet("Kullanıcılar").addRow(["externalId", "email"]).commit();
+    workbook.getWorksheet("Kullanıcılar")?.addRow(["u1", "u1@example.com"]);
+    const second = workbook.addWorksheet("Sheet2");
+    second.addRow(["externalId", "email"]);
+    second.addRow(["y1", "y1@example.com"]);
+    workbook.addWorksheet("Empty");
+    const path = join(dir, "two-sheets.xlsx");
+    await workbook.xlsx.writeFile(path);
+    const table = await openTable(path, "users/two.xlsx", silentLogger);
+    await expect(rows(table)).rejects.toThrow(
+      'users/two.xlsx: worksheet "Sheet2" holds data (row 1), but only the first worksheet ' +
+        '("Kullanıcılar") is read; save each worksheet as a file of its own',
+    );
+  });
+
+  it("reads an XLSX whose later worksheets are empty", async () => {
+    const workbook = new ExcelJS.Workbook();
+    workbook.addWorksheet("Users").addRow(["externalId"]);
+    workbook.getWorksheet("Users")?.addRow(["u1"]);
+    workbook.addWorksheet("Notes");
+    const path = join(dir, "empty-second.xlsx");
+    await workbook.xlsx.writeFile(path);
+    const table = await openTable(path, "users/one.xlsx", silentLogger);
+    expect(await rows(table)).toEqual([{ line: 2, cells: ["u1"] }]);
+  });
 });

@@ -69,7 +69,8 @@ function createReader(path: string): ExcelJS.stream.xlsx.WorkbookReader {
 
 /**
  * Open the first worksheet of an XLSX export with ExcelJS's streaming reader. The first
- * non-empty row is the header.
+ * non-empty row is the header. A later worksheet with any value is an error once the rows are
+ * read, since its rows would otherwise be left out.
  */
 export async function openXlsxTable(path: string, file: string, _logger: Logger): Promise<Table> {
   let headers: string[] | undefined;
@@ -77,13 +78,27 @@ export async function openXlsxTable(path: string, file: string, _logger: Logger)
 
   async function* sheetRows(): AsyncGenerator<{ line: number; cells: (string | undefined)[] }> {
     try {
+      let first = true;
       for await (const worksheet of createReader(path)) {
-        sheetName = (worksheet as unknown as { name?: string }).name ?? "";
-        for await (const row of worksheet) {
-          yield { line: row.number, cells: rowCells(row.values) };
+        const name = (worksheet as unknown as { name?: string }).name ?? "";
+        if (first) {
+          first = false;
+          sheetName = name;
+          for await (const row of worksheet) {
+            yield { line: row.number, cells: rowCells(row.values) };
+          }
+          continue;
         }
-        // Exports hold one sheet; further sheets are not part of the data.
-        return;
+        // Only the first worksheet is read, so rows on another would be lost without a word.
+        for await (const row of worksheet) {
+          if (rowCells(row.values).some((cell) => cell !== undefined)) {
+            throw new SnapshotFileError(
+              file,
+              `worksheet "${name}" holds data (row ${row.number}), but only the first ` +
+                `worksheet ("${sheetName}") is read; save each worksheet as a file of its own`,
+            );
+          }
+        }
       }
     } catch (error) {
       if (error instanceof SnapshotFileError) {
