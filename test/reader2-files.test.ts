@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -157,5 +157,29 @@ describe("files no reader takes", () => {
     const markdown = readFileSync(join(out, "audit.md"), "utf8");
     expect(markdown).toContain("2 files are not read, so nothing of them is imported:");
     expect(markdown).toContain(`| users.csv | ${TOP_LEVEL_USERS} |`);
+  });
+});
+
+describe("symbolic links in a snapshot", () => {
+  it.each([
+    ["a linked file", "users/linked.csv", "file"],
+    ["a linked folder", "tags", "dir"],
+  ])("rejects %s by its path", async (_label, link, type) => {
+    const root = join(work, `symlink-${type}`);
+    cpSync(FIXTURE, root, { recursive: true });
+    const target = join(work, `outside-${type}`);
+    if (type === "file") {
+      writeFiles(work, { [`outside-${type}`]: "externalId,name\ns1,Sym\n" });
+    } else {
+      writeFiles(target, { "vip.csv": "externalId\ns1\n" });
+      rmSync(join(root, link), { recursive: true, force: true });
+    }
+    symlinkSync(target, join(root, link));
+    const result = await run(["audit", root, "--out", join(work, `symlink-${type}-out`)]);
+    expect(result.code).toBe(1);
+    expect(result.err).toContain(
+      `${link}: is a symbolic link; a snapshot is read only from its own files, so copy the ` +
+        "file or folder it points to into the snapshot",
+    );
   });
 });

@@ -4,6 +4,7 @@ import { copyFile, mkdir, readdir, rename } from "node:fs/promises";
 import { once } from "node:events";
 import { dirname, join, relative, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
+import { SnapshotFileError } from "../core/errors.js";
 
 export const MANIFEST = "manifest.json";
 /** Manifest written completely before the journal goes away, then renamed into place. */
@@ -122,13 +123,13 @@ export async function sha256File(path: string): Promise<string> {
 
 /**
  * Relative paths (with `/`) of all files in the snapshot, sorted, leaving out the manifest and
- * folders whose name starts with a dot, such as the journal.
+ * folders whose name starts with a dot, such as the journal. A symbolic link is an error.
  */
 export async function listSnapshotFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   const files: string[] = [];
   for (const entry of entries) {
-    if (!entry.isFile()) {
+    if (!entry.isFile() && !entry.isSymbolicLink()) {
       continue;
     }
 
@@ -139,6 +140,14 @@ export async function listSnapshotFiles(dir: string): Promise<string[]> {
       path.split("/").some((part) => part.startsWith("."))
     ) {
       continue;
+    }
+    // A link could point anywhere on the machine, and skipping it would drop its rows silently.
+    if (entry.isSymbolicLink()) {
+      throw new SnapshotFileError(
+        path,
+        "is a symbolic link; a snapshot is read only from its own files, so copy the file or " +
+          "folder it points to into the snapshot",
+      );
     }
 
     files.push(path);
