@@ -60,10 +60,24 @@ function bridgeHash(text: string): string {
   return computeMappingHash(mappingSchema.parse(JSON.parse(text)));
 }
 
+function fieldPart(name: string): string {
+  return name
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, "_");
+}
+
 function entry(name: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     source: { kind: "attribute", name, dataType: "STRING", label: `${name} etiketi` },
-    target: { model: "res.partner", field: `x_netmera_${name}`, type: "char", action: "create" },
+    // Field names are ASCII, as Odoo's are; the other texts keep the Turkish letters.
+    target: {
+      model: "res.partner",
+      field: `x_netmera_${fieldPart(name)}`,
+      type: "char",
+      action: "create",
+    },
     confidence: 0.9,
     reason: "özel alan",
     review: false,
@@ -187,7 +201,7 @@ const KEY_ORDER_B = JSON.stringify({
       reason: "özel alan",
       options: { arrayHandling: "tags", survey: true },
       confidence: 0.9,
-      target: { action: "create", type: "char", field: "x_netmera_ülke", model: "res.partner" },
+      target: { action: "create", type: "char", field: "x_netmera_ulke", model: "res.partner" },
       source: { label: "ülke etiketi", dataType: "STRING", name: "ülke", kind: "attribute" },
     },
   ],

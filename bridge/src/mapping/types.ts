@@ -80,16 +80,72 @@ export const mappingOptionsSchema = z.object({
   encoding: z.string().min(1).optional(),
 });
 
-export const mappingEntrySchema = z.object({
-  source: mappingSourceSchema,
-  target: mappingTargetSchema,
-  confidence: z.number().min(0).max(1),
-  /** One line that says why this target was chosen. */
-  reason: z.string(),
-  /** True when a person should look at this entry before confirming. */
-  review: z.boolean(),
-  options: mappingOptionsSchema.optional(),
-});
+/** Odoo models that mapping targets may name: the ones plan and migrate write or read. */
+export const TARGET_MODELS = new Set([
+  "res.partner",
+  "res.partner.category",
+  "res.users",
+  "mail.message",
+  "mail.activity",
+  "utm.campaign",
+  "ir.model.fields",
+]);
+/** An Odoo field name, and the `x_` name of a field the addon creates. */
+const FIELD_NAME = /^[a-z_][a-z0-9_]*$/;
+const CUSTOM_FIELD_NAME = /^x_[a-z0-9_]+$/;
+
+export const mappingEntrySchema = z
+  .object({
+    source: mappingSourceSchema,
+    target: mappingTargetSchema,
+    confidence: z.number().min(0).max(1),
+    /** One line that says why this target was chosen. */
+    reason: z.string(),
+    /** True when a person should look at this entry before confirming. */
+    review: z.boolean(),
+    options: mappingOptionsSchema.optional(),
+  })
+  // An edited target must still be one that plan can write: a field created on contacts has an
+  // x_ name, and no name may carry characters that Odoo's field names cannot have.
+  .superRefine(({ source, target }, context) => {
+    const contactValue = source.kind === "column" || source.kind === "attribute";
+    if (
+      contactValue &&
+      target.action !== "skip" &&
+      target.model !== "res.partner" &&
+      target.model !== "res.partner.category"
+    ) {
+      context.addIssue({
+        code: "custom",
+        path: ["target", "model"],
+        message: `${source.kind === "attribute" ? "an attribute" : "a column"} goes to contacts (res.partner) or their tags (res.partner.category), not to ${target.model}`,
+      });
+    } else if (!TARGET_MODELS.has(target.model)) {
+      context.addIssue({
+        code: "custom",
+        path: ["target", "model"],
+        message: `model "${target.model}" is not one netmera-odoo writes (${[...TARGET_MODELS].join(", ")})`,
+      });
+    }
+    if (target.field !== null && !FIELD_NAME.test(target.field)) {
+      context.addIssue({
+        code: "custom",
+        path: ["target", "field"],
+        message: `"${target.field}" is not an Odoo field name (lower-case letters, digits and _)`,
+      });
+    } else if (
+      target.model === "res.partner" &&
+      target.action === "create" &&
+      target.field !== null &&
+      !CUSTOM_FIELD_NAME.test(target.field)
+    ) {
+      context.addIssue({
+        code: "custom",
+        path: ["target", "field"],
+        message: `a field that netmera-odoo creates needs an x_ name, not "${target.field}"; use action "existing" for a field Odoo has`,
+      });
+    }
+  });
 
 export const mappingSettingsSchema = z.object({
   /**
