@@ -87,3 +87,39 @@ describe("invalid UTF-8 position", () => {
     expect(await locateInvalidUtf8(file(Buffer.from("a,ğ\n€,𝄞\n")))).toBeUndefined();
   });
 });
+
+describe("UTF-8 files with a stray byte", () => {
+  it("stop at the stray byte instead of reading everything as Windows-1254", async () => {
+    const path = file(
+      Buffer.concat([
+        Buffer.from(
+          "externalId,name,surname,city\nw1,Ayşe,Yılmaz,İstanbul\nw2,Ğül,Şen,Iğdır\nw5,Ay",
+          "utf8",
+        ),
+        Buffer.from([0xfe]),
+        Buffer.from("e,X,Ankara\n", "utf8"),
+      ]),
+    );
+    // A small file fails while its header is read, a large one while its rows are.
+    const read = async () => drain(await openTable(path, "users/a.csv", silentLogger));
+    await expect(read()).rejects.toThrow(
+      /^users\/a\.csv: invalid UTF-8 at byte offset \d+ \(line 4, column 6\).*mixes encodings/,
+    );
+  });
+
+  it("still reads a Windows-1254 file with one UTF-8-like pair as Windows-1254", async () => {
+    // "Ö" then an en dash in Windows-1254 are the bytes of a valid two-byte UTF-8 sequence.
+    const path = file(
+      Buffer.concat([
+        Buffer.from("externalId,name\nw1,", "latin1"),
+        Buffer.from([0xd6, 0x96, 0x20, 0x41, 0x79, 0xfe, 0x65]),
+        Buffer.from("\n", "latin1"),
+      ]),
+    );
+    const table = await openTable(path, "users/b.csv", silentLogger);
+    expect(table.format).toMatchObject({ encoding: "windows-1254" });
+    const rows = [];
+    for await (const row of table.rows()) rows.push(row);
+    expect(rows[0]?.cells).toEqual(["w1", "Ö– Ayşe"]);
+  });
+});

@@ -112,6 +112,36 @@ function isValidUtf8(bytes: Buffer): boolean {
   }
 }
 
+/** Number of well-formed multi-byte UTF-8 sequences before the first byte that breaks UTF-8. */
+export function utf8SequencesBeforeInvalid(bytes: Buffer): number {
+  let sequences = 0;
+  let at = 0;
+  while (at < bytes.length) {
+    const lead = bytes[at] as number;
+    const length =
+      lead < 0x80
+        ? 1
+        : lead >= 0xc2 && lead <= 0xdf
+          ? 2
+          : lead >= 0xe0 && lead <= 0xef
+            ? 3
+            : lead >= 0xf0 && lead <= 0xf4
+              ? 4
+              : 0;
+    if (length === 0 || at + length > bytes.length) {
+      return sequences;
+    }
+    if (length > 1) {
+      if (!isValidUtf8(bytes.subarray(at, at + length))) {
+        return sequences;
+      }
+      sequences += 1;
+    }
+    at += length;
+  }
+  return sequences;
+}
+
 /** UTF-16 without a byte-order mark shows as a zero byte in every other position of ASCII text. */
 function guessBomlessUtf16(bytes: Buffer): TextEncoding | undefined {
   const pairs = Math.floor(Math.min(bytes.length, 4096) / 2);
@@ -267,6 +297,16 @@ async function decideFromContent(
   }
   if (isValidUtf8(chunk)) {
     return { encoding: "utf-8", bomLength: 0, reason: "first non-ASCII bytes are valid UTF-8" };
+  }
+  // Several well-formed multi-byte sequences before the first bad byte mean a UTF-8 file with
+  // some bytes of another encoding. Reading it as UTF-8 stops at that byte with its line and
+  // column; reading it as Windows-1254 would garble every letter before it.
+  if (utf8SequencesBeforeInvalid(chunk) >= 2) {
+    return {
+      encoding: "utf-8",
+      bomLength: 0,
+      reason: "valid UTF-8 letters come before the first invalid byte",
+    };
   }
   return {
     encoding: "windows-1254",
