@@ -35,8 +35,21 @@ describe("NumberFormatDetector", () => {
   it("rejects a column that mixes both formats", () => {
     expect(decide(["1,234.5", "1.234,5"])).toEqual({
       ok: false,
-      reason: 'mixes number formats: "1,234.5" uses a decimal point and "1.234,5" a decimal comma',
+      reason:
+        'mixes number formats: 1 value(s) such as "1,234.5" use a decimal point and 1 such as ' +
+        '"1.234,5" a decimal comma',
     });
+    const close = [...Array.from({ length: 9 }, (_, i) => `${i}.25`), "12,50"];
+    expect(decide(close).ok).toBe(false);
+  });
+
+  it("takes a clear majority and leaves the rest to parsing", () => {
+    const values = [...Array.from({ length: 100 }, (_, i) => `${i}.25`), "12,50", "1.234"];
+    expect(decide(values)).toEqual({ ok: true, value: "point" });
+    expect(parseNumber("0.25", "point")).toEqual({ ok: true, value: 0.25 });
+    expect(parseNumber("12,50", "point").ok).toBe(false);
+    const commas = [...Array.from({ length: 10 }, (_, i) => `${i},5`), "2.5"];
+    expect(decide(commas)).toEqual({ ok: true, value: "comma" });
   });
 
   it("accepts plain integers in either format", () => {

@@ -31,40 +31,50 @@ function hasSeparator(text: string): boolean {
  * fit both formats only because every separated value has three digits after it is ambiguous.
  */
 export class NumberFormatDetector {
-  private possible = POINT | COMMA;
   private ambiguousExample: string | undefined;
-  private settledBy: { point?: string; comma?: string } = {};
-  private invalid: string | undefined;
+  private readonly settled = {
+    point: { count: 0, example: "" },
+    comma: { count: 0, example: "" },
+  };
 
   observe(raw: string): void {
     const text = raw.trim();
     const formats = formatsFor(text);
     if (formats === 0) {
-      this.invalid ??= text;
       return;
     }
-    if (formats === POINT) {
-      this.settledBy.point ??= text;
-    } else if (formats === COMMA) {
-      this.settledBy.comma ??= text;
+    if (formats === POINT || formats === COMMA) {
+      const settled = formats === POINT ? this.settled.point : this.settled.comma;
+      settled.count += 1;
+      settled.example ||= text;
     } else if (hasSeparator(text)) {
       this.ambiguousExample ??= text;
     }
-    this.possible &= formats;
   }
 
-  /** The column's format, or the reason no single format reads all its values. */
+  /**
+   * The column's format, or the reason no format can be chosen. When both formats occur, one
+   * that settles at least MAJORITY times as many values wins, and the other values are dropped
+   * one by one when they are parsed; closer counts are rejected for the whole column.
+   */
   decide(): Normalized<NumberFormat> {
-    if (this.possible === POINT) {
+    const { point, comma } = this.settled;
+    if (point.count > 0 && comma.count === 0) {
       return accept("point");
     }
-    if (this.possible === COMMA) {
+    if (comma.count > 0 && point.count === 0) {
       return accept("comma");
     }
-    if (this.possible === 0 && this.settledBy.point && this.settledBy.comma) {
+    if (point.count > 0 && comma.count > 0) {
+      if (point.count >= MAJORITY * comma.count) {
+        return accept("point");
+      }
+      if (comma.count >= MAJORITY * point.count) {
+        return accept("comma");
+      }
       return reject(
-        `mixes number formats: "${this.settledBy.point}" uses a decimal point and ` +
-          `"${this.settledBy.comma}" a decimal comma`,
+        `mixes number formats: ${point.count} value(s) such as "${point.example}" use a decimal ` +
+          `point and ${comma.count} such as "${comma.example}" a decimal comma`,
       );
     }
     if (this.ambiguousExample) {
@@ -77,6 +87,9 @@ export class NumberFormatDetector {
     return accept("point");
   }
 }
+
+/** How many times more values one number format must settle than the other to be chosen. */
+const MAJORITY = 10;
 
 /**
  * Number formats per file and column. Files come from different exports (a Turkish
