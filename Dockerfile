@@ -37,5 +37,5 @@ VOLUME ["/data"]
 EXPOSE 3100
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.NETMERA_ODOO_BRIDGE_PORT || 3100) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-ENTRYPOINT ["tini", "--", "node", "bridge/bin/netmera-odoo.js"]
+ENTRYPOINT ["tini", "--", "node", "--max-old-space-size=256", "bridge/bin/netmera-odoo.js"]
 CMD ["serve"]

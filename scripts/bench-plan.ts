@@ -70,7 +70,8 @@ function runChild(
   heapMb: string | undefined,
   workers: string,
 ): ChildReport {
-  const heap = heapMb ? [`--max-old-space-size=${heapMb}`] : [];
+  // The installed binary runs with --max-old-space-size=256 (bridge/bin/netmera-odoo.js).
+  const heap = [`--max-old-space-size=${heapMb ?? "256"}`];
   const result = spawnSync(
     process.execPath,
     [...heap, child, snapshot, `${snapshot}.mapping.json`, out, phases, workers],

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 snapshot=samples/small
 out=${1:-out/demo}
-cli=(node bridge/bin/netmera-odoo.js)
+cli=(node --max-old-space-size=256 bridge/bin/netmera-odoo.js)
 
 step() {
   printf '\n== %s\n' "$*"

@@ -104,7 +104,7 @@ echo "building the bridge"
 npm run build --silent
 ODOO_URL="http://127.0.0.1:$odoo_port" ODOO_DB=$db ODOO_USER=${ODOO_USER:-admin} \
   ODOO_PASSWORD=${ODOO_PASSWORD:-admin} \
-  node bridge/bin/netmera-odoo.js serve --host 127.0.0.1 --port "$bridge_port" \
+  node --max-old-space-size=256 bridge/bin/netmera-odoo.js serve --host 127.0.0.1 --port "$bridge_port" \
   --data-dir "$data_dir" 2>"$log_dir/bridge.log" &
 bridge_pid=$!
 
