@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -42,6 +42,28 @@ describe("inventory command without Chromium", () => {
     expect(result.stderr).toBe(
       'error: Chromium not found at /nonexistent/chromium: install it with "apt-get install ' +
         'chromium", or pass its path with --chromium or CHROMIUM_PATH\n',
+    );
+    expect(readdirSync(out)).toEqual([]);
+  });
+});
+
+describeChromium("inventory of a plan from another snapshot", () => {
+  it("is rejected with both hashes", async () => {
+    const plan = mkdtempSync(join(tmpdir(), "inventory-plan-"));
+    cpSync(PLAN_DIR, plan, { recursive: true });
+    const manifest = join(plan, "plan", "manifest.json");
+    writeFileSync(
+      manifest,
+      readFileSync(manifest, "utf8").replace(
+        /"snapshotHash": "[0-9a-f]+"/,
+        `"snapshotHash": "${"a".repeat(64)}"`,
+      ),
+    );
+    const out = mkdtempSync(join(tmpdir(), "inventory-out-"));
+    const result = await runCli(["inventory", SNAPSHOT_DIR, "--plan", plan, "--out", out]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `the plan in ${plan} was made from another snapshot (plan aaaaaaaaaaaa, ${SNAPSHOT_DIR} 337f1ac57200)`,
     );
     expect(readdirSync(out)).toEqual([]);
   });

@@ -1,7 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { ConfigError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
+import { readPlanManifest } from "../migrate/plan-files.js";
+import { openSnapshot } from "../snapshot/snapshot.js";
 import { readPlanQuality } from "./read-plan.js";
 import { readInventorySnapshot } from "./read-snapshot.js";
 import { loadInventoryTemplates } from "./render-html.js";
@@ -38,6 +41,26 @@ function withContentsPages(
 }
 
 /**
+ * Refuse a plan made from another snapshot, whose data-quality figures would describe other
+ * data. The snapshot's files are checked against its manifest on the way.
+ */
+async function assertPlanOfSnapshot(
+  planDir: string,
+  snapshotDir: string,
+  logger: Logger,
+): Promise<void> {
+  const manifest = readPlanManifest(planDir);
+  const snapshot = await openSnapshot(snapshotDir, { logger });
+  if (snapshot.hash === manifest.snapshotHash) return;
+  throw new ConfigError(
+    `the plan in ${planDir} was made from another snapshot (plan ${manifest.snapshotHash.slice(0, 12)}, ` +
+      `${snapshotDir} ${snapshot.hash.slice(0, 12)}), so its data-quality figures do not describe ` +
+      `this snapshot. Plan this snapshot first (netmera-odoo plan ${snapshotDir} --out ${planDir}), ` +
+      "or leave out --plan.",
+  );
+}
+
+/**
  * Build the written inventory of a snapshot: `inventory.html` and `inventory.pdf` in `outDir`.
  * Both are written under temporary names and renamed at the end, so a failure leaves neither
  * a partial file nor a PDF that disagrees with the HTML.
@@ -47,6 +70,9 @@ export async function writeInventory(options: WriteInventoryOptions): Promise<Wr
   await assertChromium(options.chromiumPath);
 
   const snapshot = await readInventorySnapshot(options.snapshotDir, logger);
+  if (options.planDir) {
+    await assertPlanOfSnapshot(options.planDir, options.snapshotDir, logger);
+  }
   const plan = options.planDir ? await readPlanQuality(options.planDir) : null;
   const view = buildInventoryView(snapshot, {
     plan,
