@@ -71,3 +71,44 @@ describe("edited mapping targets", () => {
     expect(result.code, result.stderr).toBe(0);
   });
 });
+
+describe("map arguments", () => {
+  it("rejects a mapping file inside the snapshot", async () => {
+    const result = await runCli(["map", snapshot, "--out", join(snapshot, "work")]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `${join(snapshot, "work", "mapping.json")} is inside the snapshot folder ${snapshot}, where it would change the snapshot's hash`,
+    );
+    const confirm = await runCli([
+      "map",
+      snapshot,
+      "--confirm",
+      "--by",
+      "T",
+      "--mapping",
+      join(snapshot, "m.json"),
+    ]);
+    expect(confirm.code).toBe(1);
+    expect(confirm.stderr).toContain("is inside the snapshot folder");
+  });
+
+  it.each([
+    ["an escape sequence", "Evil\u001b[31m"],
+    ["a line break", "Evil\nconfirmed by CEO"],
+    ["a right-to-left override", "Ayşe\u202eteY"],
+  ])("rejects a reviewer name with %s", async (_label, name) => {
+    const result = await runCli([
+      "map",
+      snapshot,
+      "--confirm",
+      "--by",
+      name,
+      "--mapping",
+      join(work, "mapping.json"),
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `--by ${JSON.stringify(name)} holds control or invisible characters`,
+    );
+  });
+});

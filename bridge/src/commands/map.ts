@@ -1,5 +1,5 @@
 import { access, mkdir } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { basename, isAbsolute, join, relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { ConfigError } from "../core/errors.js";
 import { collectObservations } from "../mapping/collect.js";
@@ -93,13 +93,35 @@ async function propose(
   );
 }
 
+/**
+ * Refuse a mapping file inside the snapshot folder: it would count as a snapshot file, so
+ * confirming it would change the snapshot's hash and void the confirmation at once.
+ */
+function assertOutsideSnapshot(snapshotDir: string, mappingFile: string): void {
+  const inside = relative(resolve(snapshotDir), resolve(mappingFile));
+  if (inside.startsWith("..") || isAbsolute(inside)) return;
+  throw new ConfigError(
+    `${mappingFile} is inside the snapshot folder ${snapshotDir}, where it would change the ` +
+      "snapshot's hash and void its own confirmation; write it elsewhere (for example " +
+      `--out work/${basename(resolve(snapshotDir))})`,
+  );
+}
+
+/** Names a person may confirm by: no control or invisible formatting characters. */
+const CONFIRMED_BY = /^[^\p{Cc}\p{Cf}]+$/u;
+
 async function confirm(
   snapshotDir: string,
   options: MapOptions,
   context: CliContext,
 ): Promise<void> {
-  if (!options.by) {
+  if (!options.by?.trim()) {
     throw new ConfigError("--confirm needs --by NAME, the person who reviewed the mapping");
+  }
+  if (!CONFIRMED_BY.test(options.by)) {
+    throw new ConfigError(
+      `--by ${JSON.stringify(options.by)} holds control or invisible characters; give the reviewer's name as plain text`,
+    );
   }
 
   const path = options.mapping ?? join(options.out, "mapping.json");
@@ -148,6 +170,10 @@ export function registerMap(program: Command, context: CliContext): void {
       [],
     )
     .action(async (snapshotDir: string, options: MapOptions) => {
+      assertOutsideSnapshot(
+        snapshotDir,
+        options.confirm && options.mapping ? options.mapping : join(options.out, "mapping.json"),
+      );
       if (options.confirm) {
         await confirm(snapshotDir, options, context);
         return;
