@@ -11,7 +11,9 @@ describe("xmlIdFor", () => {
   });
 
   it("builds a readable ASCII name from Turkish letters", () => {
-    expect(xmlIdFor("user", "Şükrü/Öztürk.1")).toMatch(/^netmera_user_sukru_ozturk_1_[0-9a-f]{12}$/);
+    expect(xmlIdFor("user", "Şükrü/Öztürk.1")).toMatch(
+      /^netmera_user_sukru_ozturk_1_[0-9a-f]{12}$/,
+    );
   });
 
   it("is stable across calls", () => {
@@ -19,6 +21,8 @@ describe("xmlIdFor", () => {
   });
 
   it("prefixes the importer module", () => {
-    expect(fullXmlId("netmera_tag_vip_0123456789ab")).toBe("__import__.netmera_tag_vip_0123456789ab");
+    expect(fullXmlId("netmera_tag_vip_0123456789ab")).toBe(
+      "__import__.netmera_tag_vip_0123456789ab",
+    );
   });
 });

@@ -160,7 +160,6 @@ const KNOWN_FOLDERS = [
   "inbox",
 ];
 
-
 /**
  * Why no reader takes `file`, or undefined when a reader does. The reason names where the file
  * would have to be for its rows to be imported.
