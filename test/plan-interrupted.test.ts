@@ -54,7 +54,7 @@ describe("an interrupted plan", () => {
       ["plan", snapshot, "--mapping", mapping, "--out", out, "--no-progress"],
       {},
     );
-    // Stop it once staging has begun, so that the work folder holds copies of the data.
+    // Stop it once staging has begun, so that the work folder contains copies of the data.
     await waitFor(
       () =>
         workDirs(out).some((dir) =>

@@ -25,7 +25,7 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** Every file of a plan folder with its text; the manifest without its creation time. */
+/** Read every file of a plan folder, the manifest without its creation time. */
 function planFiles(dir: string): Map<string, string> {
   const files = new Map<string, string>();
   for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {

@@ -3,9 +3,9 @@ import { fileURLToPath } from "node:url";
 import { Worker, type ResourceLimits } from "node:worker_threads";
 
 /**
- * Start a worker from a module next to the caller. Compiled code has the `.js` file; run from
- * TypeScript sources (tsx, the test runner), only the `.ts` file exists, and the worker then
- * registers tsx's loader before it imports the module.
+ * Start a worker from a module next to the caller. Compiled code has the `.js` file. Run from
+ * TypeScript sources (tsx, the test runner), only the `.ts` file exists, so the worker first
+ * registers tsx's loader and then imports the module.
  */
 function startWorker(moduleUrl: URL, workerData: unknown, resourceLimits: ResourceLimits): Worker {
   const path = fileURLToPath(moduleUrl);
@@ -33,7 +33,7 @@ interface Reply<TOut> {
 /**
  * A fixed set of worker threads running one module. `run` sends a message to the worker with
  * the fewest tasks and resolves with its reply. A worker that fails or exits fails its tasks
- * and every later one, so a caller never waits for an answer that cannot come.
+ * and every later one, so a caller never waits for a reply that cannot come.
  */
 export class WorkerPool<TIn, TOut> {
   private readonly workers: Worker[] = [];
@@ -107,7 +107,7 @@ export class WorkerPool<TIn, TOut> {
   }
 }
 
-/** Serve a pool: answer each message with the handler's result, or with its error's message. */
+/** Serve a pool: reply to each message with the handler's result, or with its error's message. */
 export function serveWorker<TIn, TOut>(
   port: import("node:worker_threads").MessagePort,
   handle: (input: TIn) => TOut,

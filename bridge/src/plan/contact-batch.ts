@@ -13,7 +13,7 @@ import type { FlagEntry, QuarantineEntry } from "./types.js";
 /** Source files of staged rows by file id, as `Staging.files()` returns them. */
 export type FileTable = Map<number, { path: string; meta: unknown }>;
 
-/** What a batch of staged groups becomes, in group order. */
+/** Result of building a batch of staged groups, in group order. */
 export interface ContactBatchResult {
   /** NDJSON lines of the `contacts` plan file, one per group. */
   lines: string;
@@ -28,11 +28,11 @@ export interface ContactBatchResult {
   emails: string[];
   /** extId, contact external ID and folded extId (foldExtIdCase), three entries per contact with an extId. */
   extIds: string[];
-  /** Categories, languages and unmapped columns first seen by this batch (see ContactState). */
+  /** Categories, languages and unmapped columns first seen by this batch. */
   state: ContactStateChanges;
 }
 
-/** What building contacts adds to the plan state, to be replayed in batch order. */
+/** Additions to the plan state from building contacts, replayed in batch order. */
 export interface ContactStateChanges {
   /** Category external ID and name pairs, flattened. */
   valueTags: string[];
