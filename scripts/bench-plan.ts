@@ -38,27 +38,26 @@ async function bundleChild(): Promise<string> {
   const { build } = await import("esbuild");
   // Inside node_modules, so that the bundle resolves its external packages from this checkout.
   const outfile = resolve("node_modules/.cache/netmera-bench/bench-plan-child.mjs");
-  await build({
-    entryPoints: [resolve("scripts/lib/bench-plan-child.ts")],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    packages: "external",
-    outfile,
-    logLevel: "warning",
-  });
   // The contacts phase starts its worker threads from contact-worker.js beside its own module.
-  await build({
-    entryPoints: [resolve("bridge/src/plan/contact-worker.ts")],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    packages: "external",
-    outfile: resolve("node_modules/.cache/netmera-bench/contact-worker.js"),
-    logLevel: "warning",
-  });
+  const entries: [string, string][] = [
+    ["scripts/lib/bench-plan-child.ts", outfile],
+    [
+      "bridge/src/plan/contact-worker.ts",
+      resolve("node_modules/.cache/netmera-bench/contact-worker.js"),
+    ],
+  ];
+  for (const [entry, output] of entries) {
+    await build({
+      entryPoints: [resolve(entry)],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      packages: "external",
+      outfile: output,
+      logLevel: "warning",
+    });
+  }
   return outfile;
 }
 
