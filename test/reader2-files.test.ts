@@ -183,3 +183,25 @@ describe("symbolic links in a snapshot", () => {
     );
   });
 });
+
+describe("missing segment definitions", () => {
+  it("map warns with the segment ids that get placeholder names", async () => {
+    const root = join(work, "no-segments");
+    cpSync(SAMPLE, root, { recursive: true });
+    rmSync(join(root, "segments.json"));
+    await writeSnapshotManifest(root);
+    const result = await run([
+      "map",
+      root,
+      "--out",
+      join(work, "no-segments-out"),
+      "--encoding",
+      "users/segment-istanbul.csv=windows-1254",
+    ]);
+    expect(result.code).toBe(0);
+    expect(result.err).toContain(
+      `warning: ${join(root, "segments.json")} is missing, so the 5 segment(s) of segment-users/ (`,
+    );
+    expect(result.err).toContain("get placeholder names (Segment <id>) as tags and stages");
+  });
+});

@@ -317,14 +317,25 @@ export const PROFILE_ATTRIBUTES_FILE = "profile-attributes.json";
  * Without the definitions only header meanings are known, so map and audit print it.
  */
 export function missingDefinitionsWarning(snapshot: Snapshot): string | undefined {
-  if (snapshot.files.includes(PROFILE_ATTRIBUTES_FILE)) {
-    return undefined;
+  const warnings: string[] = [];
+  if (!snapshot.files.includes(PROFILE_ATTRIBUTES_FILE)) {
+    warnings.push(
+      `warning: ${join(snapshot.root, PROFILE_ATTRIBUTES_FILE)} is missing; columns are mapped ` +
+        "by header meaning only (Email, Name, MSISDN …), and custom columns get low confidence " +
+        "and review marks. Pull again or copy the file from GET /rest/3.0/app/profile-attributes",
+    );
   }
-  return (
-    `warning: ${join(snapshot.root, PROFILE_ATTRIBUTES_FILE)} is missing; columns are mapped ` +
-    "by header meaning only (Email, Name, MSISDN …), and custom columns get low confidence " +
-    "and review marks. Pull again or copy the file from GET /rest/3.0/app/profile-attributes"
-  );
+  const segments = membershipFiles(snapshot).filter((file) => file.kind === "segment");
+  if (segments.length > 0 && !snapshot.files.includes(SEGMENTS_FILE)) {
+    const ids = segments.map((file) => file.ref);
+    warnings.push(
+      `warning: ${join(snapshot.root, SEGMENTS_FILE)} is missing, so the ${ids.length} ` +
+        `segment(s) of segment-users/ (${ids.slice(0, 5).join(", ")}${ids.length > 5 ? " …" : ""}) ` +
+        "get placeholder names (Segment <id>) as tags and stages. Pull again or copy the file " +
+        "into the snapshot",
+    );
+  }
+  return warnings.length > 0 ? warnings.join("\n") : undefined;
 }
 
 /** Standard and custom profile attribute definitions; empty when the file is missing. */
@@ -338,6 +349,8 @@ export async function readEventDefinitions(snapshot: Snapshot): Promise<EventDef
   return file ? [...file.standardEvents, ...file.customEvents] : [];
 }
 
+const SEGMENTS_FILE = "segments.json";
+
 export async function readSegments(snapshot: Snapshot): Promise<Segment[]> {
-  return (await readJsonFile(snapshot, "segments.json", segmentsFileSchema)) ?? [];
+  return (await readJsonFile(snapshot, SEGMENTS_FILE, segmentsFileSchema)) ?? [];
 }
