@@ -167,7 +167,7 @@ describe("cells and rows", () => {
     sheet.addRow(["Ayşe.K", "a@b.co", new Date(Date.UTC(1990, 4, 3)), 120, "null"]);
     sheet.addRow(["ayse.k", null, "03.05.1990", 7.5, "ok"]);
     const path = join(dir, "users.xlsx");
-    await workbook.xlsx.writeFile(path);
+    writeFileSync(path, Buffer.from(await workbook.xlsx.writeBuffer()));
     const table = await openTable(path, "users/u.xlsx", silentLogger);
     expect(table.format).toEqual({ kind: "xlsx", sheet: "Users" });
     expect(table.headers).toEqual(["External ID", "Email", "Birth", "Points", "Note"]);
@@ -186,7 +186,7 @@ describe("cells and rows", () => {
     second.addRow(["y1", "y1@example.com"]);
     workbook.addWorksheet("Empty");
     const path = join(dir, "two-sheets.xlsx");
-    await workbook.xlsx.writeFile(path);
+    writeFileSync(path, Buffer.from(await workbook.xlsx.writeBuffer()));
     const table = await openTable(path, "users/two.xlsx", silentLogger);
     await expect(rows(table)).rejects.toThrow(
       'users/two.xlsx: worksheet "Sheet2" holds data (row 1), but only the first worksheet ' +
@@ -200,7 +200,7 @@ describe("cells and rows", () => {
     workbook.getWorksheet("Users")?.addRow(["u1"]);
     workbook.addWorksheet("Notes");
     const path = join(dir, "empty-second.xlsx");
-    await workbook.xlsx.writeFile(path);
+    writeFileSync(path, Buffer.from(await workbook.xlsx.writeBuffer()));
     const table = await openTable(path, "users/one.xlsx", silentLogger);
     expect(await rows(table)).toEqual([{ line: 2, cells: ["u1"] }]);
   });
