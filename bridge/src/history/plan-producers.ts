@@ -1,4 +1,3 @@
-import { extname } from "node:path";
 import { plannedContactExtIds, type PhaseProducer, type PlanContext } from "../plan/context.js";
 import type { PhaseWriter } from "../plan/outputs.js";
 import { segmentItems } from "../plan/phase-segments.js";
@@ -6,7 +5,7 @@ import type { PhaseCounts } from "../plan/types.js";
 import { streamJsonRecords } from "../snapshot/json-stream.js";
 import { Staging } from "../snapshot/staging.js";
 import { mergeGroup, stageSnapshot } from "../snapshot/users.js";
-import { folderOf, snapshotPath } from "../snapshot/snapshot.js";
+import { inFolder, snapshotPath } from "../snapshot/snapshot.js";
 import { openTable } from "../snapshot/table.js";
 import { planCampaignsPhase } from "./campaigns-phase.js";
 import { planHistoryPhase } from "./history-phase.js";
@@ -22,12 +21,6 @@ import type { CampaignsPhaseRow, MessageRow, PlanRowOf } from "./types.js";
 
 const TABLE_EXTENSIONS = new Set([".csv", ".txt", ".tsv", ".xlsx"]);
 const RECORD_EXTENSIONS = new Set([...TABLE_EXTENSIONS, ".json", ".ndjson", ".jsonl"]);
-
-function filesIn(context: PlanContext, folder: string, extensions: Set<string>): string[] {
-  return context.snapshot.files.filter(
-    (file) => folderOf(file) === folder && extensions.has(extname(file).toLowerCase()),
-  );
-}
 
 function phaseOutput<Row extends PlanRowOf<object>>(
   context: PlanContext,
@@ -128,8 +121,8 @@ export const historyPhase: PhaseProducer = {
         snapshotDir: snapshot.root,
         clock: new ZoneClock(snapshot.sourceTimeZone),
         mapping: context.mapping,
-        eventFiles: filesIn(context, "events", TABLE_EXTENSIONS),
-        pushResultFiles: filesIn(context, "push-results", RECORD_EXTENSIONS),
+        eventFiles: inFolder(snapshot.files, "events", TABLE_EXTENSIONS),
+        pushResultFiles: inFolder(snapshot.files, "push-results", RECORD_EXTENSIONS),
         openTable: (file) => openTable(snapshotPath(snapshot, file), file, context.logger),
         readJsonRecords: (file) => streamJsonRecords(snapshotPath(snapshot, file), file),
         contactExtIds: plannedContactExtIds(context.state),

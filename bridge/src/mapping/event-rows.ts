@@ -2,7 +2,7 @@ import { extname } from "node:path";
 import { SnapshotFileError } from "../core/errors.js";
 import { foldKey } from "../normalize/text.js";
 import { streamJsonRecords } from "../snapshot/json-stream.js";
-import { folderOf, snapshotPath, type Snapshot } from "../snapshot/snapshot.js";
+import { inFolder, snapshotPath, type Snapshot } from "../snapshot/snapshot.js";
 import { cellValue, openTable } from "../snapshot/table.js";
 
 /** One row of an event export, as far as the mapping and the audit need it. */
@@ -33,13 +33,7 @@ const EVENT_HEADERS: Record<keyof Omit<EventRow, "file" | "line" | "problem">, s
 
 /** Event files: everything under `events/` (any letter case) that is a table or a JSON file. */
 export function eventFiles(snapshot: Snapshot): string[] {
-  return snapshot.files.filter((file) => {
-    const extension = extname(file).toLowerCase();
-    return (
-      folderOf(file) === "events" &&
-      (TABLE_EXTENSIONS.has(extension) || JSON_EXTENSIONS.has(extension))
-    );
-  });
+  return inFolder(snapshot.files, "events", new Set([...TABLE_EXTENSIONS, ...JSON_EXTENSIONS]));
 }
 
 function parseAttributes(raw: unknown): { attributes?: Record<string, unknown>; problem?: string } {

@@ -171,7 +171,8 @@ export function folderOf(file: string): string | undefined {
   return slash < 0 ? undefined : file.slice(0, slash).toLowerCase();
 }
 
-function inFolder(files: string[], folder: string, extensions: Set<string>): string[] {
+/** Files directly or deeper under `folder` (any letter case) whose extension is in `extensions`. */
+export function inFolder(files: string[], folder: string, extensions: Set<string>): string[] {
   return files.filter(
     (file) => folderOf(file) === folder && extensions.has(extname(file).toLowerCase()),
   );
