@@ -135,4 +135,16 @@ describe("worker pool", () => {
       await pool.close();
     }
   });
+
+  it("fails tasks after an idle worker exits", async () => {
+    const module = join(work, "exiting-worker.mjs");
+    writeFileSync(module, "setTimeout(() => process.exit(3), 10);\n");
+    const pool = new WorkerPool<unknown, number>(new URL(`file://${module}`), 1, undefined);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await expect(pool.run(1)).rejects.toThrow("a worker thread stopped with exit code 3");
+    } finally {
+      await pool.close();
+    }
+  });
 });

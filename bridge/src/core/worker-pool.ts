@@ -40,6 +40,7 @@ export class WorkerPool<TIn, TOut> {
   private readonly tasks = new Map<Worker, Map<number, Task<TOut>>>();
   private nextId = 0;
   private failure: Error | undefined;
+  private closing = false;
 
   constructor(
     moduleUrl: URL,
@@ -62,7 +63,7 @@ export class WorkerPool<TIn, TOut> {
       });
       worker.on("error", (error) => this.fail(error));
       worker.on("exit", (code) => {
-        if (tasks.size > 0) {
+        if (!this.closing) {
           this.fail(new Error(`a worker thread stopped with exit code ${code}`));
         }
       });
@@ -93,6 +94,7 @@ export class WorkerPool<TIn, TOut> {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.workers.map((worker) => worker.terminate()));
   }
 
