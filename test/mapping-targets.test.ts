@@ -108,7 +108,7 @@ describe("map arguments", () => {
     ]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
-      `--by ${JSON.stringify(name)} holds control or invisible characters`,
+      `--by ${JSON.stringify(name)} contains control or invisible characters`,
     );
   });
 });

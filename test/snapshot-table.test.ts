@@ -189,7 +189,7 @@ describe("cells and rows", () => {
     writeFileSync(path, Buffer.from(await workbook.xlsx.writeBuffer()));
     const table = await openTable(path, "users/two.xlsx", silentLogger);
     await expect(rows(table)).rejects.toThrow(
-      'users/two.xlsx: worksheet "Sheet2" holds data (row 1), but only the first worksheet ' +
+      'users/two.xlsx: worksheet "Sheet2" contains data (row 1), but only the first worksheet ' +
         '("Kullanıcılar") is read; save each worksheet as a file of its own',
     );
   });

@@ -120,7 +120,7 @@ async function confirm(
   }
   if (!CONFIRMED_BY.test(options.by)) {
     throw new ConfigError(
-      `--by ${JSON.stringify(options.by)} holds control or invisible characters; give the reviewer's name as plain text`,
+      `--by ${JSON.stringify(options.by)} contains control or invisible characters; give the reviewer's name as plain text`,
     );
   }
 

@@ -62,8 +62,8 @@ export function registerPlan(program: Command, context: CliContext): void {
     .action(async (snapshot: string, flags: PlanFlags) => {
       const snapshotDir = resolve(snapshot);
       const outDir = resolve(flags.out);
-      // A stopped plan leaves the previous plan as it was; its half-built copy, which holds
-      // personal data, goes before the process exits.
+      // A stopped plan leaves the previous plan as it was. Its half-built copy contains
+      // personal data, so it is removed before the process exits.
       const stop = (signal: NodeJS.Signals): void => {
         removeOwnWorkDirs(outDir);
         context.stderr.write(

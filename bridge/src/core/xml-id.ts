@@ -36,7 +36,7 @@ function isAscii(text: string): boolean {
 
 /** Readable part of an external ID: letters and digits of the key, folded to ASCII. */
 function slugOf(key: string): string {
-  // ASCII text is its own NFKD form and holds no combining marks and no dotless i, so only
+  // ASCII text is its own NFKD form and contains no combining marks and no dotless i, so only
   // the last steps apply to it.
   const folded = isAscii(key)
     ? key

@@ -99,7 +99,7 @@ export const mappingEntrySchema = z
     source: mappingSourceSchema,
     target: mappingTargetSchema,
     confidence: z.number().min(0).max(1),
-    /** One line that says why this target was chosen. */
+    /** One line that explains why this target was chosen. */
     reason: z.string(),
     /** True when a person should look at this entry before confirming. */
     review: z.boolean(),
@@ -124,7 +124,7 @@ export const mappingEntrySchema = z
       context.addIssue({
         code: "custom",
         path: ["target", "model"],
-        message: `model "${target.model}" is not one netmera-odoo writes (${[...TARGET_MODELS].join(", ")})`,
+        message: `model "${target.model}" is not supported; use one of ${[...TARGET_MODELS].join(", ")}`,
       });
     }
     if (target.field !== null && !FIELD_NAME.test(target.field)) {

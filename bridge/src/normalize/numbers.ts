@@ -54,8 +54,8 @@ export class NumberFormatDetector {
 
   /**
    * The column's format, or the reason no format can be chosen. When both formats occur, one
-   * that settles at least MAJORITY times as many values wins, and the other values are dropped
-   * one by one when they are parsed; closer counts are rejected for the whole column.
+   * that settles at least MAJORITY times as many values wins. The other values are dropped one
+   * by one when they are parsed, and closer counts are rejected for the whole column.
    */
   decide(): Normalized<NumberFormat> {
     const { point, comma } = this.settled;
@@ -115,7 +115,7 @@ export class NumberFormatTable {
     detector.observe(raw);
   }
 
-  /** Every decided format as file, meaning and format, for a table in another thread. */
+  /** List every decided format as file, meaning and format, for a table in another thread. */
   decisions(): [file: string, meaning: string, format: Normalized<NumberFormat>][] {
     return [...this.detectors.keys()].map((key) => {
       const [file, meaning] = key.split("\u0000") as [string, string];
@@ -123,7 +123,7 @@ export class NumberFormatTable {
     });
   }
 
-  /** A table that answers with formats decided elsewhere (see `decisions`). */
+  /** Build a table that returns formats decided elsewhere (see `decisions`). */
   static fromDecisions(
     decisions: [file: string, meaning: string, format: Normalized<NumberFormat>][],
   ): NumberFormatTable {

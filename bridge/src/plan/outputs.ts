@@ -1,6 +1,6 @@
 import { createHash, randomBytes, type Hash } from "node:crypto";
 import { createWriteStream, readdirSync, readFileSync, rmSync, type WriteStream } from "node:fs";
-import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { once } from "node:events";
 import { join } from "node:path";
 import { stringify } from "csv-stringify/sync";
@@ -102,8 +102,8 @@ export class PhaseWriter {
 }
 
 /**
- * The NDJSON line of a plan row, with the hash of the canonical JSON of its `values`. That JSON
- * is also the text written, so the values are serialised once.
+ * Format a plan row as an NDJSON line with the hash of the canonical JSON of its `values`.
+ * That JSON is also the text written, so the values are serialised once.
  */
 export function planRowLine(row: Omit<PlanRow, "hash">): string {
   const values = canonicalJson(row.values);
@@ -138,13 +138,10 @@ function processAlive(pid: number): boolean {
  * crash), since they hold copies of personal data. A folder of a plan still running is kept.
  */
 async function removeAbandonedWorkDirs(outDir: string, logger?: Logger): Promise<void> {
-  for (const name of await readdir(outDir)) {
+  for (const name of readdirIfAny(outDir)) {
     if (!name.startsWith(WORK_DIR_PREFIX)) continue;
     const dir = join(outDir, name);
-    const owner = Number.parseInt(
-      await readFile(join(dir, OWNER_FILE), "utf8").catch(() => ""),
-      10,
-    );
+    const owner = Number.parseInt(readOwner(dir) ?? "", 10);
     if (owner > 0 && owner !== process.pid && processAlive(owner)) continue;
     await rm(dir, { recursive: true, force: true });
     logger?.warn({ dir }, "removed the work folder of an interrupted plan");

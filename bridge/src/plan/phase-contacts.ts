@@ -232,9 +232,8 @@ export function contactWorkerCount(
 
 /**
  * Build contacts in worker threads while the main thread reads staged groups and writes
- * results. Batches go out as the workers take them, at most two per worker in flight, and
- * their results are applied in the order the batches were read, so the plan is the same
- * byte for byte as one built on the main thread.
+ * results. At most two batches per worker are in flight. Results are applied in the order the
+ * batches were read, so the plan is the same byte for byte as one built on the main thread.
  */
 async function buildInWorkers(
   workers: number,

@@ -51,7 +51,7 @@ export function requireToken(token: string): RequestHandler {
       return;
     }
 
-    // RFC 7235 asks a 401 to name the scheme; the detail says which headers carry the token.
+    // RFC 7235 requires a 401 to name the scheme. The detail names the headers that carry the token.
     res.set("WWW-Authenticate", 'Bearer realm="netmera-odoo bridge"');
     res.status(401).json({
       error: "unauthorized",

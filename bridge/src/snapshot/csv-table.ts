@@ -371,7 +371,7 @@ export async function openCsvTable(path: string, file: string, logger: Logger): 
     throw new SnapshotFileError(file, "is empty (no header line)");
   }
   const headers = headerRecord.record.map((header) => header.trim());
-  // Exports often end every line with a delimiter: an unnamed last column holds nothing.
+  // Exports often end every line with a delimiter: an unnamed last column is empty.
   while (headers.length > 1 && headers[headers.length - 1] === "") {
     headers.pop();
   }

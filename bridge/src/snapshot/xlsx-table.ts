@@ -94,7 +94,7 @@ export async function openXlsxTable(path: string, file: string, _logger: Logger)
           if (rowCells(row.values).some((cell) => cell !== undefined)) {
             throw new SnapshotFileError(
               file,
-              `worksheet "${name}" holds data (row ${row.number}), but only the first ` +
+              `worksheet "${name}" contains data (row ${row.number}), but only the first ` +
                 `worksheet ("${sheetName}") is read; save each worksheet as a file of its own`,
             );
           }
