@@ -3,8 +3,7 @@ import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ConfigError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
-import { readPlanManifest } from "../migrate/plan-files.js";
-import { openSnapshot } from "../snapshot/snapshot.js";
+import { planSnapshotMismatch } from "../migrate/plan-files.js";
 import { readPlanQuality } from "./read-plan.js";
 import { readInventorySnapshot } from "./read-snapshot.js";
 import { loadInventoryTemplates } from "./render-html.js";
@@ -49,12 +48,10 @@ async function assertPlanOfSnapshot(
   snapshotDir: string,
   logger: Logger,
 ): Promise<void> {
-  const manifest = readPlanManifest(planDir);
-  const snapshot = await openSnapshot(snapshotDir, { logger });
-  if (snapshot.hash === manifest.snapshotHash) return;
+  const mismatch = await planSnapshotMismatch(planDir, snapshotDir, logger);
+  if (!mismatch) return;
   throw new ConfigError(
-    `the plan in ${planDir} was made from another snapshot (plan ${manifest.snapshotHash.slice(0, 12)}, ` +
-      `${snapshotDir} ${snapshot.hash.slice(0, 12)}), so its data-quality figures do not describe ` +
+    `${mismatch}, so its data-quality figures do not describe ` +
       `this snapshot. Plan this snapshot first (netmera-odoo plan ${snapshotDir} --out ${planDir}), ` +
       "or leave out --plan.",
   );

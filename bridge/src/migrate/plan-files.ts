@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { z } from "zod";
 import { BridgeError, ConfigError } from "../core/errors.js";
+import type { Logger } from "../core/log.js";
+import { openSnapshot } from "../snapshot/snapshot.js";
 import { PHASES, type PhaseDefinition } from "./phases.js";
 
 /** Reading of the plan directory that `plan --out DIR` writes (see docs/architecture.md). */
@@ -256,4 +258,23 @@ export async function* readPlanLines(path: string, file = path): AsyncGenerator<
 
     yield { row, line, bytes: Buffer.byteLength(text, "utf8") + 1 };
   }
+}
+
+/**
+ * Open a snapshot (its files are checked against its manifest) and describe how it differs
+ * from the snapshot a plan was made from: undefined when they are the same, else the start
+ * of an error message with both hashes.
+ */
+export async function planSnapshotMismatch(
+  planDir: string,
+  snapshotDir: string,
+  logger: Logger,
+): Promise<string | undefined> {
+  const manifest = readPlanManifest(planDir);
+  const snapshot = await openSnapshot(snapshotDir, { logger });
+  if (snapshot.hash === manifest.snapshotHash) return undefined;
+  return (
+    `the plan in ${planDir} was made from another snapshot (plan ` +
+    `${manifest.snapshotHash.slice(0, 12)}, ${snapshotDir} ${snapshot.hash.slice(0, 12)})`
+  );
 }

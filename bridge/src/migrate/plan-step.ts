@@ -3,8 +3,7 @@ import { dirname, join, resolve } from "node:path";
 import { ConfigError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { runPlan } from "../plan/run-plan.js";
-import { openSnapshot } from "../snapshot/snapshot.js";
-import { readPlanManifest } from "./plan-files.js";
+import { planSnapshotMismatch } from "./plan-files.js";
 
 export interface PlanStepRequest {
   /** Plan folder given by the user; when set it is used as it is. */
@@ -52,14 +51,11 @@ export async function prepareMigratePlan(request: PlanStepRequest): Promise<stri
  * was made from a snapshot with another hash. Runs before Odoo is contacted.
  */
 async function assertPlanOfSnapshot(planDir: string, request: PlanStepRequest): Promise<void> {
-  const manifest = readPlanManifest(planDir);
-  const snapshot = await openSnapshot(request.snapshotDir, { logger: request.logger });
-  if (snapshot.hash === manifest.snapshotHash) return;
+  const mismatch = await planSnapshotMismatch(planDir, request.snapshotDir, request.logger);
+  if (!mismatch) return;
 
   throw new ConfigError(
-    `the plan in ${planDir} was made from another snapshot (plan ` +
-      `${manifest.snapshotHash.slice(0, 12)}, ${request.snapshotDir} ` +
-      `${snapshot.hash.slice(0, 12)}), so nothing was sent to Odoo. Plan this snapshot first ` +
+    `${mismatch}, so nothing was sent to Odoo. Plan this snapshot first ` +
       `(netmera-odoo plan ${request.snapshotDir} --mapping ${request.mappingFile} --out ` +
       `${planDir}), then run migrate again; to import the older plan, pass the snapshot it ` +
       "was made from.",
