@@ -156,11 +156,35 @@ describe("plan on a fixture with known bad rows", () => {
         reason: ambiguous,
       },
       {
+        file: "users/segment-vip.csv",
+        line: "2",
+        column: "city",
+        value: "Bursa",
+        reason:
+          'value dropped: the same extId has "İstanbul" in users/people.csv line 3, and the value of the first file in name order is kept',
+      },
+      {
         file: "users/people.csv",
         line: "3",
         column: "Sadakat Puanı",
         value: "12",
         reason: ambiguous,
+      },
+      {
+        file: "users/people.csv",
+        line: "3",
+        column: "accountManager",
+        value: "nobody@example.com",
+        reason:
+          "value dropped: no panel user in owners.csv has this e-mail; the contact is planned without it",
+      },
+      {
+        file: "users/people.csv",
+        line: "3",
+        column: "companyId",
+        value: "C-999",
+        reason:
+          "value dropped: no company in companies.csv has this id; the contact is planned without it",
       },
       {
         file: "users/people.csv",
@@ -192,7 +216,7 @@ describe("plan on a fixture with known bad rows", () => {
         reason: ambiguous,
       },
     ]);
-    expect(result.quarantineRows).toBe(11);
+    expect(result.quarantineRows).toBe(14);
   });
 
   it("keeps case-distinct and non-ASCII extIds apart", () => {

@@ -109,7 +109,7 @@ describe("merging user exports", () => {
     expect(users[0]?.segments).toEqual(["7"]);
     expect(users[0]?.tags).toEqual(["gold"]);
     expect(users[0]?.devices).toEqual([
-      { installationId: "i-1", platform: "IOS", model: "iPhone" },
+      { installationId: "i-1", platform: "IOS", model: "iPhone", file: "devices.csv", line: 2 },
     ]);
   });
 
@@ -171,7 +171,9 @@ describe("merging user exports", () => {
     expect(u1?.values.get("attr:tags")?.value).toBe('["a","b"]');
     expect(u1?.values.get("column:City")?.value).toBe("Van");
     expect(u1?.conflicts.map((conflict) => conflict.other.value)).toEqual(["Ayse"]);
-    expect(u1?.devices).toEqual([{ platform: "IOS", model: "iPhone" }]);
+    expect(u1?.devices).toEqual([
+      { platform: "IOS", model: "iPhone", file: "user-devices/part-00001.ndjson", line: 1 },
+    ]);
     expect(users.find((user) => user.extId === "u2")?.userRows).toBe(1);
     expect(problems).toEqual([
       {
@@ -213,8 +215,16 @@ describe("merging user exports", () => {
     );
     const { users } = await merged();
     expect(users.map((user) => [user.key, user.segments, user.devices])).toEqual([
-      ["\u0000installation:i-2", [], [{ installationId: "i-2", platform: "IOS" }]],
-      ["u1", ["42"], [{ installationId: "i-1", platform: "ANDROID" }]],
+      [
+        "\u0000installation:i-2",
+        [],
+        [{ installationId: "i-2", platform: "IOS", file: "devices.json", line: 1 }],
+      ],
+      [
+        "u1",
+        ["42"],
+        [{ installationId: "i-1", platform: "ANDROID", file: "devices.json", line: 1 }],
+      ],
     ]);
   });
 

@@ -1,3 +1,4 @@
+import { foldKey } from "../normalize/text.js";
 import type { MappingOptions, MappingTarget, OdooFieldType } from "./types.js";
 import { CHAR_MAX_LENGTH, DISTINCT_LIMIT, type ValueStats } from "./value-stats.js";
 
@@ -69,22 +70,36 @@ function textTarget(
  * are known ids. Half, not all: a few ids that point at records missing from the snapshot must
  * not hide the link; the plan quarantines those rows.
  */
+/**
+ * How many distinct values are ids of `known` when both are folded as plan folds them
+ * (letter case, Turkish dotted and dotless i, punctuation), or undefined when they are not
+ * mostly ids: at least half of the distinct values must match.
+ */
 function matchesMostly(
   stats: ValueStats,
   known: Set<string>,
-  fold: (v: string) => string,
-): boolean {
+): { hits: number; distinct: number } | undefined {
   if (known.size === 0 || stats.distinct.size === 0 || stats.distinctOverflow) {
-    return false;
+    return undefined;
   }
-
+  const folded = new Set([...known].map((value) => foldKey(value)));
   let hits = 0;
   for (const value of stats.distinct) {
-    if (known.has(fold(value))) {
+    if (folded.has(foldKey(value))) {
       hits += 1;
     }
   }
-  return hits >= Math.min(2, stats.distinct.size) && share(hits, stats.distinct.size) >= 0.5;
+  return hits > 0 && share(hits, stats.distinct.size) >= 0.5
+    ? { hits, distinct: stats.distinct.size }
+    : undefined;
+}
+
+/** The tail of a link proposal's reason that says how many values find no record. */
+function unmatchedNote(match: { hits: number; distinct: number }, flag: string): string {
+  const missing = match.distinct - match.hits;
+  return missing === 0
+    ? ""
+    : `; ${missing} of ${match.distinct} distinct values match none and are flagged ${flag}`;
 }
 
 function inferArray(input: InferInput, stats: ValueStats): Proposal {
@@ -238,17 +253,20 @@ export function inferTarget(input: InferInput): Proposal {
 
   switch (dataType) {
     case "STRING":
-    case "TEXT":
-      if (matchesMostly(stats, input.ownerEmails, (v) => v.trim().toLowerCase())) {
+    case "TEXT": {
+      const owners = matchesMostly(stats, input.ownerEmails);
+      if (owners) {
         return {
           target: { model: "res.partner", field: "user_id", type: "many2one", action: "existing" },
           confidence: 0.7,
           reason:
-            "values are e-mails of panel users in owners.csv; set as the contact's salesperson",
+            "values are e-mails of panel users in owners.csv; set as the contact's salesperson" +
+            unmatchedNote(owners, "unknown_owner"),
           review: true,
         };
       }
-      if (matchesMostly(stats, input.companyIds, (v) => v.trim())) {
+      const companies = matchesMostly(stats, input.companyIds);
+      if (companies) {
         return {
           target: {
             model: "res.partner",
@@ -257,11 +275,14 @@ export function inferTarget(input: InferInput): Proposal {
             action: "existing",
           },
           confidence: 0.7,
-          reason: "values are company ids from companies.csv; links the contact to its company",
+          reason:
+            "values are company ids from companies.csv; links the contact to its company" +
+            unmatchedNote(companies, "unknown_company"),
           review: true,
         };
       }
       return textTarget(input, stats, 0.9, "STRING");
+    }
     case "INTEGER":
     case "LONG":
     case "NUMBER":

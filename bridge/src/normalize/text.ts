@@ -34,11 +34,46 @@ function foldUncached(text: string): string {
     .replace(/[^\p{L}\p{N}]+/gu, "");
 }
 
+/**
+ * True for the literal `null` that panel exports and databases write for a missing value.
+ * Only the all-lower and all-upper spellings count: "Null" is a surname, and is kept.
+ */
+export function isNullLiteral(trimmed: string): boolean {
+  return trimmed === "null" || trimmed === "NULL";
+}
+
 /** True for cells that carry no value: empty, blank, or the literal `null` of panel exports. */
 export function isNoValue(raw: string | undefined | null): boolean {
   if (raw === undefined || raw === null) {
     return true;
   }
   const trimmed = raw.trim();
-  return trimmed === "" || trimmed.toLowerCase() === "null";
+  return trimmed === "" || isNullLiteral(trimmed);
+}
+
+/**
+ * Texts that spreadsheets and apps write where an extId is missing. Read as ids, they would
+ * merge every such user into one contact, so they are read as no extId.
+ */
+const PLACEHOLDER_EXTIDS = new Set([
+  "-",
+  "--",
+  "---",
+  "?",
+  "n/a",
+  "na",
+  "n.a.",
+  "#n/a",
+  "none",
+  "nil",
+  "undefined",
+  "unknown",
+  "(null)",
+  "(none)",
+  "(blank)",
+]);
+
+/** True for an extId text that stands for "no extId", such as `N/A`, `-` or `undefined`. */
+export function isPlaceholderExtId(trimmed: string): boolean {
+  return trimmed.length <= 9 && PLACEHOLDER_EXTIDS.has(trimmed.toLowerCase());
 }

@@ -163,6 +163,19 @@ function conflictFlag(xmlId: string, extid: string, used: Candidate, other: Cand
   };
 }
 
+/** The value that lost a merge conflict, which does not reach Odoo. */
+function conflictLoser(used: Candidate, other: Candidate): QuarantineEntry {
+  return {
+    file: other.sourced.file,
+    line: other.sourced.line,
+    column: other.sourced.column,
+    value: other.sourced.value,
+    reason:
+      `value dropped: the same extId has "${used.sourced.value}" in ${place(used.sourced)}, ` +
+      "and the value of the first file in name order is kept",
+  };
+}
+
 function place(value: SourcedValue): string {
   return `${value.file} line ${value.line}`;
 }
@@ -209,9 +222,10 @@ export function buildContact(user: MergedUser, environment: ContactEnvironment):
     let chosen: Candidate | undefined;
     if (others) {
       const candidates = [kept, ...others];
-      chosen = chooseCandidate(rule, meaning, candidates, environment, drop, (used, other) =>
-        flags.push(conflictFlag(xmlId, extid, used, other)),
-      );
+      chosen = chooseCandidate(rule, meaning, candidates, environment, drop, (used, other) => {
+        flags.push(conflictFlag(xmlId, extid, used, other));
+        quarantine.push(conflictLoser(used, other));
+      });
     } else {
       chosen = onlyCandidate(rule, meaning, kept, environment, drop);
     }
@@ -249,6 +263,7 @@ export function buildContact(user: MergedUser, environment: ContactEnvironment):
           flag: "unknown_owner",
           detail: `owner "${sourced.value.trim()}" is not in owners.csv (${place(sourced)})`,
         });
+        drop(sourced, "no panel user in owners.csv has this e-mail");
       }
       continue;
     }
@@ -263,6 +278,7 @@ export function buildContact(user: MergedUser, environment: ContactEnvironment):
           flag: "unknown_company",
           detail: `company "${sourced.value.trim()}" is not in companies.csv (${place(sourced)})`,
         });
+        drop(sourced, "no company in companies.csv has this id");
       }
       continue;
     }
@@ -276,7 +292,7 @@ export function buildContact(user: MergedUser, environment: ContactEnvironment):
     }
   }
 
-  applyDevices(user, environment, values);
+  applyDevices(user, environment, values, { xmlId, extid, quarantine, flags });
   applyMemberships(user, environment, values, categories);
 
   const anonymous = user.extId === undefined;
@@ -315,23 +331,64 @@ export function buildContact(user: MergedUser, environment: ContactEnvironment):
   return { xmlId, values, source: user.source, quarantine, flags, email };
 }
 
-/** Device fields from the user's last listed installation, unless a user column set them. */
+/**
+ * Device fields from the user's last listed installation. All of them come from one device:
+ * when a user column names a different device, the user export is kept and the installation's
+ * values are reported as dropped, so that a contact never shows one phone's model with
+ * another's OS.
+ */
 function applyDevices(
   user: MergedUser,
   environment: ContactEnvironment,
   values: Record<string, unknown>,
+  report: { xmlId: string; extid: string; quarantine: QuarantineEntry[]; flags: FlagEntry[] },
 ): void {
   const device = user.devices[user.devices.length - 1];
   if (!device) {
     return;
   }
+  if (user.devices.length > 1) {
+    report.flags.push({
+      xml_id: report.xmlId,
+      extid: report.extid,
+      flag: "several_devices",
+      detail:
+        `${user.devices.length} installations; the device fields come from the last listed ` +
+        `(${device.file} line ${device.line})`,
+    });
+  }
+  const fields: { header: string; field: string; value: string }[] = [];
+  let clash: { header: string; kept: string } | undefined;
   for (const [meaning, pick] of DEVICE_FIELDS) {
     const value = pick(device);
     const rule = environment.rules.forColumn(meaning, meaning);
-    if (value === undefined || rule.kind !== "field" || values[rule.field] !== undefined) {
+    if (value === undefined || rule.kind !== "field") {
       continue;
     }
-    values[rule.field] = value;
+    const kept = values[rule.field];
+    if (kept !== undefined && String(kept).trim().toLowerCase() !== value.trim().toLowerCase()) {
+      clash ??= { header: user.values.get(meaning)?.column ?? meaning, kept: String(kept) };
+    }
+    fields.push({ header: meaning, field: rule.field, value });
+  }
+  for (const { header, field, value } of fields) {
+    if (!clash) {
+      values[field] ??= value;
+    } else if (
+      String(values[field] ?? "")
+        .trim()
+        .toLowerCase() !== value.trim().toLowerCase()
+    ) {
+      report.quarantine.push({
+        file: device.file,
+        line: device.line,
+        column: header,
+        value,
+        reason:
+          `value dropped: the user export names another device (${clash.header} ` +
+          `"${clash.kept}"), and a contact's device fields come from one device`,
+      });
+    }
   }
 }
 

@@ -63,6 +63,8 @@ export const ownersPhase: PhaseProducer = {
       const name =
         [cell(columns.name), cell(columns.surname)].filter(Boolean).join(" ") || email.value;
       context.state.owners.set(key, email.value);
+      // An e-mail upper-cased in a Turkish locale ("İLKER@…") lower-cases to a dotted i.
+      context.state.owners.set(foldKey(key), email.value);
       context.state.owners.set(foldKey(name), email.value);
       const extId = cell(columns.extId);
       if (extId) {

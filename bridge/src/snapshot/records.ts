@@ -1,5 +1,6 @@
 import { extname } from "node:path";
 import { SnapshotFileError } from "../core/errors.js";
+import { isNullLiteral, isPlaceholderExtId } from "../normalize/text.js";
 import { PUSH_TOKEN_MEANING, spellingsOf } from "./headers.js";
 import { streamJsonRecords } from "./json-stream.js";
 import {
@@ -47,7 +48,13 @@ function text(value: unknown): string | undefined {
     return undefined;
   }
   const result = String(value).trim();
-  return result === "" || result.toLowerCase() === "null" ? undefined : result;
+  return result === "" || isNullLiteral(result) ? undefined : result;
+}
+
+/** An extId as read; placeholders such as `N/A` mean the record has none. */
+function extIdText(value: unknown): string | undefined {
+  const result = text(value);
+  return result === undefined || isPlaceholderExtId(result) ? undefined : result;
 }
 
 function zodProblem(error: { issues: { path: PropertyKey[]; message: string }[] }): string {
@@ -119,7 +126,7 @@ export async function* readMembers(snapshot: Snapshot, file: string): AsyncGener
       yield {
         file,
         line: record.line,
-        extId: text(parsed.data.externalId ?? parsed.data.extId),
+        extId: extIdText(parsed.data.externalId ?? parsed.data.extId),
         email: text(parsed.data.email),
         msisdn: text(parsed.data.msisdn),
       };
@@ -137,7 +144,7 @@ export async function* readMembers(snapshot: Snapshot, file: string): AsyncGener
     const member: MemberRow = {
       file,
       line: row.line,
-      extId: extIdAt >= 0 ? text(row.cells[extIdAt]) : undefined,
+      extId: extIdAt >= 0 ? extIdText(row.cells[extIdAt]) : undefined,
       email: emailAt >= 0 ? text(row.cells[emailAt]) : undefined,
       msisdn: msisdnAt >= 0 ? text(row.cells[msisdnAt]) : undefined,
     };
@@ -166,7 +173,7 @@ export async function* readDevices(snapshot: Snapshot, file: string): AsyncGener
       yield {
         file,
         line: record.line,
-        extId: text(device.extId ?? device.externalId),
+        extId: extIdText(device.extId ?? device.externalId),
         installationId: text(device.installationId),
         platform: text(device.platform),
         model: text(device.deviceModel ?? device.model),
@@ -208,7 +215,7 @@ export async function* readDevices(snapshot: Snapshot, file: string): AsyncGener
     const device: DeviceRow = {
       file,
       line: row.line,
-      extId: cell(row.cells, columns.extId),
+      extId: columns.extId >= 0 ? extIdText(row.cells[columns.extId]) : undefined,
       installationId: cell(row.cells, columns.installationId),
       platform: cell(row.cells, columns.platform),
       model: cell(row.cells, columns.model),
@@ -266,7 +273,12 @@ export async function* readProfiles(snapshot: Snapshot, file: string): AsyncGene
         values.set(code, cell);
       }
     }
-    const row: ProfileRow = { file, line: record.line, extId: text(parsed.data.extId), values };
+    const row: ProfileRow = {
+      file,
+      line: record.line,
+      extId: extIdText(parsed.data.extId),
+      values,
+    };
     if (parsed.data.error) {
       const { netmeraCode, message } = parsed.data.error;
       row.error = `${message ?? "no message"}${netmeraCode !== undefined ? ` (Netmera code ${netmeraCode})` : ""}`;

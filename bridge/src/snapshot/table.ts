@@ -1,6 +1,7 @@
 import { extname } from "node:path";
 import { SnapshotFileError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
+import { isNullLiteral } from "../normalize/text.js";
 import { openCsvTable } from "./csv-table.js";
 import { openXlsxTable } from "./xlsx-table.js";
 
@@ -52,7 +53,7 @@ export function cellValue(raw: string | undefined): string | undefined {
     return undefined;
   }
   const trimmed = raw.trim();
-  if (trimmed === "" || trimmed === "null" || trimmed === "NULL" || trimmed === "Null") {
+  if (trimmed === "" || isNullLiteral(trimmed)) {
     return undefined;
   }
   return raw;

@@ -1,4 +1,5 @@
 import type { Logger } from "../core/log.js";
+import { isPlaceholderExtId } from "../normalize/text.js";
 import { meaningOfCode, PUSH_TOKEN_MEANING, type ColumnMeaning } from "./headers.js";
 import {
   readDevices,
@@ -271,7 +272,19 @@ async function stageUserFile(
         counts.emptyUserRows += 1;
         continue;
       }
-      const extId = extIdAt >= 0 ? row.cells[extIdAt]?.trim() : undefined;
+      let extId = extIdAt >= 0 ? row.cells[extIdAt]?.trim() : undefined;
+      if (extId && isPlaceholderExtId(extId)) {
+        hooks.onProblem({
+          file,
+          line: row.line,
+          column: columns[extIdAt]?.header ?? "",
+          value: extId,
+          reason:
+            `value dropped: "${extId}" stands for a missing extId, so the row is read as a ` +
+            "user without extId and joined by its e-mail or MSISDN",
+        });
+        extId = undefined;
+      }
       const email = emailAt >= 0 ? row.cells[emailAt]?.trim() : undefined;
       const msisdn = msisdnAt >= 0 ? row.cells[msisdnAt]?.trim() : undefined;
       const key = extId || anonymousKey(email, msisdn, `row:${file}:${row.line}`);
@@ -509,6 +522,9 @@ export interface DeviceInfo {
   osVersion?: string;
   os?: string;
   pushPermitted?: boolean;
+  /** Where the installation was listed. */
+  file: string;
+  line: number;
 }
 
 /** One user with every row of every file that carries its key. */
@@ -599,6 +615,8 @@ export function mergeGroup(
         osVersion: osVersion ?? undefined,
         os: os ?? undefined,
         pushPermitted: pushPermitted ?? undefined,
+        file: path,
+        line: row.line,
       });
     }
   }

@@ -1,0 +1,176 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse } from "csv-parse/sync";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { xmlIdFor } from "../bridge/src/core/xml-id.js";
+import { writeFiles } from "./input-support.js";
+import { runCli } from "./support/cli.js";
+
+const work = mkdtempSync(join(tmpdir(), "plan-identity-"));
+const snapshot = join(work, "snapshot");
+const out = join(work, "out");
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+interface PlanRow {
+  xml_id: string;
+  values: Record<string, unknown>;
+}
+
+function planRows(): PlanRow[] {
+  return readFileSync(join(out, "plan", "contacts.ndjson"), "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as PlanRow);
+}
+
+function contact(extId: string): Record<string, unknown> {
+  const row = planRows().find((candidate) => candidate.xml_id === xmlIdFor("user", extId));
+  if (!row) throw new Error(`no contact for ${extId}`);
+  return row.values;
+}
+
+function table(name: string): Record<string, string>[] {
+  return parse(readFileSync(join(out, name)), { columns: true }) as Record<string, string>[];
+}
+
+interface MappingEntry {
+  source: { kind: string; name: string };
+  target: { field: string | null };
+  reason: string;
+}
+
+let mapping: MappingEntry[] = [];
+
+beforeAll(async () => {
+  writeFiles(snapshot, {
+    "profile-attributes.json": JSON.stringify({
+      standardProfileAttributes: [{ code: "email", dataType: "STRING", name: "Email" }],
+      customProfileAttributes: [
+        { code: "companyId", dataType: "STRING", name: "Company" },
+        { code: "accountManager", dataType: "STRING", name: "Account manager" },
+      ],
+    }),
+    "owners.csv": "email,name\nilker@example.com,İlker Ş\n",
+    "companies.csv": "companyId,name\nC-100,Acme A.Ş.\nC-200,Beta Ltd\n",
+    "users/a.csv":
+      "externalId,name,surname,email,msisdn,companyId,accountManager,Model\n" +
+      "N/A,Efe,E,n5@example.com,+905321111115,C-100,ilker@example.com,\n" +
+      "N/A,Ayla,Z,n9@example.com,+905321111119,C-200,ilker@example.com,\n" +
+      "-,Ela,F,n6@example.com,+905321111116,C-100,ilker@example.com,\n" +
+      "x1,Jennifer,Null,jn@example.com,,C-100,İLKER@EXAMPLE.COM,\n" +
+      "x2,null,Kaya,nk@example.com,,C-999,ilker@example.com,SM-G991B\n" +
+      "x3,Can,Ak,ca@example.com,,C-200,ilker@example.com,\n",
+    "devices.csv":
+      "platform,extId,installationId,deviceModel,appVersion\n" +
+      "IOS,x2,inst-1,iPhone13.2,5.2.0\n" +
+      "ANDROID,x3,inst-2,Pixel 7,5.1.0\n" +
+      "IOS,x3,inst-3,iPhone15.4,5.2.0\n",
+  });
+  const mappingFile = join(out, "mapping.json");
+  expect((await runCli(["map", snapshot, "--out", out])).code).toBe(0);
+  mapping = (JSON.parse(readFileSync(mappingFile, "utf8")) as { entries: MappingEntry[] }).entries;
+  const plan = await runCli(["plan", snapshot, "--out", out, "--no-progress"]);
+  expect(plan.stderr).toContain("the mapping has not been confirmed");
+  expect(plan.code).toBe(0);
+});
+
+describe("placeholder extIds", () => {
+  it("plans each placeholder row apart", () => {
+    const anonymous = planRows().filter((row) => row.values.netmera_external_id === undefined);
+    expect(anonymous.map((row) => row.values.email).sort()).toEqual([
+      "n5@example.com",
+      "n6@example.com",
+      "n9@example.com",
+    ]);
+    expect(anonymous.map((row) => row.values.name).sort()).toEqual(["Ayla Z", "Efe E", "Ela F"]);
+    expect(anonymous.every((row) => row.values.netmera_needs_enrichment === true)).toBe(true);
+  });
+
+  it("lists each placeholder as dropped", () => {
+    const dropped = table("quarantine.csv").filter((row) => row.column === "externalId");
+    expect(dropped.map((row) => [row.line, row.value])).toEqual([
+      ["2", "N/A"],
+      ["3", "N/A"],
+      // Quarantine cells are written safe for spreadsheets.
+      ["4", "'-"],
+    ]);
+    expect(dropped[0]?.reason).toBe(
+      'value dropped: "N/A" stands for a missing extId, so the row is read as a user without extId and joined by its e-mail or MSISDN',
+    );
+  });
+});
+
+describe("the literal null", () => {
+  it("keeps the surname Null", () => {
+    expect(contact("x1").name).toBe("Jennifer Null");
+    expect(contact("x2").name).toBe("Kaya");
+  });
+});
+
+describe("company and owner links", () => {
+  it("proposes links despite one unmatched id", () => {
+    const company = mapping.find((entry) => entry.source.name === "companyId");
+    expect(company?.target.field).toBe("parent_id");
+    expect(company?.reason).toBe(
+      "values are company ids from companies.csv; links the contact to its company; 1 of 3 distinct values match none and are flagged unknown_company",
+    );
+    const owner = mapping.find((entry) => entry.source.name === "accountManager");
+    expect(owner?.target.field).toBe("user_id");
+    expect(owner?.reason).toBe(
+      "values are e-mails of panel users in owners.csv; set as the contact's salesperson",
+    );
+  });
+
+  it("links matching companies and owners", () => {
+    expect(contact("x1").parent_id).toEqual({ xml_id: xmlIdFor("company", "C-100") });
+    expect(contact("x1").user_id).toEqual({ owner_email: "ilker@example.com" });
+    expect(contact("x3").parent_id).toEqual({ xml_id: xmlIdFor("company", "C-200") });
+  });
+
+  it("drops and flags an unknown company", () => {
+    expect(contact("x2").parent_id).toBeUndefined();
+    const dropped = table("quarantine.csv").filter((row) => row.column === "companyId");
+    expect(dropped).toEqual([
+      {
+        file: "users/a.csv",
+        line: "6",
+        column: "companyId",
+        value: "C-999",
+        reason:
+          "value dropped: no company in companies.csv has this id; the contact is planned without it",
+      },
+    ]);
+    const flags = table("flags.csv").filter((row) => row.flag === "unknown_company");
+    expect(flags.map((row) => row.extid)).toEqual(["x2"]);
+  });
+});
+
+describe("device fields", () => {
+  it("keeps one device per contact", () => {
+    const values = contact("x2");
+    expect(values.netmera_device_model).toBe("SM-G991B");
+    expect(values.netmera_os).toBeUndefined();
+    expect(values.netmera_app_version).toBeUndefined();
+    const dropped = table("quarantine.csv").filter((row) => row.file === "devices.csv");
+    expect(dropped.map((row) => [row.line, row.column, row.value])).toEqual([
+      ["2", "platform", "IOS"],
+      ["2", "deviceModel", "iPhone13.2"],
+      ["2", "appVersion", "5.2.0"],
+    ]);
+    expect(dropped[0]?.reason).toBe(
+      'value dropped: the user export names another device (Model "SM-G991B"), and a contact\'s device fields come from one device',
+    );
+  });
+
+  it("flags several installations", () => {
+    const values = contact("x3");
+    expect(values.netmera_os).toBe("IOS");
+    expect(values.netmera_device_model).toBe("iPhone15.4");
+    const flag = table("flags.csv").find((row) => row.flag === "several_devices");
+    expect(flag).toMatchObject({
+      extid: "x3",
+      detail: "2 installations; the device fields come from the last listed (devices.csv line 4)",
+    });
+  });
+});
