@@ -174,3 +174,35 @@ describe("device fields", () => {
     });
   });
 });
+
+describe("a skipped attribute that gains values", () => {
+  const root = join(work, "regrown");
+  const result = join(work, "regrown-out");
+
+  it("lists the new values as dropped", async () => {
+    writeFiles(root, {
+      "profile-attributes.json": JSON.stringify({
+        customProfileAttributes: [{ code: "membershipTier", dataType: "STRING", name: "Tier" }],
+      }),
+      "users/a.csv": "extId,email,membershipTier\nu1,u1@example.com,\n",
+    });
+    expect((await runCli(["map", root, "--out", result])).code).toBe(0);
+    writeFiles(root, { "users/b.csv": "extId,email,membershipTier\nu3,u3@example.com,gold\n" });
+    const plan = await runCli(["plan", root, "--out", result, "--no-progress"]);
+    expect(plan.code).toBe(0);
+
+    const rows = parse(readFileSync(join(result, "quarantine.csv")), {
+      columns: true,
+    }) as Record<string, string>[];
+    expect(rows).toEqual([
+      {
+        file: "users/b.csv",
+        line: "2",
+        column: "membershipTier",
+        value: "gold",
+        reason:
+          "value dropped: the mapping skips this column because it had no values when map ran (run map again to give it a field); the contact is planned without it",
+      },
+    ]);
+  });
+});

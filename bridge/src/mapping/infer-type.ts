@@ -8,6 +8,9 @@ export const TAGS_MAX_DISTINCT = 30;
 /** Share of values that must fit a type for a confident proposal. */
 const MOSTLY = 0.95;
 
+/** Reason of a `skip` proposed for an attribute without values; plan reports values it meets. */
+export const NO_VALUES_REASON = "no user has a value in this snapshot, so no field is created";
+
 export interface Proposal {
   target: MappingTarget;
   confidence: number;
@@ -242,7 +245,7 @@ export function inferTarget(input: InferInput): Proposal {
     return {
       target: { model: "res.partner", field: null, type: null, action: "skip" },
       confidence: 0.6,
-      reason: "no user has a value in this snapshot, so no field is created",
+      reason: NO_VALUES_REASON,
       review: false,
     };
   }

@@ -1,3 +1,4 @@
+import { NO_VALUES_REASON } from "../mapping/infer-type.js";
 import { sha256OfText, xmlIdFor } from "../core/xml-id.js";
 import { normalizeArray } from "../normalize/arrays.js";
 import { foldKey } from "../normalize/text.js";
@@ -213,6 +214,16 @@ export function buildContact(user: MergedUser, environment: ContactEnvironment):
     const others = alternatives.size > 0 ? alternatives.get(meaning) : undefined;
     const rule = rules.forColumn(meaning, kept.column);
     if (rule.kind === "skip") {
+      // The mapping skipped this column because it had no values when map ran; a newer
+      // snapshot that has some must not lose them without a word.
+      if (rule.reason === NO_VALUES_REASON) {
+        for (const sourced of [kept, ...(others ?? [])]) {
+          drop(
+            sourced,
+            "the mapping skips this column because it had no values when map ran (run map again to give it a field)",
+          );
+        }
+      }
       continue;
     }
     if (rule.kind === "unmapped") {
