@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { xmlIdFor } from "../bridge/src/core/xml-id.js";
+import { readCampaigns } from "../bridge/src/history/campaign-source.js";
 import { planCampaignsPhase } from "../bridge/src/history/campaigns-phase.js";
 import type { FlagEntry, QuarantineEntry } from "../bridge/src/history/phase-io.js";
 import { ZoneClock } from "../bridge/src/history/time-zone.js";
@@ -185,17 +186,64 @@ describe("campaigns phase plan", () => {
     expect(quarantine).toEqual([
       {
         file: "campaigns.json",
-        line: "",
-        column: "[2].name",
-        value: '""',
-        reason: "Too small: expected string to have >=1 characters",
+        line: 1,
+        column: "[2].stats.sent",
+        value: "-1",
+        reason:
+          "value dropped: a statistic must be a whole number of 0 or more; the campaign is planned without it",
       },
       {
         file: "campaigns.json",
-        line: "",
-        column: "[2].stats.sent",
-        value: "-1",
-        reason: "Too small: expected number to be >=0",
+        line: 1,
+        column: "[2].name",
+        value: '""',
+        reason: "row rejected: name is invalid: Too small: expected string to have >=1 characters",
+      },
+    ]);
+  });
+});
+
+describe("reading campaigns.json", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "campaign-source-"));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("drops a bad statistic, not the campaign", async () => {
+    const list = {
+      campaigns: [
+        { id: "cmp-501", name: "Kış", stats: { sent: "many", clicked: 4 }, conversions: "x" },
+        { name: "No id", notificationKey: 84512 },
+      ],
+    };
+    writeFileSync(join(dir, "campaigns.json"), JSON.stringify(list, null, 2));
+    const { campaigns, issues, rejected } = await readCampaigns(dir);
+
+    expect(campaigns.map((campaign) => [campaign.id, campaign.stats.clicked])).toEqual([
+      ["cmp-501", 4],
+    ]);
+    expect(issues.map(({ index, path, line, value }) => [index, path, line, value])).toEqual([
+      [0, "conversions", 10, '"x"'],
+      [0, "stats.sent", 7, '"many"'],
+      [1, "id", 12, ""],
+    ]);
+    expect(issues[2]?.reason).toBe("row rejected: id is missing");
+    expect([...rejected]).toEqual([["84512", 12]]);
+  });
+
+  it("names the type of a value of the wrong kind", async () => {
+    const list = [{ id: "c1", name: "Yaz", content: 42 }];
+    writeFileSync(join(dir, "campaigns.json"), JSON.stringify(list, null, 2));
+    const { issues } = await readCampaigns(dir);
+
+    expect(issues).toEqual([
+      {
+        index: 0,
+        path: "content",
+        line: 5,
+        value: "42",
+        reason: "row rejected: content has an unexpected type (number)",
       },
     ]);
   });

@@ -113,10 +113,16 @@ function writeSnapshot(dir: string): void {
     "platform,status,extId,timeStamp\nIOS,SUCCESS,ayse.k,1717394613000\n",
   );
   writeFileSync(
+    join(dir, "push-results", "99998.csv"),
+    "platform,status,extId,timeStamp\nIOS,SUCCESS,ayse.k,1717394613000\n",
+  );
+  writeFileSync(
     join(dir, "campaigns.json"),
     JSON.stringify({
       campaigns: [
         { id: "cmp-501", notificationKey: "84512", name: "Yaz İndirimi", channel: "PUSH" },
+        // No name: rejected, so its deliveries say so.
+        { id: "cmp-502", notificationKey: "99998", channel: "PUSH" },
       ],
     }),
   );
@@ -162,7 +168,11 @@ async function plan(dir: string, profileSurveys?: ProfileSurveys): Promise<Plann
       clock: new ZoneClock("Europe/Istanbul"),
       mapping,
       eventFiles: ["events/2024-02.csv", "events/2024-03.csv"],
-      pushResultFiles: ["push-results/84512.csv", "push-results/99999.csv"],
+      pushResultFiles: [
+        "push-results/84512.csv",
+        "push-results/99998.csv",
+        "push-results/99999.csv",
+      ],
       openTable: (file) => openTable(join(dir, file), file, silentLogger),
       contactExtIds: ["ayse.k", "mehmet", "zeynep"],
       profileSurveys,
@@ -359,6 +369,13 @@ describe("history phase plan", () => {
         reason: 'is mapped to "tag", which cannot apply to an event; use note, activity or skip',
       },
       {
+        file: "push-results/99998.csv",
+        line: 2,
+        column: "(file name)",
+        value: "99998",
+        reason: "its campaign was rejected (campaigns.json line 1; see that quarantine row)",
+      },
+      {
         file: "push-results/99999.csv",
         line: 2,
         column: "(file name)",
@@ -379,9 +396,9 @@ describe("history phase plan", () => {
     const { tally } = planned;
 
     // Event rows of both files, then delivery rows.
-    expect(tally.read).toBe(29 + 10 + 6);
+    expect(tally.read).toBe(29 + 10 + 7);
     expect(tally.planned).toBe(planned.rows.length);
-    expect(tally.quarantined).toBe(6);
+    expect(tally.quarantined).toBe(7);
     expect(tally.read).toBe(tally.planned + tally.quarantined + tally.skipped);
     expect(tally.skipReasons).toEqual({
       "consolidated into a daily count note": 10 + 2,

@@ -78,11 +78,13 @@ export async function planCampaignsPhase(
   await writeActivityTypes(input.mapping, output, tally);
 
   const { campaigns, issues } = await readCampaigns(input.snapshotDir);
-  const badIndexes = new Set(issues.map((issue) => issue.index));
+  const badIndexes = new Set(
+    issues.filter((issue) => issue.reason.startsWith("row rejected:")).map((issue) => issue.index),
+  );
   for (const issue of issues) {
     await output.quarantine({
       file: CAMPAIGNS_FILE,
-      line: "",
+      line: issue.line ?? "",
       column: `[${issue.index}].${issue.path}`,
       value: issue.value,
       reason: issue.reason,

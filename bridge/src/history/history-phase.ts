@@ -68,7 +68,7 @@ export async function planHistoryPhase(
 ): Promise<PhaseTally> {
   const tally = emptyTally();
   const rules = eventRules(input.mapping);
-  const { campaigns } = await readCampaigns(input.snapshotDir);
+  const { campaigns, rejected } = await readCampaigns(input.snapshotDir);
   const campaignIndex = indexCampaigns(campaigns);
   const surveys = await readSurveys(input.snapshotDir);
   const staging = new HistoryStaging(input.workDir);
@@ -89,6 +89,7 @@ export async function planHistoryPhase(
       tally,
       output,
       registry: new FileRegistry(),
+      rejectedCampaigns: rejected,
       onProgress: input.onProgress,
     };
     await ingestFiles(input, rules, campaignIndex, context);

@@ -92,7 +92,10 @@ async function stageDelivery(
 
   const campaign = fields.campaigns.get(fields.campaignKey);
   if (!campaign) {
-    const reason = "names no campaign in campaigns.json (by id or notificationKey)";
+    const rejectedAt = context.rejectedCampaigns?.get(fields.campaignKey);
+    const reason = context.rejectedCampaigns?.has(fields.campaignKey)
+      ? `its campaign was rejected (campaigns.json${rejectedAt ? ` line ${rejectedAt}` : ""}; see that quarantine row)`
+      : "names no campaign in campaigns.json (by id or notificationKey)";
     await quarantine(
       context,
       file,

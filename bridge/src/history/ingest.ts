@@ -85,6 +85,8 @@ export interface IngestContext {
   tally: PhaseTally;
   output: PhaseOutput<unknown>;
   registry: FileRegistry;
+  /** Lines of campaigns.json entries that were rejected, by campaign id and notification key. */
+  rejectedCampaigns?: Map<string, number | undefined>;
   /** Called every `PROGRESS_ROWS` source rows with the rows read so far. */
   onProgress?: (rows: number, what: string) => void;
 }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { z } from "zod";
 import { SnapshotFileError, SnapshotTamperedError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
-import { findJsonSyntaxError, locateJsonPath, locationOfOffset } from "./json-location.js";
+import { findJsonSyntaxError, locateJsonPath, locationOfOffset } from "../core/json-location.js";
 import {
   campaignSchema,
   listFileSchema,
