@@ -344,7 +344,7 @@ describe("history phase plan", () => {
         column: "timestamp",
         value: "not-a-date",
         reason:
-          "is not a timestamp; expected epoch milliseconds, ISO 8601 (2024-03-02T00:30:00+03:00) " +
+          "row rejected: is not a timestamp; expected epoch milliseconds, ISO 8601 (2024-03-02T00:30:00+03:00) " +
           "or dd.MM.yyyy HH:mm:ss",
       },
       {
@@ -352,42 +352,45 @@ describe("history phase plan", () => {
         line: 5,
         column: "attributes",
         value: '{"broken',
-        reason: "is not valid JSON; expected an object",
+        reason: "row rejected: is not valid JSON; expected an object",
       },
       {
         file: "events/2024-02.csv",
         line: 6,
         column: "eventCode",
         value: "unknown_code",
-        reason: "has no entry in mapping.json; run map again and confirm it",
+        reason: "row rejected: has no entry in mapping.json; run map again and confirm it",
       },
       {
         file: "events/2024-02.csv",
         line: 7,
         column: "eventCode",
         value: "bad_target",
-        reason: 'is mapped to "tag", which cannot apply to an event; use note, activity or skip',
+        reason:
+          'row rejected: is mapped to "tag", which cannot apply to an event; use note, activity or skip',
       },
       {
         file: "push-results/99998.csv",
         line: 2,
         column: "(file name)",
         value: "99998",
-        reason: "its campaign was rejected (campaigns.json line 1; see that quarantine row)",
+        reason:
+          "row rejected: its campaign was rejected (campaigns.json line 1; see that quarantine row)",
       },
       {
         file: "push-results/99999.csv",
         line: 2,
         column: "(file name)",
         value: "99999",
-        reason: "names no campaign in campaigns.json (by id or notificationKey)",
+        reason: "row rejected: names no campaign in campaigns.json (by id or notificationKey)",
       },
       {
         file: "events/2024-02.csv",
         line: 8,
         column: "externalId",
         value: "stranger",
-        reason: "has no contact in the plan, so its history has no record to attach to",
+        reason:
+          "row rejected: has no contact in the plan, so its history has no record to attach to",
       },
     ]);
   });
@@ -571,7 +574,7 @@ describe("history phase plan from JSON delivery logs", () => {
         column: "timeStamp",
         value: "bad",
         reason:
-          "is not a timestamp; expected epoch milliseconds, ISO 8601 (2024-03-02T00:30:00+03:00) " +
+          "row rejected: is not a timestamp; expected epoch milliseconds, ISO 8601 (2024-03-02T00:30:00+03:00) " +
           "or dd.MM.yyyy HH:mm:ss",
       },
     ]);

@@ -101,7 +101,8 @@ export async function planCampaignsPhase(
         line: "",
         column: "id",
         value: campaign.id,
-        reason: "appears more than once; the first campaign with this id is kept",
+        reason:
+          "row rejected: the id appears more than once; the first campaign with this id is kept",
       });
       tally.quarantined += 1;
       continue;

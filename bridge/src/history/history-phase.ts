@@ -181,7 +181,7 @@ async function quarantineUnknownContacts(
       line: row.line,
       column: userColumns[row.fileId] ?? "",
       value: row.extId,
-      reason: "has no contact in the plan, so its history has no record to attach to",
+      reason: "row rejected: has no contact in the plan, so its history has no record to attach to",
     });
     context.tally.quarantined += 1;
   }

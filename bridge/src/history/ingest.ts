@@ -102,7 +102,8 @@ export async function quarantine(
   reason: string,
 ): Promise<void> {
   context.tally.quarantined += 1;
-  await context.output.quarantine({ file, line, column, value, reason });
+  // Every history row is one message, so a bad value rejects its row.
+  await context.output.quarantine({ file, line, column, value, reason: `row rejected: ${reason}` });
 }
 
 /** Stage the rows of one events file; bad rows are quarantined with file, line and column. */
