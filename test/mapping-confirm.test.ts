@@ -142,6 +142,31 @@ describe("confirmation voiding", () => {
     expect(confirmationState(edited, mapping.snapshotHash).confirmed).toBe(false);
   });
 
+  it("reads a deleted confirmation as unconfirmed", async () => {
+    const mapping = await loadMapping(join(work, "mapping.json"));
+    const { confirmation: _removed, ...rest } = mapping;
+    writeFileSync(join(work, "no-confirmation.json"), JSON.stringify(rest));
+    const reloaded = await loadMapping(join(work, "no-confirmation.json"));
+    expect(reloaded.confirmation).toBeNull();
+    expect(confirmationState(reloaded, mapping.snapshotHash)).toEqual({
+      confirmed: false,
+      reason: "the mapping has not been confirmed",
+    });
+  });
+
+  it("rejects an unknown encoding option", async () => {
+    const mapping = await loadMapping(join(work, "mapping.json"));
+    const edited = structuredClone(mapping);
+    const file = edited.entries.find((entry) => entry.source.kind === "file");
+    if (!file) throw new Error("mapping has no file entry");
+    file.options = { ...file.options, encoding: "klingon" };
+    writeFileSync(join(work, "klingon.json"), JSON.stringify(edited));
+    await expect(loadMapping(join(work, "klingon.json"))).rejects.toThrow(
+      "is not a known encoding; use one of utf-8, utf-16le, utf-16be, windows-1254, " +
+        "iso-8859-9, iso-8859-1, windows-1252",
+    );
+  });
+
   it("keeps the confirmation when only the file layout changes", async () => {
     const path = join(work, "mapping.json");
     const mapping = await loadMapping(path);

@@ -95,9 +95,33 @@ describe("encoding names", () => {
         "utf-16be, windows-1254, iso-8859-9, iso-8859-1, windows-1252",
     );
     expect(() => stateEncodings(snapshot, { "users/x.csv": "latin1" })).toThrow(
-      `--encoding names users/x.csv, which is not a file of snapshot ${root}; give its path ` +
-        "relative to the snapshot folder, such as users/export.csv",
+      "an encoding is stated for users/x.csv (by --encoding or by options.encoding in " +
+        `mapping.json), which is not a file of snapshot ${root}; give its path relative to ` +
+        "the snapshot folder, such as users/export.csv",
     );
+  });
+
+  it("normalises ./ and backslashes in the file", () => {
+    expect(parseEncodingOptions(["./users/t.csv=latin1", "users\\b.csv=utf-8"])).toEqual({
+      "users/t.csv": "latin1",
+      "users/b.csv": "utf-8",
+    });
+  });
+
+  it("rejects a statement that contradicts a BOM", async () => {
+    const root = await snapshotWithLatin1();
+    const path = join(root, "users/t.csv");
+    writeFileSync(
+      path,
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("extId\nu1\n", "utf16le")]),
+    );
+    const snapshot = await openSnapshot(root, { logger: silentLogger, verify: false });
+    stateEncodings(snapshot, { "users/t.csv": "windows-1254" });
+    await expect(detectEncoding(path, "users/t.csv", silentLogger)).rejects.toThrow(
+      "users/t.csv: starts with a UTF-16 LE byte-order mark, but its encoding is stated as " +
+        "windows-1254; state utf-16le or remove the statement",
+    );
+    stateEncodings(snapshot, {});
   });
 });
 

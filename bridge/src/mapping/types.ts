@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { MappingUnconfirmedError } from "../core/errors.js";
+import { ENCODING_CHOICES, parseEncodingName } from "../snapshot/encoding.js";
 
 /**
  * The mapping.json format: one entry per snapshot column, profile attribute, event code or
@@ -77,7 +78,13 @@ export const mappingOptionsSchema = z.object({
   /** Per-event override of `settings.eventConsolidationThreshold`. */
   consolidationThreshold: z.number().int().positive().optional(),
   /** Text encoding of a file entry's file (`latin1`, `windows-1254` …), stated by a person. */
-  encoding: z.string().min(1).optional(),
+  encoding: z
+    .string()
+    .min(1)
+    .refine((name) => parseEncodingName(name) !== undefined, {
+      error: `is not a known encoding; use one of ${ENCODING_CHOICES.join(", ")}`,
+    })
+    .optional(),
 });
 
 /** Odoo models that mapping targets may name: the ones plan and migrate write or read. */
@@ -174,7 +181,8 @@ export const mappingSchema = z.object({
   proposedAt: z.string(),
   settings: mappingSettingsSchema,
   entries: z.array(mappingEntrySchema),
-  confirmation: mappingConfirmationSchema.nullable(),
+  // A mapping whose confirmation was deleted while editing is simply unconfirmed.
+  confirmation: mappingConfirmationSchema.nullable().default(null),
 });
 
 export type SourceKind = z.infer<typeof sourceKindSchema>;

@@ -178,6 +178,14 @@ export async function detectEncoding(
     const head = buffer.subarray(0, bytesRead);
     const fromHead = decideFromHead(head);
     const stated = statedEncodings.get(resolve(path));
+    if (stated && fromHead && fromHead.bomLength > 0 && fromHead.encoding !== stated) {
+      // A byte-order mark is certain; a statement that contradicts it is a mistake.
+      throw new SnapshotFileError(
+        file,
+        `starts with a ${fromHead.reason}, but its encoding is stated as ${stated}; ` +
+          `state ${fromHead.encoding} or remove the statement`,
+      );
+    }
     if (!isUtf16(stated ?? fromHead?.encoding)) {
       assertText(head, file);
     }

@@ -1,5 +1,5 @@
 import { readFile, stat } from "node:fs/promises";
-import { basename, extname, join } from "node:path";
+import { basename, extname, join, posix } from "node:path";
 import type { z } from "zod";
 import { ConfigError, SnapshotFileError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
@@ -123,7 +123,9 @@ export function parseEncodingOptions(values: string[]): Record<string, string> {
         `--encoding "${value}" is invalid; write it as FILE=ENCODING, for example users/t.csv=latin1`,
       );
     }
-    result[value.slice(0, split)] = value.slice(split + 1);
+    // Snapshot paths use forward slashes and no leading "./", whatever the shell completed.
+    const file = posix.normalize(value.slice(0, split).replace(/\\/g, "/"));
+    result[file] = value.slice(split + 1);
   }
   return result;
 }
@@ -142,8 +144,9 @@ export function stateEncodings(snapshot: Snapshot, encodings: Record<string, str
   for (const [file, name] of Object.entries(encodings)) {
     if (!snapshot.files.includes(file)) {
       throw new ConfigError(
-        `--encoding names ${file}, which is not a file of snapshot ${snapshot.root}; ` +
-          "give its path relative to the snapshot folder, such as users/export.csv",
+        `an encoding is stated for ${file} (by --encoding or by options.encoding in ` +
+          `mapping.json), which is not a file of snapshot ${snapshot.root}; give its path ` +
+          "relative to the snapshot folder, such as users/export.csv",
       );
     }
     const encoding = parseEncodingName(name);
