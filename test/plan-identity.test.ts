@@ -206,3 +206,33 @@ describe("a skipped attribute that gains values", () => {
     ]);
   });
 });
+
+describe("users without extId", () => {
+  it("counts rows merged by e-mail apart", async () => {
+    const root = join(work, "anonymous");
+    const result = join(work, "anonymous-out");
+    writeFiles(root, {
+      "users/a.csv": "extId,email\n,same@example.com\n,same@example.com\nu1,u1@example.com\n",
+    });
+    expect((await runCli(["map", root, "--out", result])).code).toBe(0);
+    expect((await runCli(["plan", root, "--out", result, "--no-progress"])).code).toBe(0);
+
+    const reconciliation = JSON.parse(readFileSync(join(result, "reconciliation.json"), "utf8"));
+    const contacts = reconciliation.phases.find((p: { name: string }) => p.name === "contacts");
+    expect(contacts.skippedReasons).toEqual({
+      "merged into an earlier row without extId with the same e-mail or MSISDN": 1,
+    });
+  });
+});
+
+describe("membership file names", () => {
+  it("rejects a tag file with a blank name", async () => {
+    const root = join(work, "blank-tag");
+    writeFiles(root, { "users/a.csv": "extId\nu1\n", "tags/ .csv": "extId\nu1\n" });
+    const result = await runCli(["map", root, "--out", join(work, "blank-tag-out")]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      "tags/ .csv: names no tag: the name is blank; rename it after the tag it lists",
+    );
+  });
+});

@@ -4,7 +4,11 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runAudit } from "../bridge/src/audit/run-audit.js";
 import { silentLogger } from "../bridge/src/core/log.js";
-import { ExtIdCaseIndex, foldExtIdCase } from "../bridge/src/snapshot/extid-case.js";
+import {
+  caseVariantDetail,
+  ExtIdCaseIndex,
+  foldExtIdCase,
+} from "../bridge/src/snapshot/extid-case.js";
 import { writeFiles, writeSnapshotManifest } from "./input-support.js";
 import { runCli } from "./support/cli.js";
 
@@ -26,6 +30,19 @@ describe("extId case folding", () => {
     ["Çağrı/42", "çağri/42"],
   ])("%s folds to %s", (extId, folded) => {
     expect(foldExtIdCase(extId)).toBe(folded);
+  });
+});
+
+describe("case variant detail", () => {
+  it("names a Unicode form difference", () => {
+    const composed = "çağrı.öz".normalize("NFC");
+    const decomposed = composed.normalize("NFD");
+    expect(decomposed).not.toBe(composed);
+    expect(caseVariantDetail({ extId: composed, xmlId: "x", others: [decomposed] })).toBe(
+      `extId differs only in Unicode normalization (NFC or NFD) from ${decomposed}, so the ` +
+        "two look the same; extIds are compared exactly, so each is its own contact: merge " +
+        "them in Odoo if they are one person",
+    );
   });
 });
 

@@ -22,6 +22,8 @@ export interface ContactBatchResult {
   withoutUserRow: number;
   /** User rows merged into an earlier row of the same extId. */
   merged: number;
+  /** Rows without extId merged into an earlier row of the same e-mail or MSISDN. */
+  mergedAnonymous: number;
   quarantine: QuarantineEntry[];
   flags: FlagEntry[];
   /** Lower-case e-mail, contact external ID and extId, three entries per contact with an e-mail. */
@@ -57,10 +59,13 @@ export function buildContactBatch(
   const extIds: string[] = [];
   let withoutUserRow = 0;
   let merged = 0;
+  let mergedAnonymous = 0;
   for (const group of groups) {
     const user = mergeGroup(group, files);
     if (user.userRows === 0) {
       withoutUserRow += 1;
+    } else if (user.userRows > 1 && user.extId === undefined) {
+      mergedAnonymous += user.userRows - 1;
     } else if (user.userRows > 1) {
       merged += user.userRows - 1;
     }
@@ -82,6 +87,7 @@ export function buildContactBatch(
     rows: groups.length,
     withoutUserRow,
     merged,
+    mergedAnonymous,
     quarantine,
     flags,
     emails,

@@ -119,6 +119,11 @@ async function produceContacts(
     groups += result.rows;
     counts.read += result.withoutUserRow;
     countSkip(counts, "merged into an earlier row with the same extId", result.merged);
+    countSkip(
+      counts,
+      "merged into an earlier row without extId with the same e-mail or MSISDN",
+      result.mergedAnonymous,
+    );
     for (const entry of result.quarantine) {
       const pending = outputs.quarantine(entry);
       if (pending) await pending;

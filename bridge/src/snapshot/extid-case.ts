@@ -111,6 +111,16 @@ function variantsOf(group: { extid: string; xml_id: string }[]): CaseVariant[] {
 export function caseVariantDetail(variant: CaseVariant): string {
   const listed = variant.others.slice(0, 10).join(", ");
   const more = variant.others.length > 10 ? ` and ${variant.others.length - 10} more` : "";
+  // "çağrı" typed on Windows and on macOS can differ in Unicode form (NFC and NFD) alone, and
+  // the two then look identical, so that case is named.
+  const nfc = variant.extId.normalize("NFC");
+  if (variant.others.every((other) => other.normalize("NFC") === nfc)) {
+    return (
+      `extId differs only in Unicode normalization (NFC or NFD) from ${listed}${more}, so the ` +
+      "two look the same; extIds are compared exactly, so each is its own contact: merge " +
+      "them in Odoo if they are one person"
+    );
+  }
   return (
     `extId differs only in case from ${listed}${more}; extIds are case-sensitive, so each is ` +
     "its own contact: merge them in Odoo if they are one person"

@@ -211,7 +211,14 @@ export function membershipFiles(snapshot: Snapshot): MembershipFile[] {
   ] as const) {
     for (const file of inFolder(snapshot.files, folder, RECORD_EXTENSIONS)) {
       const parts = file.split("/");
-      const ref = parts.length > 2 ? (parts[1] ?? "") : stem(file);
+      // macOS writes file names decomposed (NFD); the tag "müşteri" must be one tag either way.
+      const ref = (parts.length > 2 ? (parts[1] ?? "") : stem(file)).normalize("NFC").trim();
+      if (!ref) {
+        throw new SnapshotFileError(
+          file,
+          `names no ${kind}: the name is blank; rename it after the ${kind} it lists`,
+        );
+      }
       result.push({ kind, ref, file });
     }
   }
