@@ -25,7 +25,7 @@ describe("matchHeaders", () => {
     expect(meaningOf(header)).toBe("extId");
   });
 
-  it.each(["Email", "E-mail", "e_mail", "EMAIL", "E-Posta"])("reads %j as the email", (header) => {
+  it.each(["Email", "E-mail", "e_mail", "EMAIL", "E-Posta", "E-Mail Adresi"])("reads %j as the email", (header) => {
     expect(meaningOf(header)).toBe("email");
   });
 

@@ -8,8 +8,29 @@ import { isSecretAttribute } from "./note-body.js";
  */
 
 const EVENT_ROLES = {
-  user: ["externalid", "extid", "userexternalid", "externaluserid", "customerid", "user", "userid"],
-  code: ["eventcode", "code", "event", "eventname", "eventkey", "name"],
+  user: [
+    "externalid",
+    "extid",
+    "userexternalid",
+    "externaluserid",
+    "customerid",
+    "user",
+    "userid",
+    "kullaniciid",
+    "kullanicikimligi",
+    "hariciid",
+  ],
+  code: [
+    "eventcode",
+    "code",
+    "event",
+    "eventname",
+    "eventkey",
+    "name",
+    "olay",
+    "olaykodu",
+    "olayadi",
+  ],
   time: [
     "timestamp",
     "eventtimestamp",
@@ -21,6 +42,10 @@ const EVENT_ROLES = {
     "createdat",
     "occurredat",
     "ts",
+    "tarih",
+    "zaman",
+    "olaytarihi",
+    "olayzamani",
   ],
   attributes: [
     "attributes",
@@ -31,23 +56,28 @@ const EVENT_ROLES = {
     "properties",
     "payload",
     "data",
+    "ozellikler",
+    "olayozellikleri",
+    "parametreler",
   ],
 } as const;
 
 const DELIVERY_ROLES = {
-  user: ["extid", "externalid", "userexternalid", "customerid", "user", "userid"],
-  time: ["timestamp", "time", "date", "datetime", "sentat", "eventtime", "createdat"],
-  status: ["status", "deliverystatus", "result", "state"],
+  user: ["extid", "externalid", "userexternalid", "customerid", "user", "userid", "kullaniciid"],
+  time: ["timestamp", "time", "date", "datetime", "sentat", "eventtime", "createdat", "tarih"],
+  status: ["status", "deliverystatus", "result", "state", "durum"],
   platform: ["platform", "os", "channel"],
-  error: ["errormsg", "errormessage", "error", "failreason", "reason"],
-  campaign: ["notificationkey", "campaignid", "campaign", "messageid", "msgid"],
+  error: ["errormsg", "errormessage", "error", "failreason", "reason", "hata", "hatamesaji"],
+  campaign: ["notificationkey", "campaignid", "campaign", "messageid", "msgid", "kampanya"],
 } as const;
 
 export type EventRole = keyof typeof EVENT_ROLES;
 export type DeliveryRole = keyof typeof DELIVERY_ROLES;
 
+/** Fold a header for matching: no case, accents or punctuation, and the Turkish ı as i. */
 export function foldHeader(header: string): string {
   return header
+    .replace(/ı/g, "i")
     .normalize("NFKD")
     .replace(/[\u0300-\u036f]/g, "")
     .toLowerCase()

@@ -38,6 +38,7 @@ const IDENTITY: Record<string, string[]> = {
     "E-posta",
     "Eposta",
     "E-posta Adresi",
+    "E-Mail Adresi",
     "Mail",
     "Mail Adresi",
   ],
