@@ -138,8 +138,20 @@ describe("normalizeCountry", () => {
     ["Germany", "DE"],
     ["USA", "US"],
     ["Birleşik Krallık", "GB"],
+    ["Deutschland", "DE"],
+    ["Norge", "NO"],
+    ["Österreich", "AT"],
+    ["Ελλάδα", "GR"],
+    ["EL", "GR"],
+    ["UK", "GB"],
   ])("%s → %s", (raw, expected) => {
     expect(value(normalizeCountry(raw))).toBe(expected);
+  });
+
+  it("rejects a name of two countries", () => {
+    expect(value(normalizeCountry("Congo"))).toBe(
+      "rejected: names more than one country (CD, CG); write the ISO 3166 code",
+    );
   });
 
   it("rejects unknown names", () => {
