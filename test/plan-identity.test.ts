@@ -236,3 +236,26 @@ describe("membership file names", () => {
     );
   });
 });
+
+describe("plan output folder", () => {
+  it("rejects a folder inside the snapshot", async () => {
+    const result = await runCli(["plan", snapshot, "--out", join(snapshot, "work")]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `${join(snapshot, "work")} is inside the snapshot folder ${snapshot}, where it would ` +
+        "change the snapshot's hash and fail its manifest check; write the plan elsewhere",
+    );
+  });
+
+  it("keeps files it did not write", async () => {
+    writeFiles(out, { "plan/important.txt": "keep me" });
+    const result = await runCli(["plan", snapshot, "--out", out, "--no-progress"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `${join(out, "plan")} holds files plan did not write (important.txt); plan replaces ` +
+        "that folder, so move them or choose another --out",
+    );
+    expect(readFileSync(join(out, "plan/important.txt"), "utf8")).toBe("keep me");
+    rmSync(join(out, "plan/important.txt"));
+  });
+});

@@ -1,7 +1,8 @@
 import { access, mkdir } from "node:fs/promises";
-import { basename, isAbsolute, join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { ConfigError } from "../core/errors.js";
+import { assertOutsideSnapshot } from "../core/out-dir.js";
 import { collectObservations } from "../mapping/collect.js";
 import { proposeMapping } from "../mapping/propose.js";
 import { noteFileEncodings } from "../mapping/propose-files.js";
@@ -93,20 +94,6 @@ async function propose(
   );
 }
 
-/**
- * Refuse a mapping file inside the snapshot folder: it would count as a snapshot file, so
- * confirming it would change the snapshot's hash and void the confirmation at once.
- */
-function assertOutsideSnapshot(snapshotDir: string, mappingFile: string): void {
-  const inside = relative(resolve(snapshotDir), resolve(mappingFile));
-  if (inside.startsWith("..") || isAbsolute(inside)) return;
-  throw new ConfigError(
-    `${mappingFile} is inside the snapshot folder ${snapshotDir}, where it would change the ` +
-      "snapshot's hash and void its own confirmation; write it elsewhere (for example " +
-      `--out work/${basename(resolve(snapshotDir))})`,
-  );
-}
-
 /** Names a person may confirm by: no control or invisible formatting characters. */
 const CONFIRMED_BY = /^[^\p{Cc}\p{Cf}]+$/u;
 
@@ -173,6 +160,7 @@ export function registerMap(program: Command, context: CliContext): void {
       assertOutsideSnapshot(
         snapshotDir,
         options.confirm && options.mapping ? options.mapping : join(options.out, "mapping.json"),
+        "the mapping",
       );
       if (options.confirm) {
         await confirm(snapshotDir, options, context);

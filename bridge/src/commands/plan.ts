@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
+import { assertOnlyOwnFiles, assertOutsideSnapshot, planFolder } from "../core/out-dir.js";
 import { formatReconciliation } from "../plan/reconciliation.js";
 import { removeOwnWorkDirs } from "../plan/outputs.js";
 import { runPlan } from "../plan/run-plan.js";
@@ -62,6 +63,12 @@ export function registerPlan(program: Command, context: CliContext): void {
     .action(async (snapshot: string, flags: PlanFlags) => {
       const snapshotDir = resolve(snapshot);
       const outDir = resolve(flags.out);
+      assertOutsideSnapshot(snapshotDir, outDir, "the plan");
+      await assertOnlyOwnFiles(
+        planFolder(outDir),
+        (name) => name === "manifest.json" || name.endsWith(".ndjson"),
+        "plan",
+      );
       // A stopped plan leaves the previous plan as it was. Its half-built copy contains
       // personal data, so it is removed before the process exits.
       const stop = (signal: NodeJS.Signals): void => {

@@ -1,5 +1,5 @@
-import { mkdir, rmdir, stat } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { mkdir, readdir, rmdir, stat } from "node:fs/promises";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { ConfigError } from "./errors.js";
 
 /** Return the error code of a failed file system call, or undefined for any other error. */
@@ -64,4 +64,48 @@ export async function checkOutDir(path: string, option = "--out"): Promise<void>
       await rmdir(folder).catch(() => undefined);
     }
   }
+}
+
+/**
+ * Reject an output path inside the snapshot folder: a file written there counts as a snapshot
+ * file, so it changes the snapshot's hash and fails its manifest check on the next command.
+ */
+export function assertOutsideSnapshot(snapshotDir: string, path: string, what: string): void {
+  const inside = relative(resolve(snapshotDir), resolve(path));
+  if (inside.startsWith("..") || isAbsolute(inside)) return;
+  throw new ConfigError(
+    `${path} is inside the snapshot folder ${snapshotDir}, where it would change the ` +
+      `snapshot's hash and fail its manifest check; write ${what} elsewhere (for example ` +
+      `--out work/${basename(resolve(snapshotDir))})`,
+  );
+}
+
+/**
+ * Reject a folder that a command replaces as a whole when it holds files the command did not
+ * write, so that no file of the user's is deleted without a word.
+ */
+export async function assertOnlyOwnFiles(
+  folder: string,
+  own: (name: string) => boolean,
+  command: string,
+): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(folder);
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return;
+    throw error;
+  }
+  const foreign = names.filter((name) => !own(name)).sort();
+  if (foreign.length === 0) return;
+  const listed = foreign.slice(0, 5).join(", ") + (foreign.length > 5 ? " …" : "");
+  throw new ConfigError(
+    `${folder} holds files ${command} did not write (${listed}); ${command} replaces that ` +
+      `folder, so move them or choose another --out`,
+  );
+}
+
+/** Path of the plan folder inside an output folder. */
+export function planFolder(outDir: string): string {
+  return join(outDir, "plan");
 }
