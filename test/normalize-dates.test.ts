@@ -19,10 +19,25 @@ describe("normalizeDate", () => {
   });
 
   it("rejects epoch ms that are not local midnight", () => {
-    const result = normalizeDate("624326400000");
+    // 1989-10-14T01:00Z, 03:00 in Istanbul (UTC+2 then).
+    const result = normalizeDate("624330000000");
     expect(result.ok).toBe(false);
     expect(!result.ok && result.reason).toBe(
-      "is epoch milliseconds for 1989-10-14 02:00 in Europe/Istanbul, not local midnight, so it is not a date",
+      "is epoch milliseconds for 1989-10-14 03:00 in Europe/Istanbul, not local midnight, so it is not a date",
+    );
+  });
+
+  it("reads epoch ms at UTC midnight as that date", () => {
+    // 1989-10-14T00:00Z, as its ISO form 1989-10-14T00:00:00Z is read.
+    expect(normalizeDate("624326400000")).toEqual({ ok: true, value: "1989-10-14" });
+    expect(normalizeDate("1989-10-14T00:00:00Z")).toEqual({ ok: true, value: "1989-10-14" });
+  });
+
+  it.each(["0001-01-01", "9999-12-31", "01.01.0001"])("rejects the placeholder %s", (raw) => {
+    const result = normalizeDate(raw);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.reason).toMatch(
+      /^is a placeholder date \(year (1|9999)\), not a real one; dates from 1800 to 2200 are kept$/,
     );
   });
 

@@ -260,9 +260,36 @@ export function normalizeDate(
   raw: string,
   timeZone = DEFAULT_SOURCE_TIME_ZONE,
 ): Normalized<string> {
+  const result = readDate(raw, timeZone);
+  if (result.ok) {
+    const year = Number(result.value.slice(0, 4));
+    if (year < EARLIEST_YEAR || year > LATEST_YEAR) {
+      return reject(
+        `is a placeholder date (year ${year}), not a real one; dates from ${EARLIEST_YEAR} to ` +
+          `${LATEST_YEAR} are kept`,
+      );
+    }
+  }
+  return result;
+}
+
+/**
+ * Years outside this range are what systems write for "no date" (0001-01-01, 9999-12-31), not
+ * dates of a customer's life.
+ */
+const EARLIEST_YEAR = 1800;
+const LATEST_YEAR = 2200;
+
+function readDate(raw: string, timeZone: string): Normalized<string> {
   const text = raw.trim();
   if (EPOCH_MS.test(text)) {
     const date = midnightDate(Number(text), timeZone);
+    if (date === undefined && Number(text) % DAY_MS === 0) {
+      // UTC midnight is how systems other than Netmera store a date, and the ISO form of the
+      // same instant (1990-05-01T00:00:00Z) is read as that date too.
+      const clock = wallClockAt(Number(text), "UTC");
+      return accept(isoDate(clock.year, clock.month, clock.day));
+    }
     if (date === undefined) {
       const clock = wallClockAt(Number(text), timeZone);
       const at = `${isoDate(clock.year, clock.month, clock.day)} ${pad(clock.hour)}:${pad(clock.minute)}`;
