@@ -67,6 +67,13 @@ describe("normalizeBoolean", () => {
 });
 
 describe("normalizePhone", () => {
+  it("keeps an extension", () => {
+    expect(value(normalizePhone("+90 212 123 45 67 ext. 12"))).toEqual({
+      e164: "+902121234567 ext. 12",
+      mobile: false,
+    });
+  });
+
   it("reads 90… without a plus as Turkish international", () => {
     expect(value(normalizePhone("905312345678"))).toEqual({ e164: "+905312345678", mobile: true });
   });

@@ -24,7 +24,10 @@ function parseNumber(text: string, region: CountryCode, strict: boolean): PhoneN
   if (strict ? type === undefined : !parsed.isPossible()) {
     return undefined;
   }
-  return { e164: parsed.number, mobile: type === undefined || type.includes("MOBILE") };
+  // E.164 has no room for an extension, but the extension is part of how the person is
+  // reached, so it is kept after the number in the usual written form.
+  const e164 = parsed.ext ? `${parsed.number} ext. ${parsed.ext}` : parsed.number;
+  return { e164, mobile: type === undefined || type.includes("MOBILE") };
 }
 
 /** Runtime shape of a type description in libphonenumber-js metadata (not in its typings). */
