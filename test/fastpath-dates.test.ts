@@ -4,7 +4,8 @@ import { normalizeDate } from "../bridge/src/normalize/dates.js";
 /**
  * Date of an instant that is midnight in a zone, computed with Intl only: first under the
  * zone's rules on that day, then at the zone's offsets in January and July 2024, which is
- * what normalizeDate documents. Undefined when neither puts the instant at midnight.
+ * what normalizeDate documents, and last as a UTC date. Undefined when none puts the instant
+ * at midnight.
  */
 const formats = new Map<string, Intl.DateTimeFormat>();
 
@@ -52,7 +53,8 @@ function referenceDate(epochMs: number, timeZone: string): string | undefined {
       return shifted.toISOString().slice(0, 10);
     }
   }
-  return undefined;
+  // Otherwise UTC midnight is read as that date, as systems other than Netmera store dates.
+  return epochMs % 86_400_000 === 0 ? new Date(epochMs).toISOString().slice(0, 10) : undefined;
 }
 
 const DAY_MS = 86_400_000;
@@ -143,7 +145,11 @@ describe("normalizeDate fast path for epoch midnights", () => {
       ok: true,
       value: "2023-03-13",
     });
-    expect(date("2000-01-01T00:00:00Z", "America/New_York").ok).toBe(false);
+    expect(date("2000-01-01T01:00:00Z", "America/New_York").ok).toBe(false);
+    expect(date("2000-01-01T00:00:00Z", "America/New_York")).toEqual({
+      ok: true,
+      value: "2000-01-01",
+    });
     expect(date("1999-12-31T18:30:00Z", "Asia/Kolkata")).toEqual({ ok: true, value: "2000-01-01" });
     // Samoa skipped 2011-12-30, going from -10:00 to +14:00 (it is +13:00 all year now).
     expect(date("2011-12-29T10:00:00Z", "Pacific/Apia")).toEqual({ ok: true, value: "2011-12-29" });

@@ -254,7 +254,9 @@ function parseIsoDateTime(text: string, timeZone: string): Normalized<ParsedInst
  * Normalise a date to `YYYY-MM-DD`. Netmera stores dates such as dateOfBirth as epoch
  * milliseconds at local midnight in the source time zone, and those are accepted. So are ISO
  * 8601 dates and date-times (an instant with an offset becomes its calendar date in the source
- * time zone) and `dd.MM.yyyy`. Anything else is rejected with the reason.
+ * time zone) and `dd.MM.yyyy`. Epoch milliseconds at UTC midnight that are not local midnight
+ * are read as that UTC date. Years before 1800 or after 2200 are placeholders and rejected,
+ * like anything else that is not a date, with the reason.
  */
 export function normalizeDate(
   raw: string,
