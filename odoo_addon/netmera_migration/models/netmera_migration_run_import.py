@@ -10,7 +10,9 @@ Helpers a handler can reuse, all on the run record (the writing ones live in
 
 * ``_upsert_rows(model_name, phase, batch_no, rows, defaults=None)``: the whole upsert of plan
   rows into one model: hash skip, relation resolution, batch create, grouped writes, external
-  IDs, ledger and bindings. Returns a batch result.
+  IDs, ledger and bindings. Returns a batch result. For ``res.partner``, a child contact whose
+  row has an address keeps that address although Odoo copies the parent's onto it (see
+  ``res.partner._netmera_own_address``).
 * ``_parse_rows(rows, result)``: checks the row shapes and returns ``ImportItem`` objects;
   bad rows go to ``result["errors"]``.
 * ``_lookup_targets(items, model_name, result)``: one query for the external IDs of the items,
@@ -55,6 +57,8 @@ class ImportItem:
         "previous_hash",
         "previous_values",
         "links_added",
+        "own_address",
+        "recheck_address",
     )
 
     def __init__(self, index, xml_id, values, content_hash):
@@ -67,6 +71,10 @@ class ImportItem:
         self.previous_hash = None
         self.previous_values = None
         self.links_added = None
+        # The address a child contact keeps against Odoo's parent sync; see res_partner.
+        self.own_address = None
+        # Same hash as the bound record, but Odoo may have replaced the address since.
+        self.recheck_address = False
 
 
 class NetmeraMigrationRun(models.Model):
@@ -269,8 +277,16 @@ class NetmeraMigrationRun(models.Model):
         return items
 
     def _lookup_targets(self, items, model_name, result):
-        """Bind items to existing records in one query and drop those whose hash is unchanged."""
+        """Bind items to existing records in one query and drop those whose hash is unchanged.
+
+        A child contact with an address of its own stays, marked ``recheck_address``, even when
+        its hash is unchanged. Odoo copies a company's new address onto its child contacts, and
+        older versions of this addon kept the copy Odoo made at creation. ``_update_records``
+        then repairs only address fields that equal the parent's; other fields of the row are
+        not written again.
+        """
         targets = lookup_xml_ids(self.env.cr, [item.xml_id for item in items])
+        own_address = getattr(self.env[model_name], "_netmera_own_address", lambda *args: None)
         stale = []
         alive_ids = set()
         same_model_ids = [target[1] for target in targets.values() if target[0] == model_name]
@@ -297,8 +313,10 @@ class NetmeraMigrationRun(models.Model):
                 item.res_id = target[1]
                 item.previous_hash = target[2]
                 if item.content_hash and item.content_hash == target[2]:
-                    result["unchanged"] += 1
-                    continue
+                    if not own_address(item.values, {}):
+                        result["unchanged"] += 1
+                        continue
+                    item.recheck_address = True
             pending.append(item)
 
         if stale:
@@ -322,6 +340,7 @@ class NetmeraMigrationRun(models.Model):
         resolver = RelationResolver(self, model)
         resolver.prefetch([item.values for item in items])
         selection_cache = {}
+        own_address = getattr(model, "_netmera_own_address", None)
         converted = []
         for item in items:
             try:
@@ -329,6 +348,10 @@ class NetmeraMigrationRun(models.Model):
             except RowValueError as err:
                 self._add_row_error(result, item.index, item.xml_id, err.field_name, err.message)
                 continue
+            if own_address:
+                item.own_address = own_address(item.values, item.vals)
+                if item.own_address:
+                    item.vals.update(item.own_address)
             converted.append(item)
         return converted
 

@@ -68,6 +68,7 @@ class NetmeraMigrationRun(models.Model):
         try:
             with self.env.cr.savepoint():
                 records = model.create([self._create_vals(model, item.vals) for item in items])
+                self._keep_own_addresses(records, items)
         except DATA_ERRORS as err:
             if len(items) == 1:
                 self._add_db_error(result, items[0], err)
@@ -126,7 +127,10 @@ class NetmeraMigrationRun(models.Model):
         unchanged = []
         for item in items:
             record = records.browse(item.res_id).with_prefetch(records._prefetch_ids)
-            write_vals = self._diff_values(record, item)
+            if item.recheck_address:
+                write_vals = self._address_repair(record, item)
+            else:
+                write_vals = self._diff_values(record, item)
             if not write_vals:
                 unchanged.append(item)
                 continue
@@ -138,7 +142,9 @@ class NetmeraMigrationRun(models.Model):
             write_vals = group[0][1]
             try:
                 with self.env.cr.savepoint():
-                    model.browse([item.res_id for item, _vals in group]).write(write_vals)
+                    group_records = model.browse([item.res_id for item, _vals in group])
+                    group_records.write(write_vals)
+                    self._keep_own_addresses(group_records, [item for item, _vals in group])
                 updated.extend(item for item, _vals in group)
                 continue
             except DATA_ERRORS:
@@ -151,12 +157,38 @@ class NetmeraMigrationRun(models.Model):
         for item, write_vals in group:
             try:
                 with self.env.cr.savepoint():
-                    model.browse(item.res_id).write(write_vals)
+                    record = model.browse(item.res_id)
+                    record.write(write_vals)
+                    self._keep_own_addresses(record, [item])
             except DATA_ERRORS as err:
                 self._add_db_error(result, item, err)
                 continue
             written.append(item)
         return written
+
+    @staticmethod
+    def _keep_own_addresses(records, items):
+        """Undo Odoo's copy of the parent's address onto child contacts that have their own.
+
+        Runs inside the savepoint of the create or write, so a failure here fails the row the
+        same way. ``records`` and ``items`` are in the same order.
+        """
+        for record, item in zip(records, items):
+            if item.own_address:
+                record._netmera_keep_own_address(item.own_address)
+
+    @staticmethod
+    def _address_repair(record, item):
+        """Write values for a row whose hash is unchanged: only address fields Odoo synced over.
+
+        See ``res.partner._netmera_parent_copies``; the other fields of the row are not
+        compared, so a person's edits of them stay until the row itself changes.
+        """
+        item.links_added = {}
+        write_vals = record._netmera_parent_copies(item.own_address) if item.own_address else {}
+        current = record._netmera_address() if write_vals else {}
+        item.previous_values = {name: current[name] for name in write_vals}
+        return write_vals
 
     @staticmethod
     def _diff_values(record, item):

@@ -1,4 +1,6 @@
-from odoo import fields, models
+from odoo import api, fields, models
+
+from .import_values import serialize_current
 
 
 class ResPartner(models.Model):
@@ -30,3 +32,62 @@ class ResPartner(models.Model):
         copy=False,
         help="The Netmera user belonged to no tag or segment.",
     )
+
+    @api.model
+    def _netmera_own_address(self, values, vals):
+        """Return the address a child contact keeps from its plan row, or None.
+
+        Odoo copies a parent company's address onto a child of type ``contact`` when the child
+        is created or its parent changes. A Netmera user linked to a company has an address of
+        their own. So when the row links a parent and has any address field (street, street2,
+        zip, city, state_id, country_id), the row's address wins. Every address field then
+        takes the row's value, and a field the row lacks is empty rather than the company's.
+        A child row without any address field returns None and takes the company's address as
+        Odoo does. ``values`` is the plan row's values, ``vals`` the converted ORM values.
+        """
+        if not values.get("parent_id"):
+            return None
+        address_fields = self._address_fields()
+        if not any(values.get(name) not in (None, False, "") for name in address_fields):
+            return None
+        return {name: vals.get(name, False) for name in address_fields}
+
+    def _netmera_address(self):
+        """Return the record's address in the form of ``_netmera_own_address``."""
+        self.ensure_one()
+        return {
+            name: serialize_current(self._fields[name], self[name])
+            for name in self._address_fields()
+        }
+
+    def _netmera_parent_copies(self, own_address):
+        """Return the repair of the address fields that Odoo's parent sync explains.
+
+        A field counts when it differs from ``own_address`` and equals the parent's value, as
+        after the copy Odoo makes on creation, on a change of parent, or when the parent's
+        address changes. A field a person set to anything else is left alone. Returns
+        ``{field: own value}``, empty when nothing needs writing.
+        """
+        self.ensure_one()
+        if not self.parent_id or self.type != "contact":
+            return {}
+        current = self._netmera_address()
+        parent = self.parent_id._netmera_address()
+        return {
+            name: value
+            for name, value in own_address.items()
+            if current[name] != value and current[name] == parent[name]
+        }
+
+    def _netmera_keep_own_address(self, own_address):
+        """Write ``own_address`` back where Odoo's parent sync replaced it; return the fix.
+
+        The write carries neither ``parent_id`` nor ``type``, so Odoo does not sync the parent's
+        address again; contacts below this one follow it as usual.
+        """
+        self.ensure_one()
+        current = self._netmera_address()
+        fix = {name: value for name, value in own_address.items() if current[name] != value}
+        if fix:
+            self.write(fix)
+        return fix

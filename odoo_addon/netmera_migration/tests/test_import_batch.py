@@ -222,3 +222,164 @@ class TestImportBatch(NetmeraMigrationCase):
         self.assertEqual(self.run.progress_done, 500)
         self.assertEqual(self.run.progress_total, 2000)
         self.assertEqual(self.run.progress_percent, 25.0)
+
+
+@tagged("post_install", "-at_install")
+class TestChildContactAddress(NetmeraMigrationCase):
+    """A contact linked to a company keeps the address of its plan row against Odoo's sync."""
+
+    def setUp(self):
+        super().setUp()
+        self.run = self.make_run()
+        self.tr = self.env.ref("base.tr")
+        self.de = self.env.ref("base.de")
+        self.koln = {
+            "name": "Rhein Logistik GmbH",
+            "street": "Hafenstraße 1",
+            "zip": "50667",
+            "city": "Köln",
+            "country_id": {"code": "DE"},
+        }
+        self.run.import_batch("companies", 0, [plan_row("netmera_company_rhein", self.koln)])
+        self.company = self.xml_record("netmera_company_rhein")
+        self.istanbul = {
+            "name": "Oğuz Kaya",
+            "city": "İstanbul",
+            "country_id": {"code": "TR"},
+            "parent_id": {"xml_id": "netmera_company_rhein"},
+        }
+
+    def address(self, partner):
+        return (
+            partner.street,
+            partner.street2,
+            partner.zip,
+            partner.city,
+            partner.state_id,
+            partner.country_id,
+        )
+
+    def assert_own_address(self, partner, city="İstanbul"):
+        self.assertEqual(partner.parent_id, self.company)
+        self.assertEqual(partner.type, "contact")
+        no_state = self.env["res.country.state"]
+        self.assertEqual(self.address(partner), (False, False, False, city, no_state, self.tr))
+
+    def test_create_keeps_the_rows_address(self):
+        """A new child contact keeps its own city and country, not the company's street."""
+        rows = [
+            plan_row("netmera_user_oguz", self.istanbul),
+            plan_row(
+                "netmera_user_lena",
+                {"name": "Lena", "parent_id": {"xml_id": "netmera_company_rhein"}},
+            ),
+        ]
+
+        result = self.run.import_batch("contacts", 0, rows)
+
+        self.assertEqual((result["created"], result["errors"]), (2, []))
+        self.assert_own_address(self.xml_record("netmera_user_oguz"))
+        # Without address fields in its row, a contact takes the company's address.
+        lena = self.xml_record("netmera_user_lena")
+        self.assertEqual(
+            self.address(lena),
+            ("Hafenstraße 1", False, "50667", "Köln", self.env["res.country.state"], self.de),
+        )
+        self.assertEqual(self.company.city, "Köln")
+
+    def test_create_bisection_keeps_the_rows_address(self):
+        """Rows created one by one after a rejected row keep their own address too."""
+        rows = [
+            plan_row("netmera_user_oguz", self.istanbul),
+            plan_row("netmera_user_nameless", {"name": False, "city": "Ankara"}),
+            plan_row("netmera_user_ece", dict(self.istanbul, name="Ece", city="Bursa")),
+        ]
+
+        result = self.run.import_batch("contacts", 0, rows)
+
+        self.assertEqual(result["created"], 2)
+        self.assertEqual([error["index"] for error in result["errors"]], [1])
+        self.assert_own_address(self.xml_record("netmera_user_oguz"))
+        self.assert_own_address(self.xml_record("netmera_user_ece"), city="Bursa")
+
+    def test_update_that_sets_the_parent_keeps_the_rows_address(self):
+        """Linking an existing contact to a company, with a new city, keeps the row's address."""
+        alone = {key: value for key, value in self.istanbul.items() if key != "parent_id"}
+        self.run.import_batch("contacts", 0, [plan_row("netmera_user_oguz", alone)])
+        oguz = self.xml_record("netmera_user_oguz")
+        self.assertFalse(oguz.parent_id)
+
+        result = self.run.import_batch(
+            "contacts", 1, [plan_row("netmera_user_oguz", dict(self.istanbul, city="İzmir"))]
+        )
+
+        self.assertEqual((result["updated"], result["errors"]), (1, []))
+        self.assert_own_address(oguz, city="İzmir")
+        entry = self.Ledger.search([("run_id", "=", self.run.id), ("batch_no", "=", 1)])
+        self.assertEqual(
+            json.loads(entry.previous_values), {"city": "İstanbul", "parent_id": False}
+        )
+
+    def test_one_by_one_retry_keeps_the_rows_address(self):
+        """When a grouped write fails, each retried row still keeps its own address."""
+        self.run.import_batch(
+            "contacts",
+            0,
+            [
+                plan_row(
+                    "netmera_user_oguz",
+                    {key: value for key, value in self.koln.items() if key != "name"}
+                    | {"name": "Oğuz Kaya"},
+                )
+            ],
+        )
+        link = {"parent_id": {"xml_id": "netmera_company_rhein"}}
+        own = {"city": "İstanbul", "country_id": {"code": "TR"}}
+        rows = [
+            plan_row("netmera_user_oguz", {"name": "Oğuz Kaya", **link, **own}),
+            # The same write values, but a company cannot be its own parent.
+            plan_row("netmera_company_rhein", {"name": self.koln["name"], **link, **own}),
+        ]
+
+        result = self.run.import_batch("contacts", 1, rows)
+
+        self.assertEqual(result["updated"], 1)
+        self.assertEqual(
+            [error["xml_id"] for error in result["errors"]], ["netmera_company_rhein"]
+        )
+        self.assert_own_address(self.xml_record("netmera_user_oguz"))
+        self.assertEqual(self.company.city, "Köln")
+
+    def test_rerun_repairs_an_address_the_parent_sync_replaced(self):
+        """Same hash, but Odoo copied the company's new city over: the re-run writes it back."""
+        rows = [plan_row("netmera_user_oguz", self.istanbul)]
+        self.run.import_batch("contacts", 0, rows)
+        oguz = self.xml_record("netmera_user_oguz")
+        # A new company city reaches its child contacts through Odoo's sync.
+        self.run.import_batch(
+            "companies", 1, [plan_row("netmera_company_rhein", dict(self.koln, city="Bonn"))]
+        )
+        self.assertEqual(oguz.city, "Bonn")
+
+        result = self.run.import_batch("contacts", 2, rows)
+
+        self.assertEqual((result["updated"], result["unchanged"]), (1, 0))
+        self.assert_own_address(oguz)
+        entry = self.Ledger.search([("run_id", "=", self.run.id), ("batch_no", "=", 2)])
+        self.assertEqual(json.loads(entry.previous_values), {"city": "Bonn"})
+        self.assertEqual(entry.previous_hash, rows[0]["hash"])
+
+        # Nothing left to repair: the next re-run is unchanged.
+        self.assertEqual(self.run.import_batch("contacts", 3, rows)["unchanged"], 1)
+
+    def test_rerun_leaves_an_address_a_person_changed(self):
+        """A city that a person set, other than the company's, stays on a re-run."""
+        rows = [plan_row("netmera_user_oguz", self.istanbul)]
+        self.run.import_batch("contacts", 0, rows)
+        oguz = self.xml_record("netmera_user_oguz")
+        oguz.write({"city": "Ankara", "phone": "+90 312 000 00 00"})
+
+        result = self.run.import_batch("contacts", 1, rows)
+
+        self.assertEqual((result["updated"], result["unchanged"]), (0, 1))
+        self.assertEqual((oguz.city, oguz.phone), ("Ankara", "+90 312 000 00 00"))
