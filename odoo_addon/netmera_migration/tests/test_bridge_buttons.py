@@ -213,3 +213,71 @@ class TestBridgeButtons(NetmeraMigrationCase):
         self.assertEqual(run.mapping_hash, "a" * 64)
         self.assertEqual(run.mapping_confirmed_by, "Ayşe")
         self.assertEqual(str(run.mapping_confirmed_at), "2026-12-01 09:30:00")
+
+    def assert_zip_not_stored(self, zip_bytes):
+        """No column of the wizard's table, and no attachment, contains the zip."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = 'netmera_snapshot_upload' AND data_type IN ('bytea', 'text')"
+        )
+        self.assertNotIn("snapshot_file", {row[0] for row in self.env.cr.fetchall()})
+        self.env.cr.execute("SELECT row_to_json(t)::text FROM netmera_snapshot_upload t")
+        rows = [row[0] for row in self.env.cr.fetchall()]
+        self.assertTrue(rows)
+        for text in rows:
+            self.assertNotIn(base64.b64encode(zip_bytes).decode(), text)
+            self.assertNotIn("APA91b-secret-push-token", text)
+        self.env.cr.execute(
+            "SELECT count(*) FROM ir_attachment WHERE res_model = 'netmera.snapshot.upload'"
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], 0)
+
+    def test_upload_keeps_no_copy_of_the_zip(self):
+        """After the bridge accepts the zip, Odoo's database keeps none of it."""
+        RecordingBridge.replies = {
+            "/snapshots": (201, {"snapshotId": "upload-bbbb", "snapshotHash": "e" * 64})
+        }
+        zip_bytes = b"PK\x03\x04devices.csv APA91b-secret-push-token" + b"\0" * 40
+        wizard = (
+            self.env["netmera.snapshot.upload"]
+            .with_user(self.manager)
+            .create({"snapshot_file": base64.b64encode(zip_bytes), "snapshot_filename": "b.zip"})
+        )
+        self.assertEqual(RecordingBridge.requests[0]["body"], zip_bytes)
+        self.assertEqual(wizard.bridge_snapshot_id, "upload-bbbb")
+        self.assertFalse(wizard.snapshot_file)
+        self.assert_zip_not_stored(zip_bytes)
+
+        run = self.Run.browse(wizard.action_upload()["res_id"])
+
+        self.assertEqual((run.bridge_snapshot_id, run.snapshot_hash), ("upload-bbbb", "e" * 64))
+        self.assert_zip_not_stored(zip_bytes)
+
+    @mute_logger("odoo.addons.netmera_migration.models.netmera_migration_run_bridge")
+    def test_failed_upload_keeps_no_copy_of_the_zip(self):
+        """A refused upload raises, and even the unfinished transaction keeps none of the zip."""
+        RecordingBridge.replies = {"/snapshots": (400, {"error": "not a zip file"})}
+        zip_bytes = b"PK\x03\x04devices.csv APA91b-secret-push-token"
+        Upload = self.env["netmera.snapshot.upload"].with_user(self.manager)
+        mapping = base64.b64encode(b'{"version": 1, "entries": []}')
+
+        with self.assertRaisesRegex(UserError, "HTTP 400\\): not a zip file"):
+            Upload.create(
+                {
+                    "snapshot_file": base64.b64encode(zip_bytes),
+                    "snapshot_filename": "bad.zip",
+                    "mapping_file": mapping,
+                }
+            )
+
+        self.assertEqual(RecordingBridge.requests[0]["body"], zip_bytes)
+        self.assertEqual(self.Run.search_count([("bridge_snapshot_id", "!=", False)]), 0)
+        self.assert_zip_not_stored(zip_bytes)
+
+    def test_upload_without_zip_is_refused(self):
+        """The Upload button needs a zip the bridge accepted."""
+        wizard = self.env["netmera.snapshot.upload"].with_user(self.manager).create({"name": "x"})
+        with self.assertRaisesRegex(UserError, "Choose the snapshot zip"):
+            wizard.action_upload()
+        self.assertEqual(RecordingBridge.requests, [])

@@ -9,6 +9,15 @@ from ..models.netmera_migration_run_bridge import UPLOAD_TIMEOUT
 
 
 class NetmeraSnapshotUpload(models.TransientModel):
+    """Send a snapshot zip to the bridge without keeping it in Odoo's database.
+
+    The zip contains the users' personal data and push tokens. ``snapshot_file`` and
+    ``mapping_file`` are therefore not stored: their inverse sends the zip to the bridge while
+    the wizard is created (the form saves it before its button runs) and keeps only the
+    bridge's answer and the mapping text. A transient record lives until the autovacuum, so a
+    stored column would put every snapshot into each database backup taken in between.
+    """
+
     _name = "netmera.snapshot.upload"
     _description = "Upload a Netmera Snapshot to the Bridge"
 
@@ -18,20 +27,68 @@ class NetmeraSnapshotUpload(models.TransientModel):
         help="Run that receives the snapshot; leave empty to create a new run.",
     )
     name = fields.Char(string="Run Name", help="Name of the new run; the file name by default.")
-    snapshot_file = fields.Binary(string="Snapshot (zip)", required=True, attachment=False)
+    snapshot_file = fields.Binary(
+        string="Snapshot (zip)",
+        compute="_compute_files",
+        inverse="_inverse_files",
+        help="Sent to the bridge when you press Upload; Odoo does not keep a copy.",
+    )
     snapshot_filename = fields.Char()
     mapping_file = fields.Binary(
         string="Mapping (JSON)",
-        attachment=False,
+        compute="_compute_files",
+        inverse="_inverse_files",
         help="The mapping.json confirmed with `netmera-odoo map --confirm` for this snapshot.",
     )
     mapping_filename = fields.Char()
+    # The bridge's answer to the upload, and the mapping, until action_upload uses them.
+    bridge_snapshot_id = fields.Char(readonly=True)
+    bridge_snapshot_hash = fields.Char(readonly=True)
+    bridge_file_count = fields.Integer(readonly=True)
+    mapping_text = fields.Text(readonly=True)
 
-    def action_upload(self):
-        """Send the zip to the bridge, then attach the snapshot (and mapping) to a run."""
-        self.ensure_one()
+    def init(self):
+        # Versions before this one stored both files in these columns; drop them with the
+        # zips they still hold.
+        self.env.cr.execute(
+            "ALTER TABLE netmera_snapshot_upload "
+            "DROP COLUMN IF EXISTS snapshot_file, DROP COLUMN IF EXISTS mapping_file"
+        )
+
+    def _compute_files(self):
+        self.snapshot_file = False
+        self.mapping_file = False
+
+    def _inverse_files(self):
+        """Check the target run and the mapping, then send the zip to the bridge."""
         Run = self.env["netmera.migration.run"]
-        Run._check_manager()
+        for wizard in self:
+            values = {}
+            if wizard.mapping_file:
+                values["mapping_text"] = base64.b64decode(wizard.mapping_file).decode("utf-8-sig")
+                wizard._parse_mapping(values["mapping_text"])
+            if wizard.snapshot_file:
+                Run._check_manager()
+                wizard._check_target_run()
+                stored = Run._bridge_request(
+                    "post",
+                    "/snapshots",
+                    timeout=UPLOAD_TIMEOUT,
+                    data=base64.b64decode(wizard.snapshot_file),
+                    headers={"Content-Type": "application/zip"},
+                )
+                values.update(
+                    bridge_snapshot_id=stored["snapshotId"],
+                    bridge_snapshot_hash=stored["snapshotHash"],
+                    bridge_file_count=stored.get("files", 0),
+                )
+            if values:
+                wizard.write(values)
+        # Out of the cache as well, so that the form's read after saving does not send the
+        # zip back to the browser.
+        self.invalidate_recordset(["snapshot_file", "mapping_file"])
+
+    def _check_target_run(self):
         if self.run_id and self.run_id.state not in MAPPING_EDITABLE_STATES:
             raise UserError(
                 _(
@@ -40,15 +97,19 @@ class NetmeraSnapshotUpload(models.TransientModel):
                 )
             )
 
+    def action_upload(self):
+        """Attach the snapshot the bridge accepted (and the mapping) to a run."""
+        self.ensure_one()
+        Run = self.env["netmera.migration.run"]
+        Run._check_manager()
+        if not self.bridge_snapshot_id:
+            raise UserError(_("Choose the snapshot zip to upload."))
+        self._check_target_run()
+
         values = self._mapping_values()
-        stored = Run._bridge_request(
-            "post",
-            "/snapshots",
-            timeout=UPLOAD_TIMEOUT,
-            data=base64.b64decode(self.snapshot_file),
-            headers={"Content-Type": "application/zip"},
+        values.update(
+            bridge_snapshot_id=self.bridge_snapshot_id, snapshot_hash=self.bridge_snapshot_hash
         )
-        values.update(bridge_snapshot_id=stored["snapshotId"], snapshot_hash=stored["snapshotHash"])
         if self.run_id:
             run = self.run_id
             confirmation = {
@@ -70,10 +131,11 @@ class NetmeraSnapshotUpload(models.TransientModel):
             body=_(
                 "Snapshot %(file)s uploaded to the bridge as %(snapshot)s (%(files)s files).",
                 file=self.snapshot_filename or "",
-                snapshot=stored["snapshotId"],
-                files=stored.get("files", 0),
+                snapshot=self.bridge_snapshot_id,
+                files=self.bridge_file_count,
             )
         )
+        self.write({"mapping_text": False})
         return {
             "type": "ir.actions.act_window",
             "res_model": "netmera.migration.run",
@@ -82,20 +144,21 @@ class NetmeraSnapshotUpload(models.TransientModel):
             "target": "current",
         }
 
-    def _mapping_values(self):
-        """Run values from the uploaded mapping.json, with its confirmation when it has one."""
-        if not self.mapping_file:
-            return {}
-
-        text = base64.b64decode(self.mapping_file).decode("utf-8-sig")
+    def _parse_mapping(self, text):
         try:
-            mapping = json.loads(text)
+            return json.loads(text)
         except ValueError as err:
             raise UserError(
                 _("%(file)s is not valid JSON: %(error)s", file=self.mapping_filename, error=err)
             ) from err
 
-        values = {"mapping_json": text}
+    def _mapping_values(self):
+        """Run values from the uploaded mapping.json, with its confirmation when it has one."""
+        if not self.mapping_text:
+            return {}
+
+        mapping = self._parse_mapping(self.mapping_text)
+        values = {"mapping_json": self.mapping_text}
         confirmation = mapping.get("confirmation") if isinstance(mapping, dict) else None
         if confirmation:
             # The bridge's mapping hash, so that the run matches the plan made from this file.
