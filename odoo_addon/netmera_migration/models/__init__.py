@@ -5,6 +5,7 @@ from . import netmera_migration_phase
 from . import netmera_migration_reconciliation
 from . import netmera_migration_ledger
 from . import netmera_migration_binding
+from . import netmera_migration_binding_backup
 from . import netmera_migration_checkpoint
 from . import netmera_owner_queue
 from . import netmera_migration_run_import

@@ -4,8 +4,12 @@ import json
 import logging
 from itertools import groupby
 
-from odoo import fields, models
+from markupsafe import Markup
 
+from odoo import fields, models
+from odoo.exceptions import UserError
+
+from . import rollback_safety
 from .constants import IMPORT_CONTEXT, PHASES
 
 _logger = logging.getLogger(__name__)
@@ -18,8 +22,40 @@ ROLLBACK_CHUNK_SIZE = 5000
 class NetmeraMigrationRun(models.Model):
     _inherit = "netmera.migration.run"
 
-    def rollback(self, lease_seconds=None):
+    def _write_bindings(self, phase, model_name, items):
+        """Save each binding as it was before this run, the first time the run writes it."""
+        xml_ids = [item.xml_id for item in items if item.content_hash and item.res_id]
+        for start in range(0, len(xml_ids), 1000):
+            self.env["netmera.migration.binding"].flush_model()
+            self.env.cr.execute(
+                """
+                INSERT INTO netmera_migration_binding_backup
+                       (run_id, xml_id, existed, model, res_id, phase, content_hash,
+                        binding_create_uid, binding_create_date, binding_write_uid,
+                        binding_write_date)
+                SELECT %s, v.xml_id, b.id IS NOT NULL, b.model, b.res_id, b.phase,
+                       b.content_hash, b.create_uid, b.create_date, b.write_uid, b.write_date
+                  FROM unnest(%s::varchar[]) AS v(xml_id)
+                  LEFT JOIN netmera_migration_binding b ON b.xml_id = v.xml_id
+                ON CONFLICT (run_id, xml_id) DO NOTHING
+                """,
+                (self.id, xml_ids[start : start + 1000]),
+            )
+        return super()._write_bindings(phase, model_name, items)
+
+    def rollback(self, lease_seconds=None, force=False):
         """Undo everything the run created or changed; a second call does nothing.
+
+        Two checks come first, and a refusal changes nothing:
+
+        * Later runs: while a run that started after this one and is not rolled back exists,
+          the rollback is refused, naming those runs (see ``rollback_safety.later_runs``).
+          Such a run may have found this run's records and counted them unchanged, which
+          leaves no trace in its ledger, so only rolling back newest first is safe.
+        * Work of people: records of the run changed after the run wrote them, carrying chatter
+          messages the migration did not write, or referenced by records the run did not
+          create or change (``rollback_safety.touched_records``). With ``force`` the rollback
+          goes ahead anyway and posts what it removed or overwrote on the run's chatter.
 
         A running run is rolled back only once it is interrupted: no heartbeat from the bridge
         for the lease (``lease_seconds``, else the ``netmera_migration.lease_seconds`` system
@@ -29,7 +65,8 @@ class NetmeraMigrationRun(models.Model):
         a stretch of lines of one model and operation at a time. Phases import in dependency
         order (fields, tags and stages before the contacts that use them, contacts before their
         notes), so notes go before contacts and contacts before their tags and fields. Returns
-        ``{"deleted": n, "restored": m}`` (records deleted, records whose values came back).
+        ``{"deleted": n, "restored": m, "touched": t}`` (records deleted, records whose values
+        came back, findings of people's work that ``force`` overrode).
 
         NOTE: a record changed by ledger lines in two different chunks counts twice in
         ``restored``.
@@ -38,10 +75,22 @@ class NetmeraMigrationRun(models.Model):
         self._check_manager()
         self._stop_interrupted_run(lease_seconds)
         if self.state == "rolled_back":
-            return {"deleted": 0, "restored": 0}
+            return {"deleted": 0, "restored": 0, "touched": 0}
 
         run = self.sudo().with_context(**IMPORT_CONTEXT)
+        later = rollback_safety.later_runs(run)
+        if later:
+            raise UserError(rollback_safety.later_runs_message(run, later))
+        findings = rollback_safety.touched_records(run)
+        touched = rollback_safety.touched_total(findings)
+        if touched and not force:
+            raise UserError(rollback_safety.touched_message(run, findings))
+        if touched:
+            run._note_forced_rollback(findings)
+
         counts = run._undo_ledger()
+        run._restore_saved_bindings()
+        counts["touched"] = touched
         self._set_state("rolled_back")
         self.rolled_back_at = fields.Datetime.now()
         _logger.info(
@@ -172,3 +221,60 @@ class NetmeraMigrationRun(models.Model):
                 )
         if hashes:
             self.env["netmera.migration.binding"].invalidate_model()
+
+    def _note_forced_rollback(self, findings):
+        """Log and post on the run what a forced rollback removes or overwrites."""
+        lines = [
+            example
+            for finding in findings.values()
+            for example in finding["examples"][: rollback_safety.EXAMPLES]
+        ]
+        summary = self.env._(
+            "Forced rollback: %(changed)s record(s) changed after the run, %(messages)s record(s) "
+            "with chatter messages not written by the migration, %(referenced)s reference(s) "
+            "from other records to records of the run.",
+            changed=findings["changed"]["count"],
+            messages=findings["messages"]["count"],
+            referenced=findings["referenced"]["count"],
+        )
+        _logger.warning("Run %s: %s %s", self.id, summary, "; ".join(lines))
+        self.message_post(
+            body=Markup("<p>%s</p><ul>%s</ul>")
+            % (summary, Markup("").join(Markup("<li>%s</li>") % line for line in lines)),
+            message_type="comment",
+            subtype_xmlid="mail.mt_note",
+        )
+
+    def _restore_saved_bindings(self):
+        """Put every binding the run wrote back as it was before the run, then drop the copies."""
+        Binding = self.env["netmera.migration.binding"]
+        Binding.flush_model()
+        cr = self.env.cr
+        cr.execute(
+            """
+            DELETE FROM netmera_migration_binding b
+             USING netmera_migration_binding_backup k
+             WHERE k.run_id = %s AND NOT k.existed AND b.xml_id = k.xml_id
+            """,
+            (self.id,),
+        )
+        cr.execute(
+            """
+            INSERT INTO netmera_migration_binding
+                   (xml_id, model, res_id, phase, content_hash, create_uid, create_date,
+                    write_uid, write_date)
+            SELECT k.xml_id, k.model, k.res_id, k.phase, k.content_hash, k.binding_create_uid,
+                   k.binding_create_date, k.binding_write_uid, k.binding_write_date
+              FROM netmera_migration_binding_backup k
+             WHERE k.run_id = %s AND k.existed
+            ON CONFLICT (xml_id) DO UPDATE
+               SET model = EXCLUDED.model, res_id = EXCLUDED.res_id, phase = EXCLUDED.phase,
+                   content_hash = EXCLUDED.content_hash, create_uid = EXCLUDED.create_uid,
+                   create_date = EXCLUDED.create_date, write_uid = EXCLUDED.write_uid,
+                   write_date = EXCLUDED.write_date
+            """,
+            (self.id,),
+        )
+        cr.execute("DELETE FROM netmera_migration_binding_backup WHERE run_id = %s", (self.id,))
+        Binding.invalidate_model()
+        self.env["netmera.migration.binding.backup"].invalidate_model()

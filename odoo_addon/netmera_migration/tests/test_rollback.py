@@ -131,7 +131,7 @@ class TestRollback(NetmeraMigrationCase):
         self.assertEqual(self.untouched.category_id, self.old_tag)
         self.assertEqual(self.untouched.write_date, self.untouched_write_date)
         # Deleted: created contact, two notes, tag, field. Restored: the bound contact, tr_TR.
-        self.assertEqual(counts, {"deleted": 5, "restored": 2})
+        self.assertEqual(counts, {"deleted": 5, "restored": 2, "touched": 0})
         self.assertFalse(
             self.env["netmera.migration.binding"].search(
                 [
@@ -153,7 +153,7 @@ class TestRollback(NetmeraMigrationCase):
 
         second = self.run.rollback()
 
-        self.assertEqual(second, {"deleted": 0, "restored": 0})
+        self.assertEqual(second, {"deleted": 0, "restored": 0, "touched": 0})
         self.assertEqual(self.run.state, "rolled_back")
         self.assertTrue(all(ledger_state))
 
