@@ -12,6 +12,7 @@ import type { CliContext } from "./context.js";
 interface RollbackFlags {
   run: string;
   lease?: string;
+  force?: boolean;
   timeout?: string;
   odooUrl?: string;
   db?: string;
@@ -31,6 +32,11 @@ export function registerRollback(program: Command, context: CliContext): void {
       "--lease <seconds>",
       "a running run whose migrate sent no heartbeat for this long counts as interrupted and " +
         "may be rolled back (default: the addon's Run Lease setting, 120)",
+    )
+    .option(
+      "--force",
+      "roll back even though people changed, commented on or referenced records of the run " +
+        "after it wrote them (without it the rollback stops and names those records)",
     );
   addTimeoutOption(
     addConnectionOptions(command),
@@ -43,10 +49,17 @@ export function registerRollback(program: Command, context: CliContext): void {
     const result = await rollbackRun(connection, context.logger, runId, {
       leaseSeconds: parsePositiveInt("--lease", flags.lease),
       timeoutMs: timeoutMsFrom(flags.timeout),
+      force: flags.force === true,
     });
     context.stdout.write(
       `Run ${result.run.id} ("${result.run.name}") rolled back: ${result.deleted} record(s) ` +
         `deleted, ${result.restored} record(s) restored to their values before the run.\n`,
     );
+    if (result.touched > 0) {
+      context.stdout.write(
+        `Forced: ${result.touched} finding(s) of work people did after the run were removed ` +
+          `or overwritten; the run's chatter in Odoo lists them.\n`,
+      );
+    }
   });
 }

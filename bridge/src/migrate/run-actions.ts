@@ -31,6 +31,8 @@ export interface RollbackResult {
   run: RunRecord;
   deleted: number;
   restored: number;
+  /** Findings of people's work that `force` overrode; 0 without force. */
+  touched: number;
 }
 
 export interface RollbackOptions {
@@ -41,6 +43,11 @@ export interface RollbackOptions {
   leaseSeconds?: number;
   /** Milliseconds the rollback call may take (default one hour). */
   timeoutMs?: number;
+  /**
+   * Roll back even though people changed, commented on or referenced records of the run
+   * after it wrote them; without it the addon refuses and names those records.
+   */
+  force?: boolean;
 }
 
 /**
@@ -58,14 +65,20 @@ export function rollbackRun(
     logger,
     runId,
     async (client, run) => {
-      const counts = await client.executeKw<{ deleted: number; restored: number }>(
-        RUN_MODEL,
-        "rollback",
-        [[run.id]],
-        options.leaseSeconds === undefined ? {} : { lease_seconds: options.leaseSeconds },
-        { retry: ONE_TRY },
-      );
-      return { run, deleted: counts.deleted, restored: counts.restored };
+      const kwargs: Record<string, unknown> = {};
+      if (options.leaseSeconds !== undefined) kwargs.lease_seconds = options.leaseSeconds;
+      if (options.force) kwargs.force = true;
+      const counts = await client.executeKw<{
+        deleted: number;
+        restored: number;
+        touched?: number;
+      }>(RUN_MODEL, "rollback", [[run.id]], kwargs, { retry: ONE_TRY });
+      return {
+        run,
+        deleted: counts.deleted,
+        restored: counts.restored,
+        touched: counts.touched ?? 0,
+      };
     },
     options.timeoutMs ?? DEFAULT_ROLLBACK_TIMEOUT_MS,
   );

@@ -43,6 +43,8 @@ export interface MigrateParams {
 
 export interface RollbackParams {
   runId: number;
+  /** Roll back although people worked on records of the run since it wrote them. */
+  force?: boolean;
 }
 
 /** Render the written inventory of a snapshot as HTML and PDF. */

@@ -198,8 +198,15 @@ export function realJobs(settings: ServeSettings): JobRunners {
     },
 
     rollback: async (params, context) => {
-      const result = await rollbackRun(requireOdoo(settings), context.logger, params.runId);
-      return { runId: result.run.id, deleted: result.deleted, restored: result.restored };
+      const result = await rollbackRun(requireOdoo(settings), context.logger, params.runId, {
+        force: params.force === true,
+      });
+      return {
+        runId: result.run.id,
+        deleted: result.deleted,
+        restored: result.restored,
+        touched: result.touched,
+      };
     },
 
     inventory: async (params, context) => {

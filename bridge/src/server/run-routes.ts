@@ -140,10 +140,10 @@ export function runRoutes(deps: RunRouteDeps): Router {
 
   router.post("/runs/:id/rollback", async (req, res) => {
     const runId = parseRunId(req.params.id);
-    parseRequest(rollbackBody, req.body);
+    const body = parseRequest(rollbackBody, req.body);
     ensureIdle(manager, runId);
     const job = manager.start(runKey(runId), "rollback", runId, (context) =>
-      jobs.rollback({ runId }, context),
+      jobs.rollback({ runId, force: body.force === true }, context),
     );
     accept(res, job);
   });

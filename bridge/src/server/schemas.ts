@@ -24,7 +24,7 @@ export const sampleBody = planBody
   .extend({ sampleSize: z.number().int().min(1).max(100_000).default(100) })
   .strict();
 
-export const rollbackBody = z.object({}).strict();
+export const rollbackBody = z.object({ force: z.boolean().optional() }).strict();
 
 export const inventoryBody = z
   .object({ snapshotId: snapshotId.optional(), customer: z.string().min(1).max(200).optional() })
