@@ -14,8 +14,10 @@ class NetmeraMigrationRun(models.Model):
     def _import_phase_owners(self, phase, batch_no, rows):
         """Match panel users to active internal Odoo users by email or login; queue the others.
 
-        Matched owners count as unchanged (no business record is written); unmatched ones
-        count in ``queued`` and come back in ``unmatched_owners``.
+        An owner without such a user takes the latest decision an earlier run made for the same
+        email (a matched user who is still active, or ignored); see ``_carried_decisions``.
+        Matched and decided owners count as unchanged (no business record is written); the
+        others count in ``queued`` and come back in ``unmatched_owners``.
         """
         result = self._new_batch_result()
         result["queued"] = 0
@@ -33,6 +35,9 @@ class NetmeraMigrationRun(models.Model):
             owners.append((index, xml_id, email.strip().lower(), name))
 
         matches = self._match_users_by_email({email for _i, _x, email, _n in owners})
+        carried = self._carried_decisions(
+            {email for _i, _x, email, _n in owners if email not in matches}
+        )
         Queue = self.env["netmera.owner.queue"]
         entries = {
             entry.email: entry
@@ -44,20 +49,22 @@ class NetmeraMigrationRun(models.Model):
         for index, xml_id, email, name in owners:
             user_id = matches.get(email)
             entry = entries.get(email)
+            decision = carried.get(email)
             if entry and entry.state == "pending" and user_id:
                 entry.write({"state": "matched", "matched_user_id": user_id})
+            elif entry and entry.state == "pending" and decision:
+                entry.with_context(netmera_carry_over=True).write(decision)
             elif not entry and email not in {vals["email"] for vals in new_entries}:
+                vals = {
+                    "state": "matched" if user_id else "pending",
+                    "matched_user_id": user_id or False,
+                }
+                if not user_id and decision:
+                    vals = decision
                 new_entries.append(
-                    {
-                        "run_id": self.id,
-                        "email": email,
-                        "name": name,
-                        "xml_id": xml_id,
-                        "state": "matched" if user_id else "pending",
-                        "matched_user_id": user_id or False,
-                    }
+                    {"run_id": self.id, "email": email, "name": name, "xml_id": xml_id, **vals}
                 )
-            decided = user_id or (entry and entry.state != "pending")
+            decided = user_id or decision or (entry and entry.state != "pending")
             if decided:
                 result["unchanged"] += 1
             else:
@@ -65,27 +72,71 @@ class NetmeraMigrationRun(models.Model):
                 result["unmatched_owners"].append(
                     {"index": index, "xml_id": xml_id, "email": email, "name": name}
                 )
-        Queue.create(new_entries)
+        Queue.with_context(netmera_carry_over=True).create(new_entries)
         return result
+
+    def _carried_decisions(self, emails):
+        """Return ``{email: queue values}`` with the latest decision of other runs per email.
+
+        A decision is a queue line of another run of this database that a person matched or
+        ignored (or that carried such a decision itself). The newest line wins, so a changed
+        mind on a later run carries on from there. A match to a user who is archived since is
+        not carried: the owner waits for a new decision. The values name the line they come
+        from in ``carried_from_id``, which the owner queue shows.
+        """
+        if not emails:
+            return {}
+        lines = self.env["netmera.owner.queue"].search(
+            [
+                ("run_id", "!=", self.id),
+                ("email", "in", list(emails)),
+                ("state", "in", ("matched", "ignored")),
+            ],
+            order="write_date desc, id desc",
+        )
+        decisions = {}
+        for line in lines:
+            if line.email in decisions:
+                continue
+            if line.state == "ignored":
+                decisions[line.email] = {"state": "ignored", "matched_user_id": False}
+            elif line.matched_user_id.active and not line.matched_user_id.share:
+                decisions[line.email] = {
+                    "state": "matched",
+                    "matched_user_id": line.matched_user_id.id,
+                }
+            else:
+                # The newest decision no longer holds; an older one would be out of date too.
+                decisions[line.email] = None
+                continue
+            decisions[line.email]["carried_from_id"] = line.id
+        return {email: values for email, values in decisions.items() if values}
 
     def rematch_owners(self):
         """Match the run's pending owners again against active internal users.
 
-        An admin unblocks a waiting contacts phase by creating the user after the owners phase
-        ran. The bridge calls this on every start and before the contacts phase, so it finds
-        such a user without running the owners phase again. Returns ``{"matched": n,
-        "pending": [{"email", "name"}, ...]}`` with the owners still waiting.
+        A pending owner that has no such user takes a decision another run made since, as in
+        the owners phase. An admin unblocks a waiting contacts phase by creating the user after
+        the owners phase ran, or by deciding the owner on another run. The bridge calls this on
+        every start and before the contacts phase, so it finds such a user without running the
+        owners phase again. Returns ``{"matched": n, "pending": [{"email", "name"}, ...]}``
+        with the owners still waiting; ``matched`` counts carried decisions too.
         """
         self.ensure_one()
         self._check_manager()
         Queue = self.env["netmera.owner.queue"].sudo()
         pending = Queue.search([("run_id", "=", self.id), ("state", "=", "pending")])
-        matches = self._match_users_by_email({entry.email.strip().lower() for entry in pending})
+        emails = {entry.email.strip().lower() for entry in pending}
+        matches = self._match_users_by_email(emails)
+        carried = self.sudo()._carried_decisions(emails - set(matches))
         matched = 0
         for entry in pending:
-            user_id = matches.get(entry.email.strip().lower())
-            if user_id:
-                entry.write({"state": "matched", "matched_user_id": user_id})
+            email = entry.email.strip().lower()
+            if matches.get(email):
+                entry.write({"state": "matched", "matched_user_id": matches[email]})
+                matched += 1
+            elif carried.get(email):
+                entry.with_context(netmera_carry_over=True).write(carried[email])
                 matched += 1
         waiting = pending.filtered(lambda entry: entry.state == "pending")
         return {

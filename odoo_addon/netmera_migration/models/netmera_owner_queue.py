@@ -3,7 +3,11 @@ from odoo.exceptions import UserError
 
 
 class NetmeraOwnerQueue(models.Model):
-    """A Netmera panel user of a run and the Odoo user who owns their contacts."""
+    """A Netmera panel user of a run and the Odoo user who owns their contacts.
+
+    A decision made on one run (a matched user, or ignored) carries over to the lines of later
+    runs for the same email; ``carried_from_id`` names the line it came from.
+    """
 
     _name = "netmera.owner.queue"
     _description = "Netmera Owner Reconciliation Queue"
@@ -22,6 +26,17 @@ class NetmeraOwnerQueue(models.Model):
     matched_user_id = fields.Many2one(
         "res.users", string="Odoo User", domain=[("share", "=", False)], ondelete="set null"
     )
+    carried_from_id = fields.Many2one(
+        "netmera.owner.queue",
+        string="Carried Over From",
+        readonly=True,
+        ondelete="set null",
+        help="The line of an earlier run whose decision this run took over; empty when the "
+        "decision was made on this run. Changing the decision here clears it.",
+    )
+    carried_from_run_id = fields.Many2one(
+        related="carried_from_id.run_id", string="Decided in Run"
+    )
 
     _sql_constraints = [
         ("run_email_unique", "UNIQUE(run_id, email)", "An owner is queued once per run."),
@@ -35,6 +50,11 @@ class NetmeraOwnerQueue(models.Model):
     def write(self, vals):
         if vals.get("matched_user_id") and "state" not in vals:
             vals = dict(vals, state="matched")
+        if ("state" in vals or "matched_user_id" in vals) and not self.env.context.get(
+            "netmera_carry_over"
+        ):
+            # A person decided on this run; the line no longer follows the earlier one.
+            vals = dict(vals, carried_from_id=False)
         return super().write(vals)
 
     def action_match(self):

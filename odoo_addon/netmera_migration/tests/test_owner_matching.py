@@ -133,3 +133,101 @@ class TestOwnerMatching(NetmeraMigrationCase):
                 }
             ],
         )
+
+
+@tagged("post_install", "-at_install")
+class TestOwnerDecisionCarryOver(NetmeraMigrationCase):
+    """A decision on a queued owner carries over to later runs of the same database."""
+
+    def setUp(self):
+        super().setUp()
+        self.sales = new_test_user(self.env, login="sales@example.com", groups="base.group_user")
+        self.Queue = self.env["netmera.owner.queue"]
+        self.rows = [
+            plan_row("netmera_owner_deniz", {"email": "Deniz.Aydin@example.com.tr", "name": "D"}),
+            plan_row("netmera_owner_selin", {"email": "selin.kaya@example.com.tr", "name": "S"}),
+        ]
+        self.sample = self.make_run(name="Sample", is_sample=True, sample_size=20)
+        self.sample.import_batch("owners", 0, self.rows)
+        self.line(self.sample, "deniz.aydin@example.com.tr").matched_user_id = self.sales
+        self.line(self.sample, "selin.kaya@example.com.tr").action_ignore()
+
+    def line(self, run, email):
+        return self.Queue.search([("run_id", "=", run.id), ("email", "=", email)])
+
+    def test_full_run_takes_the_samples_decisions(self):
+        """The full run's owners batch queues nothing and its contacts get the sample's match."""
+        full = self.make_run(name="Full")
+
+        result = full.import_batch("owners", 0, self.rows)
+
+        self.assertEqual((result["queued"], result["unchanged"]), (0, 2))
+        self.assertEqual(result["unmatched_owners"], [])
+        self.assertEqual(full.pending_owner_count(), 0)
+        deniz = self.line(full, "deniz.aydin@example.com.tr")
+        selin = self.line(full, "selin.kaya@example.com.tr")
+        self.assertEqual((deniz.state, deniz.matched_user_id), ("matched", self.sales))
+        self.assertEqual((selin.state, selin.matched_user_id.id), ("ignored", False))
+        self.assertEqual(deniz.carried_from_id, self.line(self.sample, deniz.email))
+        self.assertEqual(selin.carried_from_run_id, self.sample)
+
+        contacts = [
+            plan_row(
+                "netmera_user_a",
+                {"name": "A", "user_id": {"owner_email": "deniz.aydin@example.com.tr"}},
+            ),
+            plan_row(
+                "netmera_user_b",
+                {"name": "B", "user_id": {"owner_email": "selin.kaya@example.com.tr"}},
+            ),
+        ]
+        self.assertEqual(full.import_batch("contacts", 0, contacts)["errors"], [])
+        self.assertEqual(self.xml_record("netmera_user_a").user_id, self.sales)
+        self.assertFalse(self.xml_record("netmera_user_b").user_id)
+
+    def test_carried_decision_changed_on_a_new_run_carries_on(self):
+        """Changing a carried line decides it on the new run; the next run takes the change."""
+        full = self.make_run(name="Full")
+        full.import_batch("owners", 0, self.rows)
+        deniz = self.line(full, "deniz.aydin@example.com.tr")
+
+        deniz.action_ignore()
+
+        self.assertEqual((deniz.state, deniz.carried_from_id.id), ("ignored", False))
+        sample_line = self.line(self.sample, deniz.email)
+        self.assertEqual((sample_line.state, sample_line.matched_user_id), ("matched", self.sales))
+        resync = self.make_run(name="Re-sync")
+        resync.import_batch("owners", 0, self.rows)
+        carried = self.line(resync, deniz.email)
+        self.assertEqual((carried.state, carried.carried_from_id), ("ignored", deniz))
+
+    def test_rematch_takes_a_decision_made_since(self):
+        """An owner queued before another run decided it is unblocked by rematch_owners."""
+        other = self.make_run(name="Other")
+        rows = [plan_row("netmera_owner_new", {"email": "new@example.com", "name": "N"})]
+        other.import_batch("owners", 0, rows)
+        self.assertEqual(other.pending_owner_count(), 1)
+        full = self.make_run(name="Full")
+        full.import_batch("owners", 0, rows)
+        self.line(other, "new@example.com").matched_user_id = self.sales
+
+        result = full.rematch_owners()
+
+        self.assertEqual(result, {"matched": 1, "pending": []})
+        line = self.line(full, "new@example.com")
+        self.assertEqual((line.state, line.matched_user_id), ("matched", self.sales))
+        self.assertEqual(line.carried_from_run_id, other)
+
+    def test_match_to_an_archived_user_is_not_carried(self):
+        """When the matched user is archived since, the owner waits for a new decision."""
+        self.sales.active = False
+        full = self.make_run(name="Full")
+
+        result = full.import_batch("owners", 0, self.rows)
+
+        self.assertEqual(
+            [owner["email"] for owner in result["unmatched_owners"]],
+            ["deniz.aydin@example.com.tr"],
+        )
+        self.assertEqual(self.line(full, "deniz.aydin@example.com.tr").state, "pending")
+        self.assertEqual(self.line(full, "selin.kaya@example.com.tr").state, "ignored")
