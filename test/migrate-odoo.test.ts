@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { xmlIdFor } from "../bridge/src/core/xml-id.js";
 import type { OdooClient } from "../bridge/src/odoo/client.js";
+import { checkMappingTargets } from "../bridge/src/odoo/mapping-targets.js";
 import { rowHash } from "./fixtures/migrate/synthetic-plan.js";
 import {
   clientFor,
@@ -174,6 +175,30 @@ describeOdoo("migrate into a real Odoo", () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("the mapping has not been confirmed");
     expect(result.stderr).toContain("netmera-odoo map");
+  });
+
+  it("names mapping targets this Odoo lacks", async () => {
+    const entry = (name: string, model: string, field: string) => ({
+      source: { kind: "attribute" as const, name },
+      target: { model, field, type: "char" as const, action: "existing" as const },
+      confidence: 1,
+      reason: "test",
+      review: false,
+    });
+    const entries = [
+      entry("city", "res.partner", "city"),
+      entry("membershipTier", "res.partner", "x_netmera_tier_missing"),
+      entry("tier", "res.partner.category", "no_such_field"),
+    ];
+    await expect(checkMappingTargets(odooClient, { entries })).rejects.toThrow(
+      'the mapping writes to 2 field(s) that this Odoo does not have: attribute "membershipTier" ' +
+        '→ res.partner.x_netmera_tier_missing; attribute "tier" → res.partner.category.no_such_field. ' +
+        'Install the module that adds them, or change those entries to action "create" or ' +
+        '"skip", then confirm the mapping and run plan again',
+    );
+    await expect(checkMappingTargets(odooClient, { entries: [entries[0]!] })).resolves.toBe(
+      undefined,
+    );
   });
 
   it("creates a run and waits for the GDPR authorisation", async () => {

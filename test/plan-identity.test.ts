@@ -60,12 +60,15 @@ beforeAll(async () => {
       "-,Ela,F,n6@example.com,+905321111116,C-100,ilker@example.com,\n" +
       "x1,Jennifer,Null,jn@example.com,,C-100,İLKER@EXAMPLE.COM,\n" +
       "x2,null,Kaya,nk@example.com,,C-999,ilker@example.com,SM-G991B\n" +
-      "x3,Can,Ak,ca@example.com,,C-200,ilker@example.com,\n",
+      "x3,Can,Ak,ca@example.com,,C-200,ilker@example.com,Pixel 7\n" +
+      "x4,Nur,Ak,na@example.com,,C-200,ilker@example.com,\n",
     "devices.csv":
       "platform,extId,installationId,deviceModel,appVersion\n" +
       "IOS,x2,inst-1,iPhone13.2,5.2.0\n" +
       "ANDROID,x3,inst-2,Pixel 7,5.1.0\n" +
-      "IOS,x3,inst-3,iPhone15.4,5.2.0\n",
+      "IOS,x3,inst-3,iPhone15.4,5.2.0\n" +
+      "ANDROID,x4,inst-4,Pixel 7,5.1.0\n" +
+      "IOS,x4,inst-5,iPhone15.4,5.2.0\n",
   });
   const mappingFile = join(out, "mapping.json");
   expect((await runCli(["map", snapshot, "--out", out])).code).toBe(0);
@@ -163,14 +166,30 @@ describe("device fields", () => {
     );
   });
 
-  it("flags several installations", () => {
+  it("takes the installation the export names", () => {
     const values = contact("x3");
+    expect(values.netmera_os).toBe("ANDROID");
+    expect(values.netmera_device_model).toBe("Pixel 7");
+    expect(values.netmera_app_version).toBe("5.1.0");
+    const flag = table("flags.csv").find(
+      (row) => row.flag === "several_devices" && row.extid === "x3",
+    );
+    expect(flag).toMatchObject({
+      flag: "several_devices",
+      detail:
+        "2 installations; the device fields come from the one the user export names (devices.csv line 3)",
+    });
+  });
+
+  it("flags several installations", () => {
+    const values = contact("x4");
     expect(values.netmera_os).toBe("IOS");
     expect(values.netmera_device_model).toBe("iPhone15.4");
-    const flag = table("flags.csv").find((row) => row.flag === "several_devices");
+    const flag = table("flags.csv").find(
+      (row) => row.flag === "several_devices" && row.extid === "x4",
+    );
     expect(flag).toMatchObject({
-      extid: "x3",
-      detail: "2 installations; the device fields come from the last listed (devices.csv line 4)",
+      detail: "2 installations; the device fields come from the last listed (devices.csv line 6)",
     });
   });
 });

@@ -7,9 +7,11 @@ import {
   computeMappingHash,
   mappingSchema,
   type MappingConfirmation,
+  type Mapping,
 } from "../mapping/types.js";
 import { DEFAULT_BATCH_LIMITS, type BatchLimits } from "../odoo/batching.js";
 import { OdooClient, QUICK_RETRY_POLICY, type OdooConnection } from "../odoo/client.js";
+import { checkMappingTargets } from "../odoo/mapping-targets.js";
 import { checkOdoo, RUN_MODEL } from "../odoo/preflight.js";
 import { OdooConnectionError } from "../odoo/transport.js";
 import type { RetryPolicy } from "../odoo/retry.js";
@@ -110,6 +112,9 @@ export async function migrate(request: MigrateRequest): Promise<MigrateResult> {
   try {
     const preflight = await checkOdoo(client);
     logger.info({ version: preflight.version.serverVersion, db: client.db }, "Odoo checked");
+    if (confirmed) {
+      await checkMappingTargets(client, confirmed.mapping);
+    }
 
     const selection = request.sampleSize
       ? await selectSample(phases, request.sampleSize)
@@ -239,6 +244,7 @@ async function assertPlanUnchanged(request: MigrateRequest, phases: PlannedPhase
 }
 
 interface ConfirmedMapping {
+  mapping: Mapping;
   text: string;
   hash: string;
   confirmation: MappingConfirmation;
@@ -280,7 +286,7 @@ function loadConfirmedMapping(
     );
   }
 
-  return { text, hash, confirmation };
+  return { mapping: parsed.data, text, hash, confirmation };
 }
 
 async function openRun(

@@ -2,7 +2,7 @@ import { NO_VALUES_REASON } from "../mapping/infer-type.js";
 import { sha256OfText, xmlIdFor } from "../core/xml-id.js";
 import { normalizeArray } from "../normalize/arrays.js";
 import { foldKey } from "../normalize/text.js";
-import type { MergedUser, SourcedValue } from "../snapshot/users.js";
+import type { DeviceInfo, MergedUser, SourcedValue } from "../snapshot/users.js";
 import type { PlanState } from "./context.js";
 import { convertValue, type ConvertContext } from "./convert.js";
 import { accept, type Normalized } from "../normalize/result.js";
@@ -343,10 +343,11 @@ export function buildContact(user: MergedUser, environment: ContactEnvironment):
 }
 
 /**
- * Device fields from the user's last listed installation. All of them come from one device:
- * when a user column names a different device, the user export is kept and the installation's
- * values are reported as dropped, so that a contact never shows one phone's model with
- * another's OS.
+ * Device fields from one installation: the last listed one that agrees with the device columns
+ * of the user export, or the last listed one when the export has none. All fields come from one
+ * device, so that a contact never shows one phone's model with another's OS. When no
+ * installation agrees, the user export is kept and the last installation's values are reported
+ * as dropped.
  */
 function applyDevices(
   user: MergedUser,
@@ -354,50 +355,58 @@ function applyDevices(
   values: Record<string, unknown>,
   report: { xmlId: string; extid: string; quarantine: QuarantineEntry[]; flags: FlagEntry[] },
 ): void {
-  const device = user.devices[user.devices.length - 1];
-  if (!device) {
+  const last = user.devices[user.devices.length - 1];
+  if (!last) {
     return;
   }
+  const fieldsOf = (device: DeviceInfo) =>
+    DEVICE_FIELDS.flatMap(([meaning, pick]) => {
+      const value = pick(device);
+      const rule = environment.rules.forColumn(meaning, meaning);
+      return value === undefined || rule.kind !== "field"
+        ? []
+        : [{ meaning, field: rule.field, value }];
+    });
+  const differs = (field: string, value: string) =>
+    values[field] !== undefined &&
+    String(values[field]).trim().toLowerCase() !== value.trim().toLowerCase();
+  let agreeing: DeviceInfo | undefined;
+  for (let i = user.devices.length - 1; i >= 0 && !agreeing; i -= 1) {
+    const candidate = user.devices[i]!;
+    if (fieldsOf(candidate).every(({ field, value }) => !differs(field, value))) {
+      agreeing = candidate;
+    }
+  }
+  const device = agreeing ?? last;
   if (user.devices.length > 1) {
+    const which = device === last ? "the last listed" : "the one the user export names";
     report.flags.push({
       xml_id: report.xmlId,
       extid: report.extid,
       flag: "several_devices",
       detail:
-        `${user.devices.length} installations; the device fields come from the last listed ` +
+        `${user.devices.length} installations; the device fields come from ${which} ` +
         `(${device.file} line ${device.line})`,
     });
   }
-  const fields: { header: string; field: string; value: string }[] = [];
-  let clash: { header: string; kept: string } | undefined;
-  for (const [meaning, pick] of DEVICE_FIELDS) {
-    const value = pick(device);
-    const rule = environment.rules.forColumn(meaning, meaning);
-    if (value === undefined || rule.kind !== "field") {
-      continue;
-    }
-    const kept = values[rule.field];
-    if (kept !== undefined && String(kept).trim().toLowerCase() !== value.trim().toLowerCase()) {
-      clash ??= { header: user.values.get(meaning)?.column ?? meaning, kept: String(kept) };
-    }
-    fields.push({ header: meaning, field: rule.field, value });
+  const fields = fieldsOf(device);
+  if (agreeing) {
+    for (const { field, value } of fields) values[field] ??= value;
+    return;
   }
-  for (const { header, field, value } of fields) {
-    if (!clash) {
-      values[field] ??= value;
-    } else if (
-      String(values[field] ?? "")
-        .trim()
-        .toLowerCase() !== value.trim().toLowerCase()
-    ) {
+  const clash = fields.find(({ field, value }) => differs(field, value));
+  const clashHeader = clash ? (user.values.get(clash.meaning)?.column ?? clash.meaning) : "";
+  const clashValue = clash ? String(values[clash.field]) : "";
+  for (const { meaning, field, value } of fields) {
+    if (values[field] === undefined || differs(field, value)) {
       report.quarantine.push({
         file: device.file,
         line: device.line,
-        column: header,
+        column: meaning,
         value,
         reason:
-          `value dropped: the user export names another device (${clash.header} ` +
-          `"${clash.kept}"), and a contact's device fields come from one device`,
+          `value dropped: the user export names another device (${clashHeader} ` +
+          `"${clashValue}"), and a contact's device fields come from one device`,
       });
     }
   }
