@@ -480,7 +480,13 @@ class NetmeraMigrationRun(models.Model):
             (phase, operation): count
             for phase, operation, count in self.env["netmera.migration.ledger"]
             .sudo()
-            ._read_group([("run_id", "=", run.id)], ["phase", "operation"], ["__count"])
+            # Only lines of plan rows carry an external ID; the side records a row needs (a
+            # utm.medium and its ir.model.data) are undone by rollback but are not rows.
+            ._read_group(
+                [("run_id", "=", run.id), ("xml_id", "!=", False)],
+                ["phase", "operation"],
+                ["__count"],
+            )
         }
         batch_counts = {
             phase: (unchanged, errors)

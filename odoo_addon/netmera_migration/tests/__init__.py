@@ -8,3 +8,4 @@ from . import test_access_rights
 from . import test_history
 from . import test_bridge_buttons
 from . import test_rollback_safety
+from . import test_reconciliation
