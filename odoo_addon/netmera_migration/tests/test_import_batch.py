@@ -1,6 +1,7 @@
 import json
 
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common import NetmeraMigrationCase, plan_row
 
@@ -287,6 +288,7 @@ class TestChildContactAddress(NetmeraMigrationCase):
         )
         self.assertEqual(self.company.city, "Köln")
 
+    @mute_logger("odoo.sql_db")
     def test_create_bisection_keeps_the_rows_address(self):
         """Rows created one by one after a rejected row keep their own address too."""
         rows = [
