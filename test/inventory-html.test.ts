@@ -236,6 +236,25 @@ describe("inventory run reconciliation", () => {
     expect(countOccurrences(quality, "does not add up")).toBe(1);
     expect(quality).toContain("no plan figures");
   });
+
+  it("marks a rolled-back run instead of checking it", async () => {
+    const snapshot = await readInventorySnapshot(SNAPSHOT_DIR, silentLogger);
+    const plan = await readPlanQuality(PLAN_DIR);
+    const run = {
+      runId: 2,
+      rolledBackAt: "2026-12-04 10:15:00",
+      phases: [
+        { name: "contacts", created: 100, updated: 10, unchanged: 3, errors: 2, in_odoo: 113 },
+      ],
+    };
+    const view = buildInventoryView(snapshot, { plan, run });
+    const quality = sectionHtml((await renderInventoryHtml(view)).html, "data-quality");
+
+    expect(quality).toContain("This run was rolled back at 2026-12-04 10:15:00 (UTC)");
+    expect(countOccurrences(quality, '<span class="muted">rolled back</span>')).toBe(1);
+    expect(quality).not.toContain("does not add up");
+    expect(view.dataQuality.run?.phases[0]?.balanced).toBe(false);
+  });
 });
 
 describe("inventory snapshot input", () => {

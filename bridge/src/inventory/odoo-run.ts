@@ -52,7 +52,20 @@ export async function fetchRunReconciliation(
   }
 
   const pendingOwners = await client.executeKw<number>(RUN_MODEL, "pending_owner_count", [[runId]]);
-  return { runId, phases: parsed.data.phases, pendingOwners };
+  const [record] = await client.executeKw<{ state?: unknown; rolled_back_at?: unknown }[]>(
+    RUN_MODEL,
+    "read",
+    [[runId]],
+    { fields: ["state", "rolled_back_at"] },
+  );
+  // Odoo writes an empty datetime as false.
+  const rolledBackAt =
+    record?.state === "rolled_back"
+      ? typeof record.rolled_back_at === "string"
+        ? record.rolled_back_at
+        : "an unknown time"
+      : null;
+  return { runId, phases: parsed.data.phases, pendingOwners, rolledBackAt };
 }
 
 /**

@@ -18,6 +18,8 @@ export interface RunReconciliation {
   runId: number;
   /** Owners still waiting in the run's owner reconciliation queue, when known. */
   pendingOwners?: number;
+  /** When the run was rolled back (UTC, as Odoo writes it), or null for a run in place. */
+  rolledBackAt?: string | null;
   phases: {
     name: string;
     created: number;
@@ -82,6 +84,7 @@ interface FlagListView {
 interface RunView {
   id: number;
   pendingOwners: string | null;
+  rolledBackAt: string | null;
   phases: {
     name: string;
     read: string;
@@ -95,6 +98,7 @@ interface RunView {
     balanced: boolean;
     /** True only when the plan's figures are known and the equation fails. */
     unbalanced: boolean;
+    rolledBack: boolean;
   }[];
 }
 
@@ -268,6 +272,7 @@ function buildRunView(run: RunReconciliation, planPhases: PlanPhase[] | null): R
   return {
     id: run.runId,
     pendingOwners: run.pendingOwners === undefined ? null : formatCount(run.pendingOwners),
+    rolledBackAt: run.rolledBackAt ?? null,
     phases: run.phases.map((phase) => {
       const planned = planPhases?.find((candidate) => candidate.name === phase.name);
       const written = phase.created + phase.updated + phase.unchanged;
@@ -284,8 +289,10 @@ function buildRunView(run: RunReconciliation, planPhases: PlanPhase[] | null): R
         quarantined: formatCount(quarantined),
         skipped: formatCount(skipped),
         inOdoo: formatCount(phase.in_odoo),
-        balanced: balanced === true,
-        unbalanced: balanced === false,
+        // A rolled-back run's records are gone, so its figures are history, not a check.
+        balanced: !run.rolledBackAt && balanced === true,
+        unbalanced: !run.rolledBackAt && balanced === false,
+        rolledBack: Boolean(run.rolledBackAt),
       };
     }),
   };
