@@ -32,6 +32,7 @@ describeOdoo("migrate the sample snapshot", () => {
   let initialPartners: number;
   const env = { ODOO_PASSWORD: "admin" };
   let sampleRunId: number;
+  let againRunId: number;
   let fullRunId: number;
 
   const migrateArgs = (extra: string[] = []) => [
@@ -178,6 +179,7 @@ describeOdoo("migrate the sample snapshot", () => {
     );
     const again = await runAuthorised(["--sample", "3"]);
     expect(again.code, again.stderr).toBe(0);
+    againRunId = printedRunId(again.stdout);
     expect(tableRow(again.stdout, "contacts")).toMatchObject({ read: 3, created: 0, unchanged: 3 });
     expect(await partnerCount([["netmera_external_id", "!=", false]])).toBe(sampled.length);
   });
@@ -278,8 +280,9 @@ describeOdoo("migrate the sample snapshot", () => {
     expect(notes).toBeGreaterThan(0);
   });
 
-  it("rolls back the full run and then the sample to the state before both", async () => {
-    for (const runId of [fullRunId, sampleRunId]) {
+  it("rolls back the full run and then the samples to the state before them", async () => {
+    // Newest first: the second sample found the first one's contacts, so it goes before it.
+    for (const runId of [fullRunId, againRunId, sampleRunId]) {
       const result = await runCli(
         ["rollback", "--run", String(runId), ...connectionArgs(odoo)],
         env,
