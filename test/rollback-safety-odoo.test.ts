@@ -26,7 +26,7 @@ describeOdoo("rollback refusals and --force", () => {
     await odoo?.stop();
   });
 
-  /** A finished run that imported Ayşe Kaya's contact row. */
+  /** Create a finished run that imported Ayşe Kaya's contact row. */
   async function finishedRun(name: string): Promise<number> {
     const runId = await client.executeKw<number>(RUN_MODEL, "create", [
       { name, mapping_json: '{"users": {}}' },
@@ -91,7 +91,7 @@ describeOdoo("rollback refusals and --force", () => {
     expect(bindings).toBe(0);
   }, 120_000);
 
-  it("refuses while a lead points to a contact of the run; --force rolls back", async () => {
+  it("refuses a lead reference unless forced", async () => {
     const runId = await finishedRun("With a lead");
     const contactId = (await kayaId()) as number;
     const leadId = await client.executeKw<number>("crm.lead", "create", [

@@ -6,8 +6,8 @@ from .constants import PHASE_SELECTION
 class NetmeraMigrationBindingBackup(models.Model):
     """A binding as it was before a run first wrote it, or the fact that there was none.
 
-    Runs write bindings for every record they create, change or find already up to date; the
-    last ones leave no ledger line, so the ledger alone cannot put their bindings back.
+    Runs write bindings for every record they create, change or find already up to date.
+    Records found up to date leave no ledger line, so the ledger cannot restore their bindings.
     """
 
     _name = "netmera.migration.binding.backup"

@@ -8,7 +8,7 @@ that a run of millions of records costs a few queries per model, not one per rec
 STARTED_STATES = ("running", "sampled", "done", "failed")
 
 # Models of the schema phase. Their records (custom fields, languages) are rewritten by Odoo
-# itself, for instance when a module loads, so their write dates say nothing about people.
+# itself, for instance when a module loads, so their write dates do not show edits by people.
 SCHEMA_MODELS = ("ir.model.fields", "res.lang")
 
 # Records named in a refusal, per kind of finding.
@@ -82,11 +82,14 @@ def touched_records(run):
     * ``messages``: a record the run created that has chatter messages no run's ledger
       created; deleting the record deletes them.
     * ``referenced``: a record the run created that a stored many2one field of another record
-      points to, where that record is neither created nor changed by this run; deleting it
-      would empty the field (a lead's customer, a contact's company).
+      points to. Records this run created or changed do not count. Deleting the target
+      empties the field (a lead's customer, a contact's company).
 
     Schema models are left out: fields and languages are not edited by people record by
     record, and Odoo rewrites them on its own.
+
+    NOTE: a person's edit made before a later run wrote the same record goes unnoticed once
+    that later run is rolled back, because its rollback sets a newer write date.
     """
     # Pending ORM writes must reach the tables the queries below read.
     run.env.flush_all()

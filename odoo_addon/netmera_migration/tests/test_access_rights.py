@@ -46,4 +46,4 @@ class TestAccessRights(NetmeraMigrationCase):
         result = as_manager.import_batch("contacts", 0, [plan_row("netmera_user_m", {"name": "M"})])
         self.assertEqual(result["created"], 1)
         as_manager.action_done()
-        self.assertEqual(as_manager.rollback(), {"deleted": 1, "restored": 0})
+        self.assertEqual(as_manager.rollback(), {"deleted": 1, "restored": 0, "touched": 0})

@@ -102,8 +102,8 @@ class TestRollbackTouchedRecords(NetmeraMigrationCase):
         self.run.action_done()
         self.company = self.xml_record("netmera_company_anadolu")
         self.contact = self.xml_record("netmera_user_ayse")
-        # A test runs in one transaction, so the run's ledger lines and a person's later
-        # write would carry the same time; the run is moved an hour back instead.
+        # A test runs in one transaction, so a person's later write would carry the run's
+        # time. The run's ledger lines and records are moved an hour back instead.
         self.env.cr.execute(
             "UPDATE netmera_migration_ledger SET create_date = create_date - interval '1 hour' "
             "WHERE run_id = %s",
