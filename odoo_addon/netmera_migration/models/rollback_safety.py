@@ -37,6 +37,9 @@ def later_runs(run):
     back newest first always works.
     """
     Run = run.env["netmera.migration.run"]
+    if not has_started(run):
+        # Nothing to undo, so nothing a later run could depend on.
+        return Run
     own_start = run.started_at or run.create_date
     candidates = Run.search([("id", "!=", run.id), ("state", "!=", "rolled_back")])
     found = Run
@@ -44,14 +47,16 @@ def later_runs(run):
         start = other.started_at or other.create_date
         if (start, other.id) <= (own_start, run.id):
             continue
-        if (
-            other.state in STARTED_STATES
-            or other.started_at
-            or other.ledger_count
-            or other.checkpoint_ids
-        ):
+        if has_started(other):
             found |= other
     return found.sorted(lambda other: (other.started_at or other.create_date, other.id), True)
+
+
+def has_started(run):
+    """Return whether the run got past its start and so may have read or written records."""
+    return bool(
+        run.state in STARTED_STATES or run.started_at or run.ledger_count or run.checkpoint_ids
+    )
 
 
 def later_runs_message(run, runs):

@@ -78,6 +78,18 @@ class TestRollbackLaterRuns(NetmeraMigrationCase):
         self.assertEqual(counts, {"deleted": 2, "restored": 0, "touched": 0})
         self.assertEqual(run.state, "rolled_back")
 
+    def test_unstarted_run_rolls_back_past_later_runs(self):
+        """A run that never started has nothing to undo, so later runs do not block it."""
+        draft = self.make_run(name="Never started", state="authorised")
+        later = self.migrate("Later")
+
+        counts = draft.rollback()
+
+        self.assertEqual(counts, {"deleted": 0, "restored": 0, "touched": 0})
+        self.assertEqual(draft.state, "rolled_back")
+        self.assertEqual(later.state, "done")
+        self.assertTrue(self.xml_record("netmera_user_ayse"))
+
     def test_failed_later_run_blocks(self):
         """A later run that failed after its start still blocks the rollback."""
         run = self.migrate("First")
