@@ -153,8 +153,8 @@ describe("device fields", () => {
   it("keeps one device per contact", () => {
     const values = contact("x2");
     expect(values.netmera_device_model).toBe("SM-G991B");
-    expect(values.netmera_os).toBeUndefined();
-    expect(values.netmera_app_version).toBeUndefined();
+    expect(values.netmera_os).toBeNull();
+    expect(values.netmera_app_version).toBeNull();
     const dropped = table("quarantine.csv").filter((row) => row.file === "devices.csv");
     expect(dropped.map((row) => [row.line, row.column, row.value])).toEqual([
       ["2", "platform", "IOS"],

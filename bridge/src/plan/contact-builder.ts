@@ -304,6 +304,9 @@ export function buildContact(user: MergedUser, environment: ContactEnvironment):
   }
 
   applyDevices(user, environment, values, { xmlId, extid, quarantine, flags });
+  for (const field of rules.ownedFields) {
+    values[field] ??= null;
+  }
   applyMemberships(user, environment, values, categories);
 
   const anonymous = user.extId === undefined;

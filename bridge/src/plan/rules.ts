@@ -78,7 +78,28 @@ export class MappingRules {
   private readonly columnsByMeaning = new Map<string, MappingEntry>();
   private readonly cache = new Map<string, Map<string, ColumnRule>>();
 
+  /**
+   * Contact fields that only the migration writes: the x_netmera_* fields it creates and the
+   * device fields of the addon. A contact row names each of them, null when it has no value,
+   * so that a value cleared in Netmera is cleared in Odoo by the next migrate. Standard fields
+   * such as phone or city are never cleared, because people edit them in Odoo too.
+   */
+  readonly ownedFields: string[];
+
   constructor(readonly mapping: Mapping) {
+    const owned = new Set(["netmera_os", "netmera_device_model", "netmera_app_version"]);
+    for (const entry of mapping.entries) {
+      const { model, field, action } = entry.target;
+      if (
+        model === "res.partner" &&
+        action === "create" &&
+        field?.startsWith("x_netmera_") &&
+        entry.options?.arrayHandling !== "tags"
+      ) {
+        owned.add(field);
+      }
+    }
+    this.ownedFields = [...owned].sort();
     for (const entry of mapping.entries) {
       if (entry.target.model !== "res.partner" && entry.target.model !== "res.partner.category") {
         continue;

@@ -1,0 +1,103 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, it, vi } from "vitest";
+import type { OdooClient } from "../bridge/src/odoo/client.js";
+import { writeFiles, writeSnapshotManifest } from "./input-support.js";
+import { clientFor, connectionArgs, runCli, tableRow } from "./migrate-support.js";
+import { describeOdoo, startOdoo, type OdooServer } from "./support/odoo.js";
+
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 600_000 });
+
+/**
+ * A value removed in Netmera between two pulls: the second migrate clears the x_netmera_*
+ * field and the device field it had written, and keeps the standard field a person may edit.
+ */
+
+const ATTRIBUTES = JSON.stringify({
+  standardProfileAttributes: [{ code: "email", dataType: "STRING", name: "Email" }],
+  customProfileAttributes: [{ code: "loyaltyPoints", dataType: "INTEGER", name: "Points" }],
+});
+
+describeOdoo("migrate a snapshot whose values were cleared", () => {
+  let odoo: OdooServer;
+  let client: OdooClient;
+  const work = mkdtempSync(join(tmpdir(), "migrate-cleared-"));
+  const env = { ODOO_PASSWORD: "admin" };
+
+  async function pullAndMigrate(name: string, users: string, devices: string) {
+    const snapshot = join(work, name);
+    const out = join(work, `${name}-out`);
+    writeFiles(snapshot, {
+      "profile-attributes.json": ATTRIBUTES,
+      "users/a.csv": users,
+      "devices.csv": devices,
+    });
+    await writeSnapshotManifest(snapshot);
+    const mapping = join(out, "mapping.json");
+    expect((await runCli(["map", snapshot, "--out", out], env)).code).toBe(0);
+    const confirm = await runCli(
+      ["map", snapshot, "--confirm", "--by", "Test", "--mapping", mapping],
+      env,
+    );
+    expect(confirm.code, confirm.stderr).toBe(0);
+    expect((await runCli(["plan", snapshot, "--out", out, "--no-progress"], env)).code).toBe(0);
+    const args = ["migrate", snapshot, "--mapping", mapping, ...connectionArgs(odoo)];
+    const first = await runCli(args, env);
+    const runId = /run (\d+) \(/.exec(first.stderr)?.[1];
+    expect(runId, first.stderr).toBeDefined();
+    const authorise = ["authorise", "--run", runId!, "--by", "Test", "--agreement", "DPA-1"];
+    expect((await runCli([...authorise, ...connectionArgs(odoo)], env)).code).toBe(0);
+    const result = await runCli(args, env);
+    expect(result.code, result.stderr).toBe(0);
+    return result.stdout;
+  }
+
+  async function contact(): Promise<Record<string, unknown>> {
+    const [found] = await client.executeKw<Record<string, unknown>[]>(
+      "res.partner",
+      "search_read",
+      [[["netmera_external_id", "=", "u1"]]],
+      { fields: ["city", "x_netmera_loyalty_points", "netmera_device_model"] },
+    );
+    return found!;
+  }
+
+  beforeAll(async () => {
+    odoo = await startOdoo({ addon: true, prefix: "cleared" });
+    client = clientFor(odoo);
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await odoo?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it("clears fields only the migration writes", async () => {
+    const devices = "platform,extId,installationId,model\nIOS,u1,inst-1,iPhone15.4\n";
+    await pullAndMigrate(
+      "first",
+      "extId,email,city,loyaltyPoints\nu1,u1@example.com,Ankara,120\nu2,u2@example.com,,7\n",
+      devices,
+    );
+    expect(await contact()).toMatchObject({
+      city: "Ankara",
+      x_netmera_loyalty_points: 120,
+      netmera_device_model: "iPhone15.4",
+    });
+
+    const stdout = await pullAndMigrate(
+      "second",
+      "extId,email,city,loyaltyPoints\nu1,u1@example.com,,\nu2,u2@example.com,,7\n",
+      "platform,extId,installationId,model\n",
+    );
+    expect(tableRow(stdout, "contacts").updated).toBe(1);
+    expect(await contact()).toMatchObject({
+      // A standard field is never cleared: people edit it in Odoo too.
+      city: "Ankara",
+      x_netmera_loyalty_points: 0,
+      netmera_device_model: false,
+    });
+  });
+});
