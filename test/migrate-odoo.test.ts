@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { xmlIdFor } from "../bridge/src/core/xml-id.js";
 import type { OdooClient } from "../bridge/src/odoo/client.js";
-import { checkMappingTargets } from "../bridge/src/odoo/mapping-targets.js";
+import { checkMappingTargets, MAX_PARTNER_COLUMNS } from "../bridge/src/odoo/mapping-targets.js";
 import { rowHash } from "./fixtures/migrate/synthetic-plan.js";
 import {
   clientFor,
@@ -177,10 +177,10 @@ describeOdoo("migrate into a real Odoo", () => {
     expect(result.stderr).toContain("netmera-odoo map");
   });
 
-  it("names mapping targets this Odoo lacks", async () => {
-    const entry = (name: string, model: string, field: string) => ({
+  it("names mapping targets this Odoo lacks or types differently", async () => {
+    const entry = (name: string, model: string, field: string, type = "char") => ({
       source: { kind: "attribute" as const, name },
-      target: { model, field, type: "char" as const, action: "existing" as const },
+      target: { model, field, type: type as "char", action: "existing" as const },
       confidence: 1,
       reason: "test",
       review: false,
@@ -189,15 +189,35 @@ describeOdoo("migrate into a real Odoo", () => {
       entry("city", "res.partner", "city"),
       entry("membershipTier", "res.partner", "x_netmera_tier_missing"),
       entry("tier", "res.partner.category", "no_such_field"),
+      entry("score", "res.partner", "email", "integer"),
     ];
     await expect(checkMappingTargets(odooClient, { entries })).rejects.toThrow(
-      'the mapping writes to 2 field(s) that this Odoo does not have: attribute "membershipTier" ' +
-        '→ res.partner.x_netmera_tier_missing; attribute "tier" → res.partner.category.no_such_field. ' +
-        'Install the module that adds them, or change those entries to action "create" or ' +
-        '"skip", then confirm the mapping and run plan again',
+      "the mapping does not fit this Odoo (3 problem(s)): " +
+        'attribute "membershipTier" → res.partner.x_netmera_tier_missing: Odoo has no such field; ' +
+        'attribute "score" → res.partner.email: the mapping writes integer values, the field is char; ' +
+        'attribute "tier" → res.partner.category.no_such_field: Odoo has no such field. ' +
+        "Change those entries, confirm the mapping and run plan again",
     );
     await expect(checkMappingTargets(odooClient, { entries: [entries[0]!] })).resolves.toBe(
       undefined,
+    );
+  });
+
+  it("refuses a mapping that would crowd res_partner", async () => {
+    const entries = Array.from({ length: MAX_PARTNER_COLUMNS }, (_, index) => ({
+      source: { kind: "column" as const, name: `c${index}` },
+      target: {
+        model: "res.partner",
+        field: `x_netmera_c${index}`,
+        type: "char" as const,
+        action: "create" as const,
+      },
+      confidence: 1,
+      reason: "test",
+      review: false,
+    }));
+    await expect(checkMappingTargets(odooClient, { entries })).rejects.toThrow(
+      /^the mapping does not fit this Odoo \(1 problem\(s\)\): the mapping creates 1000 contact fields, and res.partner already has \d+ columns: more than 1000/,
     );
   });
 
