@@ -278,3 +278,18 @@ describe("plan output folder", () => {
     rmSync(join(out, "plan/important.txt"));
   });
 });
+
+describe("a wide export", () => {
+  it("warns when map creates hundreds of fields", async () => {
+    const root = join(work, "wide");
+    const headers = Array.from({ length: 310 }, (_, index) => `extra${index}`);
+    writeFiles(root, {
+      "users/a.csv": `extId,${headers.join(",")}\nu1,${headers.map(() => "x").join(",")}\n`,
+    });
+    const result = await runCli(["map", root, "--out", join(work, "wide-out")]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(
+      "warning: the mapping creates 310 contact fields; each is a column of res_partner",
+    );
+  });
+});

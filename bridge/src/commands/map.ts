@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { ConfigError } from "../core/errors.js";
 import { assertOutsideSnapshot } from "../core/out-dir.js";
 import { collectObservations } from "../mapping/collect.js";
+import { MAX_PARTNER_COLUMNS } from "../odoo/mapping-targets.js";
 import { proposeMapping } from "../mapping/propose.js";
 import { noteFileEncodings } from "../mapping/propose-files.js";
 import { confirmMapping, loadMapping, saveMapping } from "../mapping/store.js";
@@ -88,11 +89,28 @@ async function propose(
   });
   await saveMapping(target, mapping);
 
+  const created = mapping.entries.filter(
+    (entry) =>
+      entry.target.model === "res.partner" &&
+      entry.target.action === "create" &&
+      Boolean(entry.target.field),
+  ).length;
+  if (created > MANY_CREATED_FIELDS) {
+    context.stderr.write(
+      `warning: the mapping creates ${created} contact fields; each is a column of res_partner, ` +
+        "where PostgreSQL allows 1,600 columns counting dropped ones, and migrate refuses more " +
+        `than ${MAX_PARTNER_COLUMNS} in all. Set the entries you do not need to "skip" before ` +
+        "confirming\n",
+    );
+  }
   context.stdout.write(formatMappingTable(mapping));
   context.stdout.write(
     `\nwrote ${target}\nreview it, then run: netmera-odoo map ${snapshotDir} --confirm --by NAME --mapping ${target}\n`,
   );
 }
+
+/** Created contact fields above which map warns: a wide export rarely needs them all. */
+const MANY_CREATED_FIELDS = 300;
 
 /** Names a person may confirm by: no control or invisible formatting characters. */
 const CONFIRMED_BY = /^[^\p{Cc}\p{Cf}]+$/u;
