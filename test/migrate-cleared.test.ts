@@ -25,7 +25,12 @@ describeOdoo("migrate a snapshot whose values were cleared", () => {
   const work = mkdtempSync(join(tmpdir(), "migrate-cleared-"));
   const env = { ODOO_PASSWORD: "admin" };
 
-  async function pullAndMigrate(name: string, users: string, devices: string) {
+  async function pullAndMigrate(
+    name: string,
+    users: string,
+    devices: string,
+    extra: string[] = [],
+  ) {
     const snapshot = join(work, name);
     const out = join(work, `${name}-out`);
     writeFiles(snapshot, {
@@ -42,7 +47,7 @@ describeOdoo("migrate a snapshot whose values were cleared", () => {
     );
     expect(confirm.code, confirm.stderr).toBe(0);
     expect((await runCli(["plan", snapshot, "--out", out, "--no-progress"], env)).code).toBe(0);
-    const args = ["migrate", snapshot, "--mapping", mapping, ...connectionArgs(odoo)];
+    const args = ["migrate", snapshot, "--mapping", mapping, ...connectionArgs(odoo), ...extra];
     const first = await runCli(args, env);
     const runId = /run (\d+) \(/.exec(first.stderr)?.[1];
     expect(runId, first.stderr).toBeDefined();
@@ -99,5 +104,31 @@ describeOdoo("migrate a snapshot whose values were cleared", () => {
       x_netmera_loyalty_points: 0,
       netmera_device_model: false,
     });
+  });
+
+  it("lists sampled contacts whose e-mail Odoo already had", async () => {
+    const existing = await client.executeKw<number>("res.partner", "create", [
+      { name: "Ayla (CRM)", email: "U3@example.com" },
+    ]);
+    const stdout = await pullAndMigrate(
+      "third",
+      "extId,email\nu1,u1@example.com\nu3,u3@example.com\n",
+      "platform,extId,installationId,model\n",
+      ["--sample", "5"],
+    );
+    const [u3] = await client.executeKw<{ id: number }[]>(
+      "res.partner",
+      "search_read",
+      [[["netmera_external_id", "=", "u3"]]],
+      { fields: ["id"] },
+    );
+
+    expect(stdout).toContain(
+      "Possible duplicates: these sampled contacts share an e-mail with a contact that was in",
+    );
+    expect(stdout).toContain(
+      `  u3@example.com (id ${u3!.id}) and Ayla (CRM) (id ${existing}), U3@example.com`,
+    );
+    expect(stdout).not.toContain("u1@example.com (id");
   });
 });

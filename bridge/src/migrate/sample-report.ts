@@ -49,6 +49,21 @@ export async function buildSampleReport(
   const more = (selection.get("contacts")?.size ?? 0) - contactIds.length;
   if (more > 0) lines.push(`  … and ${more} more`);
 
+  const twins = await findExistingTwins(client, contacts);
+  if (twins.length > 0) {
+    lines.push(
+      "",
+      "Possible duplicates: these sampled contacts share an e-mail with a contact that was in",
+      "Odoo before the migration. migrate matches records only by external ID, so both are",
+      "kept; merge them in Odoo (Contacts › Action › Merge) or remove one before the full run:",
+      ...twins.map(
+        ({ sampled, existing }) =>
+          `  ${sampled.name} (id ${sampled.id}) and ${existing.name} (id ${existing.id}), ` +
+          `${existing.email}`,
+      ),
+    );
+  }
+
   lines.push(
     "",
     "Where to look in Odoo: Contacts (each sampled contact carries its Netmera extId), and",
@@ -86,5 +101,59 @@ async function lookUpContacts(client: OdooClient, xmlIds: string[]): Promise<Con
   return xmlIds.map((xmlId) => {
     const odooId = idByXmlId.get(xmlId);
     return { xmlId, odooId, name: odooId ? (nameById.get(odooId) ?? "") : "" };
+  });
+}
+
+interface PartnerEmail {
+  id: number;
+  name: string | false;
+  email: string | false;
+}
+
+/**
+ * Contacts of the sample whose e-mail an Odoo contact that the migration did not write already
+ * has, case-insensitively: the likely duplicates of a migration into an Odoo in use.
+ */
+async function findExistingTwins(
+  client: OdooClient,
+  contacts: ContactLine[],
+): Promise<{ sampled: { id: number; name: string }; existing: PartnerEmail }[]> {
+  const ids = contacts.flatMap((contact) => (contact.odooId ? [contact.odooId] : []));
+  if (ids.length === 0) return [];
+  const sampled = await client.executeKw<PartnerEmail[]>("res.partner", "read", [ids], {
+    fields: ["name", "email"],
+  });
+  const byEmail = new Map<string, PartnerEmail>();
+  for (const partner of sampled) {
+    if (typeof partner.email === "string" && partner.email.trim()) {
+      byEmail.set(partner.email.trim().toLowerCase(), partner);
+    }
+  }
+  if (byEmail.size === 0) return [];
+
+  const emails = [...byEmail.keys()];
+  const anyEmail = [
+    ...Array<string>(emails.length - 1).fill("|"),
+    ...emails.map((email) => ["email", "=ilike", email]),
+  ];
+  const existing = await client.executeKw<PartnerEmail[]>(
+    "res.partner",
+    "search_read",
+    [
+      [
+        ["netmera_external_id", "=", false],
+        ["netmera_needs_enrichment", "=", false],
+        ["id", "not in", ids],
+        ...anyEmail,
+      ],
+    ],
+    { fields: ["name", "email"], limit: 100, context: { active_test: false } },
+  );
+  return existing.flatMap((partner) => {
+    const twin =
+      typeof partner.email === "string"
+        ? byEmail.get(partner.email.trim().toLowerCase())
+        : undefined;
+    return twin ? [{ sampled: { id: twin.id, name: twin.name || "" }, existing: partner }] : [];
   });
 }
