@@ -88,5 +88,23 @@ describe("connection settings", () => {
       '--concurrency must be a whole number of at least 1 (got "0")',
     );
     expect(() => parsePositiveInt("--sample", "2.5")).toThrow("--sample must be a whole number");
+    expect(() => parsePositiveInt("--sample", "1e9")).toThrow(
+      '--sample must be a whole number of at least 1 (got "1e9")',
+    );
+    expect(() => parsePositiveInt("--sample", "0x10")).toThrow("--sample must be a whole number");
+  });
+
+  it("rejects a URL with a password in it", () => {
+    const connect = () =>
+      resolveConnection(
+        { odooUrl: "http://admin:s3cr3tpw@127.0.0.1:8069", db: "crm", user: "a" },
+        { ODOO_PASSWORD: "x" },
+        {},
+      );
+    expect(connect).toThrow(
+      "--odoo-url must not contain a user name or password; give the login with --user and " +
+        "the password in ODOO_PASSWORD",
+    );
+    expect(connect).not.toThrow(/s3cr3tpw/);
   });
 });

@@ -89,6 +89,13 @@ export function resolveConnection(
   if (!/^https?:\/\//.test(url!)) {
     throw new ConfigError(`--odoo-url must start with http:// or https:// (got "${url}")`);
   }
+  // Messages repeat the URL, so a password written into it would be printed back.
+  if (/^https?:\/\/[^/?#]*@/.test(url!)) {
+    throw new ConfigError(
+      "--odoo-url must not contain a user name or password; give the login with --user and " +
+        "the password in ODOO_PASSWORD",
+    );
+  }
 
   return { url: url!, db: db!, login: login!, password };
 }
@@ -100,8 +107,10 @@ export function parsePositiveInt(
 ): number | undefined {
   if (value === undefined) return undefined;
 
-  const number = typeof value === "number" ? value : Number(value);
-  if (!Number.isInteger(number) || number < 1) {
+  // Only plain digits: Number() would also read "1e9" and "0x10".
+  const number =
+    typeof value === "number" ? value : /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(number) || number < 1) {
     throw new ConfigError(`${option} must be a whole number of at least 1 (got "${value}")`);
   }
 
