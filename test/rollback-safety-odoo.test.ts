@@ -89,6 +89,10 @@ describeOdoo("rollback refusals and --force", () => {
       [["xml_id", "=", "netmera_user_ayse_k"]],
     ]);
     expect(bindings).toBe(0);
+
+    const again = await rollback(first);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/^Run \d+ \(".*"\) was already rolled back; nothing changed\.\n$/);
   }, 120_000);
 
   it("refuses a lead reference unless forced", async () => {

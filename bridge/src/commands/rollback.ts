@@ -51,6 +51,12 @@ export function registerRollback(program: Command, context: CliContext): void {
       timeoutMs: timeoutMsFrom(flags.timeout),
       force: flags.force === true,
     });
+    if (result.alreadyRolledBack) {
+      context.stdout.write(
+        `Run ${result.run.id} ("${result.run.name}") was already rolled back; nothing changed.\n`,
+      );
+      return;
+    }
     context.stdout.write(
       `Run ${result.run.id} ("${result.run.name}") rolled back: ${result.deleted} record(s) ` +
         `deleted, ${result.restored} record(s) restored to their values before the run.\n`,

@@ -33,6 +33,8 @@ export interface RollbackResult {
   restored: number;
   /** Findings of people's work that `force` overrode; 0 without force. */
   touched: number;
+  /** True when the run was rolled back before this call, which then changed nothing. */
+  alreadyRolledBack: boolean;
 }
 
 export interface RollbackOptions {
@@ -65,6 +67,9 @@ export function rollbackRun(
     logger,
     runId,
     async (client, run) => {
+      if (run.state === "rolled_back") {
+        return { run, deleted: 0, restored: 0, touched: 0, alreadyRolledBack: true };
+      }
       const kwargs: Record<string, unknown> = {};
       if (options.leaseSeconds !== undefined) kwargs.lease_seconds = options.leaseSeconds;
       if (options.force) kwargs.force = true;
@@ -78,6 +83,7 @@ export function rollbackRun(
         deleted: counts.deleted,
         restored: counts.restored,
         touched: counts.touched ?? 0,
+        alreadyRolledBack: false,
       };
     },
     options.timeoutMs ?? DEFAULT_ROLLBACK_TIMEOUT_MS,
