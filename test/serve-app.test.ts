@@ -132,6 +132,26 @@ describe("bridge API validation", () => {
     });
   });
 
+  it("names the limit of a JSON body that is too large", async () => {
+    const capture = captureLogger();
+    const app = createApp({
+      token: TOKEN,
+      logger: capture.logger,
+      jobs: recordingJobs().jobs,
+      dataDir,
+      jsonLimit: "1kb",
+    });
+    const response = await request(app)
+      .post("/runs/3/plan")
+      .set("X-Bridge-Token", TOKEN)
+      .send({ mapping: "x".repeat(2000) });
+    expect(response.status).toBe(413);
+    expect(response.body.error).toBe(
+      "request body is larger than the limit of 1024 bytes for JSON bodies; upload snapshots " +
+        "as a zip to POST /snapshots",
+    );
+  });
+
   it("answers 404 for an unknown snapshot", async () => {
     const { app } = build(recordingJobs().jobs);
     const response = await request(app)

@@ -10,7 +10,9 @@ export function notFound(): RequestHandler {
   };
 }
 
-function isBodyParserError(error: unknown): error is { status: number; type: string } {
+function isBodyParserError(
+  error: unknown,
+): error is { status: number; type: string; limit?: number } {
   return (
     typeof error === "object" &&
     error !== null &&
@@ -51,7 +53,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
 
     if (isBodyParserError(error) && error.status < 500) {
       const message =
-        error.type === "entity.parse.failed" ? "request body is not valid JSON" : error.type;
+        error.type === "entity.parse.failed"
+          ? "request body is not valid JSON"
+          : error.type === "entity.too.large" && typeof error.limit === "number"
+            ? `request body is larger than the limit of ${error.limit} bytes for JSON bodies; ` +
+              "upload snapshots as a zip to POST /snapshots"
+            : error.type;
       res.status(error.status).json({ error: message, requestId });
       return;
     }
