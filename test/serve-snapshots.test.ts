@@ -160,6 +160,11 @@ describe("snapshot upload", () => {
       'archive entry "dev" is not a regular file or folder',
     ],
     [
+      "a name longer than a file system takes",
+      [{ name: `users/${"a".repeat(300)}.csv`, data: "x" }],
+      `archive entry "users/${"a".repeat(74)}…" has a name part of 304 bytes; at most 255 are allowed`,
+    ],
+    [
       "a duplicate entry",
       [
         { name: "a.csv", data: "1" },

@@ -117,6 +117,9 @@ function ratioOf(inflated: number, compressed: number): number {
   return inflated / Math.max(compressed, 1);
 }
 
+/** Longest file or folder name, in bytes, that an entry may have. */
+const MAX_NAME_BYTES = 255;
+
 function tooLarge(name: string, what: string, limit: string): PayloadTooLargeError {
   return new PayloadTooLargeError(`archive entry "${name}" ${what}; ${limit}`);
 }
@@ -170,6 +173,15 @@ function checkEntries(
     }
     if (name.includes("\0") || name.split("/").some((part) => part === "." || part === "..")) {
       throw new UnsafeArchiveError(`archive entry "${name}" has an invalid path`);
+    }
+    // Most file systems take at most 255 bytes per name; checked here, the answer names the
+    // entry rather than the server's data folder.
+    const longest = Math.max(...name.split("/").map((part) => Buffer.byteLength(part)));
+    if (longest > MAX_NAME_BYTES) {
+      throw new UnsafeArchiveError(
+        `archive entry "${name.slice(0, 80)}…" has a name part of ${longest} bytes; at most ` +
+          `${MAX_NAME_BYTES} are allowed`,
+      );
     }
     const destination = resolve(target, name);
     if (destination !== target && !destination.startsWith(target + sep)) {
