@@ -573,6 +573,39 @@ class NetmeraMigrationRun(models.Model):
             .search_count([("run_id", "=", self.id), ("state", "=", "pending")])
         )
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_without_pending_ledger(self):
+        """Refuse to delete a run whose ledger still contains changes that were not rolled back.
+
+        The ledger goes with the run, and it is the only record of what the run wrote, so
+        deleting such a run would leave its records in Odoo with no way to roll them back. A
+        run that wrote nothing, or was rolled back, may go.
+        """
+        if not self.ids:
+            return
+        self.env["netmera.migration.ledger"].flush_model(["run_id", "rolled_back"])
+        self.env.cr.execute(
+            """
+            SELECT run_id, count(*) FROM netmera_migration_ledger
+             WHERE run_id IN %s AND NOT rolled_back
+             GROUP BY run_id ORDER BY run_id
+            """,
+            (tuple(self.ids),),
+        )
+        pending = dict(self.env.cr.fetchall())
+        if not pending:
+            return
+        run = self.browse(next(iter(pending)))
+        raise UserError(
+            _(
+                "Run %(name)s cannot be deleted: it wrote %(count)s change(s) to Odoo that are "
+                "not rolled back, and deleting it would delete the ledger a rollback needs. "
+                "Roll it back first, then delete it.",
+                name=run.name,
+                count=pending[run.id],
+            )
+        )
+
     def _check_manager(self):
         if not self.env.user.has_group(MANAGER_GROUP):
             raise AccessError(

@@ -93,6 +93,14 @@ class NetmeraMigrationRun(models.Model):
         if not isinstance(rows, list):
             raise UserError(_("Rows of batch %(batch)s must be a list.", batch=batch_no))
 
+        self._lock_for_batch()
+        if self.state == "rolled_back":
+            raise UserError(
+                _(
+                    "Run %(name)s is rolled_back; batches import only while it is running.",
+                    name=self.name,
+                )
+            )
         Checkpoint = self.env["netmera.migration.checkpoint"].sudo()
         checkpoint = Checkpoint.search(
             [
@@ -147,6 +155,22 @@ class NetmeraMigrationRun(models.Model):
             len(result["errors"]),
         )
         return result
+
+    def _lock_for_batch(self):
+        """Hold a key-share lock on the run's row until the batch commits.
+
+        Batches of one run share this lock, and heartbeats and progress reports do not wait for
+        it, but a rollback's ``FOR UPDATE NOWAIT`` is refused while a batch holds it. When a
+        rollback committed after this transaction began, PostgreSQL fails the lock with a
+        serialization error and Odoo retries the call, which then reads the new state.
+        """
+        # Odoo retries a serialization failure, so it is no query error worth logging.
+        self.env.cr.execute(
+            "SELECT id FROM netmera_migration_run WHERE id = %s FOR KEY SHARE",
+            (self.id,),
+            log_exceptions=False,
+        )
+        self.invalidate_recordset()
 
     @staticmethod
     def _replayed_result(checkpoint):

@@ -6,10 +6,10 @@ belongs to no live bridge: a killed process, a lost machine. Such a run shows as
 may be rolled back, and a new ``migrate`` resumes it. A run with a fresh heartbeat refuses
 rollback, because batches of the live bridge would keep landing beside it.
 
-NOTE: the lease is a convention, not a lock. A batch whose transaction began before the
-rollback committed and commits after the rollback read the ledger stays in Odoo. That needs a
-bridge that imports without sending heartbeats for the whole lease (a process stopped and
-continued, for instance); batches that start after the rollback find the run rolled back.
+The lease decides whether a running run counts as alive; it is no lock. The lock is the run's
+row: each batch holds a key-share lock on it until it commits, and rollback takes it with
+``FOR UPDATE NOWAIT``, so a rollback is refused while a batch is in flight and a batch after the
+rollback finds the run rolled back (see ``_lock_for_rollback`` and ``_lock_for_batch``).
 """
 
 from odoo import _, api, fields, models
@@ -121,7 +121,9 @@ class NetmeraMigrationRun(models.Model):
                     "Run %(name)s is running: the bridge sent its last heartbeat %(age)s ago, "
                     "within the lease of %(lease)s. Let migrate finish or stop it; once no "
                     "heartbeat has come for %(lease)s the run counts as interrupted and can be "
-                    "rolled back.",
+                    "rolled back. To stop migrate first, press Ctrl-C in its terminal: it exits "
+                    "after its batches in flight commit, and the lease expires %(lease)s after "
+                    "its last heartbeat.",
                     name=self.name,
                     age=format_seconds(age or 0),
                     lease=format_seconds(lease),

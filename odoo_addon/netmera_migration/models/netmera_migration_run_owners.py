@@ -7,6 +7,20 @@ from odoo import models
 # A plausible address: one "@" with text on both sides. Delivery is not the importer's concern.
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+$")
 
+# Turkish has a dotted and a dotless i in both cases. Python lower-cases "İ" to "i" followed by
+# U+0307 COMBINING DOT ABOVE, and "ı" is no "i" at all, so an address typed in a Turkish locale
+# (Excel's UPPER turns "ilker" into "İLKER") would never equal the user's "ilker".
+TURKISH_I = str.maketrans({"İ": "i", "ı": "i"})
+
+
+def fold_email(email):
+    """Return the form in which two owner emails compare: trimmed, lower case, one kind of i.
+
+    Only the i variants fold together beyond plain lower-casing, so no two addresses that
+    differ in any other letter become equal (``casefold`` would make "ß" equal "ss").
+    """
+    return email.strip().translate(TURKISH_I).lower().replace("i\u0307", "i")
+
 
 class NetmeraMigrationRun(models.Model):
     _inherit = "netmera.migration.run"
@@ -32,7 +46,7 @@ class NetmeraMigrationRun(models.Model):
                 )
                 continue
             name = values.get("name") if isinstance(values.get("name"), str) else False
-            owners.append((index, xml_id, email.strip().lower(), name))
+            owners.append((index, xml_id, fold_email(email), name))
 
         matches = self._match_users_by_email({email for _i, _x, email, _n in owners})
         carried = self._carried_decisions(
@@ -126,12 +140,12 @@ class NetmeraMigrationRun(models.Model):
         self._check_manager()
         Queue = self.env["netmera.owner.queue"].sudo()
         pending = Queue.search([("run_id", "=", self.id), ("state", "=", "pending")])
-        emails = {entry.email.strip().lower() for entry in pending}
+        emails = {fold_email(entry.email) for entry in pending}
         matches = self._match_users_by_email(emails)
         carried = self.sudo()._carried_decisions(emails - set(matches))
         matched = 0
         for entry in pending:
-            email = entry.email.strip().lower()
+            email = fold_email(entry.email)
             if matches.get(email):
                 entry.write({"state": "matched", "matched_user_id": matches[email]})
                 matched += 1
@@ -145,37 +159,41 @@ class NetmeraMigrationRun(models.Model):
         }
 
     def _match_users_by_email(self, emails):
-        """Return ``{lower-case email: user id}`` for active internal users, with one query.
+        """Return ``{email: user id}`` for the given emails that active internal users have.
 
-        A login match wins over a partner email match; among equals the oldest user wins.
+        Emails compare in their ``fold_email`` form, and the result keeps the caller's spelling
+        as keys. A login match wins over a partner email match; among equals the oldest user
+        wins. The query reads every active internal user, a number bounded by the licence
+        rather than by the data, because PostgreSQL's ``lower`` depends on the database
+        locale and cannot fold the Turkish i.
         """
         if not emails:
             return {}
-        emails = tuple(emails)
         self.env["res.users"].flush_model(["login", "active", "share", "partner_id"])
         self.env["res.partner"].flush_model(["email"])
         self.env.cr.execute(
             """
-            SELECT u.id, lower(u.login), lower(p.email)
+            SELECT u.id, u.login, p.email
               FROM res_users u
               JOIN res_partner p ON p.id = u.partner_id
              WHERE u.active AND NOT u.share
-               AND (lower(u.login) IN %s OR lower(p.email) IN %s)
              ORDER BY u.id
-            """,
-            (emails, emails),
+            """
         )
         by_login = {}
         by_email = {}
         for user_id, login, email in self.env.cr.fetchall():
-            by_login.setdefault(login, user_id)
+            if login:
+                by_login.setdefault(fold_email(login), user_id)
             if email:
-                by_email.setdefault(email.strip(), user_id)
-        return {
-            email: by_login.get(email) or by_email.get(email)
-            for email in emails
-            if by_login.get(email) or by_email.get(email)
-        }
+                by_email.setdefault(fold_email(email), user_id)
+        matches = {}
+        for email in emails:
+            key = fold_email(email)
+            user_id = by_login.get(key) or by_email.get(key)
+            if user_id:
+                matches[email] = user_id
+        return matches
 
     def _resolve_owner_emails(self, emails):
         """Return ``{email: user id or False}`` for the owner emails a contact batch uses.
@@ -183,14 +201,23 @@ class NetmeraMigrationRun(models.Model):
         The run's queue decides first (a manual match, or ``ignored`` meaning no salesperson);
         other emails match active internal users. Emails absent from the result are unknown.
         """
+        by_key = {}
+        for email in emails:
+            by_key.setdefault(fold_email(email), []).append(email)
+        # The queue contains folded emails, but lines written before folding contain plain ones.
+        searched = set(by_key) | set(emails)
         decisions = {}
         for entry in self.env["netmera.owner.queue"].search(
-            [("run_id", "=", self.id), ("email", "in", list(emails)), ("state", "!=", "pending")]
+            [("run_id", "=", self.id), ("email", "in", list(searched)), ("state", "!=", "pending")]
         ):
             if entry.state == "ignored":
-                decisions[entry.email] = False
+                decision = False
             elif entry.matched_user_id.active:
-                decisions[entry.email] = entry.matched_user_id.id
+                decision = entry.matched_user_id.id
+            else:
+                continue
+            for email in by_key.get(fold_email(entry.email), ()):
+                decisions[email] = decision
         remaining = {email for email in emails if email not in decisions}
         decisions.update(self._match_users_by_email(remaining))
         return decisions

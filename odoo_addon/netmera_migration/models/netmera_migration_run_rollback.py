@@ -5,6 +5,7 @@ import logging
 from itertools import groupby
 
 from markupsafe import Markup
+from psycopg2.errors import LockNotAvailable
 
 from odoo import fields, models
 from odoo.exceptions import UserError
@@ -66,16 +67,25 @@ class NetmeraMigrationRun(models.Model):
         order (fields, tags and stages before the contacts that use them, contacts before their
         notes), so notes go before contacts and contacts before their tags and fields. Returns
         ``{"deleted": n, "restored": m, "touched": t}`` (records deleted, records whose values
-        came back, findings of people's work that ``force`` overrode).
+        came back, findings of people's work that ``force`` overrode). When a language the run
+        activated stays active because people or contacts use it, ``left_active`` lists one
+        line per such language (``"tr_TR left active: used by 1 user(s)"``).
+
+        The run's row is locked first (``_lock_for_rollback``): while a batch of the run is in
+        flight the rollback is refused, and a batch that starts later waits for the rollback and
+        then finds the run rolled back. A run already rolled back whose ledger still has lines
+        that were not undone (a batch that committed just before the rollback took its lock)
+        gets those lines undone; otherwise a second call does nothing.
 
         NOTE: a record changed by ledger lines in two different chunks counts twice in
         ``restored``.
         """
         self.ensure_one()
         self._check_manager()
+        self._lock_for_rollback()
         self._stop_interrupted_run(lease_seconds)
         if self.state == "rolled_back":
-            return {"deleted": 0, "restored": 0, "touched": 0}
+            return self._undo_late_batches()
 
         run = self.sudo().with_context(**IMPORT_CONTEXT)
         later = rollback_safety.later_runs(run)
@@ -99,12 +109,71 @@ class NetmeraMigrationRun(models.Model):
             counts["deleted"],
             counts["restored"],
         )
-        return counts
+        return run._note_languages_left_active(counts)
+
+    def _lock_for_rollback(self):
+        """Lock the run's row, or refuse at once while another transaction holds it.
+
+        ``import_batch`` holds a ``FOR KEY SHARE`` lock on the row for the whole batch, so
+        ``FOR UPDATE NOWAIT`` fails while any batch of the run is in flight. Once this lock is
+        held, a batch that starts waits for it. The rollback then updates the row, so that
+        batch's lock fails with a serialization error when the rollback commits. Odoo retries
+        the batch, which then finds the run rolled back. Heartbeats and progress reports update
+        the row without taking a key lock, so they neither wait for batches nor stop them.
+        """
+        try:
+            with self.env.cr.savepoint(flush=False):
+                # An expected refusal, not a query error worth logging.
+                self.env.cr.execute(
+                    "SELECT id FROM netmera_migration_run WHERE id = %s FOR UPDATE NOWAIT",
+                    (self.id,),
+                    log_exceptions=False,
+                )
+        except LockNotAvailable:
+            raise UserError(
+                self.env._(
+                    "Run %(name)s is being written right now: migrate has a batch in flight, or "
+                    "another rollback of it is under way. Stop migrate first (Ctrl-C in its "
+                    "terminal, which lets the batches in flight commit) and roll back once it has "
+                    "exited and the lease has passed, or wait for the other rollback to end.",
+                    name=self.name,
+                )
+            ) from None
+        # The row may have changed between this request's first read and the lock.
+        self.invalidate_recordset()
+
+    def _undo_late_batches(self):
+        """Undo ledger lines that a rolled-back run still has; usually there are none.
+
+        A batch that committed after the rollback's transaction began, but before the rollback
+        locked the run, is not in the ledger that rollback read. Its lines stay marked as not
+        rolled back, and this undoes them.
+        """
+        run = self.sudo().with_context(**IMPORT_CONTEXT)
+        pending = (
+            self.env["netmera.migration.ledger"]
+            .sudo()
+            .search_count([("run_id", "=", self.id), ("rolled_back", "=", False)])
+        )
+        if not pending:
+            return {"deleted": 0, "restored": 0, "touched": 0}
+        counts = run._undo_ledger()
+        counts["touched"] = 0
+        run._restore_saved_bindings()
+        _logger.warning(
+            "Run %s was rolled back but kept %s ledger line(s) of a late batch: %s records "
+            "deleted, %s restored",
+            self.id,
+            pending,
+            counts["deleted"],
+            counts["restored"],
+        )
+        return run._note_languages_left_active(counts)
 
     def _undo_ledger(self):
         """Undo the ledger phase by phase, in chunks, so memory does not grow with the run."""
         Ledger = self.env["netmera.migration.ledger"]
-        counts = {"deleted": 0, "restored": 0}
+        counts = {"deleted": 0, "restored": 0, "left_active": []}
         for phase in reversed(PHASES):
             while True:
                 entries = Ledger.search(
@@ -138,7 +207,7 @@ class NetmeraMigrationRun(models.Model):
                 counts["deleted"] += self._undo_creates(model_name, group)
             else:
                 pending = [entry for entry in group if (entry.model, entry.res_id) not in created]
-                counts["restored"] += self._undo_updates(model_name, pending)
+                counts["restored"] += self._undo_updates(model_name, pending, counts)
 
     def _created_by_run(self, entries):
         """Return the (model, id) pairs among the updated records that this run also created.
@@ -167,7 +236,7 @@ class NetmeraMigrationRun(models.Model):
         self._drop_bindings(model_name, [entry.xml_id for entry in entries if entry.xml_id])
         return count
 
-    def _undo_updates(self, model_name, entries):
+    def _undo_updates(self, model_name, entries, counts):
         """Write back the previous values and unlink the added links, grouped by value set."""
         model = self.env[model_name]
         restore = {}
@@ -187,6 +256,8 @@ class NetmeraMigrationRun(models.Model):
                 hashes[entry.xml_id] = (entry.res_id, entry.previous_hash)
 
         alive = set(model.browse(list(restore)).exists().ids)
+        if model_name == "res.lang":
+            alive -= self._languages_in_use(restore, alive, counts["left_active"])
         groups = {}
         for res_id, vals in restore.items():
             if res_id not in alive or not vals:
@@ -198,6 +269,63 @@ class NetmeraMigrationRun(models.Model):
 
         self._restore_bindings(model_name, hashes)
         return sum(len(ids) for _vals, ids in groups.values())
+
+    def _languages_in_use(self, restore, alive, notes):
+        """Return the ids of languages to deactivate that users or contacts use; note each.
+
+        Odoo refuses to deactivate a language that a user or an active contact has chosen, and
+        people may pick a language the run activated. Such a language stays active, so that the
+        rest of the rollback goes ahead.
+        """
+        ids = [res_id for res_id in alive if restore[res_id].get("active") is False]
+        if not ids:
+            return set()
+        Users = self.env["res.users"].with_context(active_test=False)
+        Partner = self.env["res.partner"]
+        kept = set()
+        for lang in self.env["res.lang"].browse(ids):
+            users = Users.search_count([("lang", "=", lang.code)])
+            contacts = Partner.search_count([("lang", "=", lang.code), ("user_ids", "=", False)])
+            if not users and not contacts:
+                continue
+            uses = []
+            if users:
+                uses.append(self.env._("%(count)s user(s)", count=users))
+            if contacts:
+                uses.append(self.env._("%(count)s contact(s)", count=contacts))
+            notes.append(
+                self.env._(
+                    "%(code)s left active: used by %(uses)s",
+                    code=lang.code,
+                    uses=self.env._(" and ").join(uses),
+                )
+            )
+            kept.add(lang.id)
+        return kept
+
+    def _note_languages_left_active(self, counts):
+        """Log and post on the run the languages its rollback left active; return the counts.
+
+        ``left_active`` stays in the counts only when it names a language.
+        """
+        notes = counts.pop("left_active")
+        if not notes:
+            return counts
+        counts["left_active"] = notes
+        _logger.info("Run %s: %s", self.id, "; ".join(notes))
+        self.message_post(
+            body=Markup("<p>%s</p><ul>%s</ul>")
+            % (
+                self.env._(
+                    "The rollback left these languages active, because people or contacts use "
+                    "them. Deactivate them in Settings once nobody does."
+                ),
+                Markup("").join(Markup("<li>%s</li>") % note for note in notes),
+            ),
+            message_type="comment",
+            subtype_xmlid="mail.mt_note",
+        )
+        return counts
 
     def _drop_bindings(self, model_name, xml_ids):
         if not xml_ids:

@@ -9,3 +9,4 @@ from . import test_history
 from . import test_bridge_buttons
 from . import test_rollback_safety
 from . import test_reconciliation
+from . import test_run_guards
