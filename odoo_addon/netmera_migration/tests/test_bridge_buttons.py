@@ -4,6 +4,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from odoo.exceptions import UserError
+from odoo.addons.netmera_migration.models.netmera_migration_run import mapping_content_hash
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -178,17 +179,33 @@ class TestBridgeButtons(NetmeraMigrationCase):
                 {"snapshotId": "upload-aaaa", "snapshotHash": "f" * 64, "files": 2},
             )
         }
-        mapping = {
-            "version": 1,
-            "entries": [],
-            "confirmation": {
-                "by": "Ayşe",
-                "at": "2026-12-01T09:30:00.000Z",
-                "mappingHash": "a" * 64,
-                "snapshotHash": "f" * 64,
-            },
+        mapping = self.confirmed_mapping("f" * 64)
+        action = self.upload(mapping).action_upload()
+        run = self.Run.browse(action["res_id"])
+
+        request = RecordingBridge.requests[0]
+        self.assertEqual(request["headers"]["Content-Type"], "application/zip")
+        self.assertEqual(request["body"], b"PK\x05\x06" + b"\0" * 18)
+        self.assertEqual(run.name, "acme-2026-12")
+        self.assertEqual(run.state, "mapping_confirmed")
+        self.assertEqual(run.bridge_snapshot_id, "upload-aaaa")
+        self.assertEqual(run.snapshot_hash, "f" * 64)
+        self.assertEqual(run.mapping_hash, mapping_content_hash(mapping))
+        self.assertEqual(run.mapping_confirmed_by, "Ayşe")
+        self.assertEqual(str(run.mapping_confirmed_at), "2026-12-01 09:30:00")
+
+    def confirmed_mapping(self, snapshot_hash):
+        mapping = {"version": 1, "entries": [], "settings": {}}
+        mapping["confirmation"] = {
+            "by": "Ayşe",
+            "at": "2026-12-01T09:30:00.000Z",
+            "mappingHash": mapping_content_hash(mapping),
+            "snapshotHash": snapshot_hash,
         }
-        wizard = (
+        return mapping
+
+    def upload(self, mapping):
+        return (
             self.env["netmera.snapshot.upload"]
             .with_user(self.manager)
             .create(
@@ -200,19 +217,23 @@ class TestBridgeButtons(NetmeraMigrationCase):
                 }
             )
         )
-        action = wizard.action_upload()
-        run = self.Run.browse(action["res_id"])
 
-        request = RecordingBridge.requests[0]
-        self.assertEqual(request["headers"]["Content-Type"], "application/zip")
-        self.assertEqual(request["body"], b"PK\x05\x06" + b"\0" * 18)
-        self.assertEqual(run.name, "acme-2026-12")
-        self.assertEqual(run.state, "mapping_confirmed")
-        self.assertEqual(run.bridge_snapshot_id, "upload-aaaa")
-        self.assertEqual(run.snapshot_hash, "f" * 64)
-        self.assertEqual(run.mapping_hash, "a" * 64)
-        self.assertEqual(run.mapping_confirmed_by, "Ayşe")
-        self.assertEqual(str(run.mapping_confirmed_at), "2026-12-01 09:30:00")
+    def test_upload_ignores_a_confirmation_that_no_longer_holds(self):
+        """An edited mapping, or one confirmed for another snapshot, leaves the run in draft."""
+        RecordingBridge.replies = {
+            "/snapshots": (201, {"snapshotId": "upload-b", "snapshotHash": "f" * 64, "files": 2})
+        }
+        edited = self.confirmed_mapping("f" * 64)
+        edited["entries"] = [{"source": {"kind": "column", "name": "x"}}]
+        other = self.confirmed_mapping("e" * 64)
+        for mapping, reason in (
+            (edited, "The uploaded mapping was edited after Ayşe confirmed it"),
+            (other, "The uploaded mapping was confirmed by Ayşe for another snapshot"),
+        ):
+            run = self.Run.browse(self.upload(mapping).action_upload()["res_id"])
+            self.assertEqual(run.state, "draft")
+            self.assertFalse(run.mapping_confirmed_by)
+            self.assertIn(reason, run.message_ids.mapped("body")[0])
 
     def assert_zip_not_stored(self, zip_bytes):
         """No column of the wizard's table, and no attachment, contains the zip."""

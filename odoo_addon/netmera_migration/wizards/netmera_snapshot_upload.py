@@ -4,7 +4,7 @@ import json
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
-from ..models.netmera_migration_run import MAPPING_EDITABLE_STATES
+from ..models.netmera_migration_run import MAPPING_EDITABLE_STATES, mapping_content_hash
 from ..models.netmera_migration_run_bridge import UPLOAD_TIMEOUT
 
 
@@ -106,7 +106,7 @@ class NetmeraSnapshotUpload(models.TransientModel):
             raise UserError(_("Choose the snapshot zip to upload."))
         self._check_target_run()
 
-        values = self._mapping_values()
+        values, problem = self._mapping_values()
         values.update(
             bridge_snapshot_id=self.bridge_snapshot_id, snapshot_hash=self.bridge_snapshot_hash
         )
@@ -135,6 +135,8 @@ class NetmeraSnapshotUpload(models.TransientModel):
                 files=self.bridge_file_count,
             )
         )
+        if problem:
+            run.message_post(body=problem)
         self.write({"mapping_text": False})
         return {
             "type": "ir.actions.act_window",
@@ -153,14 +155,33 @@ class NetmeraSnapshotUpload(models.TransientModel):
             ) from err
 
     def _mapping_values(self):
-        """Run values from the uploaded mapping.json, with its confirmation when it has one."""
+        """Return run values from the uploaded mapping.json and why its confirmation was not taken.
+
+        The confirmation is taken only when it still holds: the file's content hash is the one
+        confirmed, and it was confirmed for the uploaded snapshot. Otherwise the run starts
+        unconfirmed, so that Confirm Mapping is the next step, and the reason is returned.
+        """
         if not self.mapping_text:
-            return {}
+            return {}, None
 
         mapping = self._parse_mapping(self.mapping_text)
         values = {"mapping_json": self.mapping_text}
         confirmation = mapping.get("confirmation") if isinstance(mapping, dict) else None
-        if confirmation:
+        if isinstance(confirmation, dict):
+            by = confirmation.get("by") or _("someone")
+            if confirmation.get("mappingHash") != mapping_content_hash(mapping):
+                return values, _(
+                    "The uploaded mapping was edited after %(by)s confirmed it, so the run is "
+                    "not confirmed: review the mapping, then press Confirm Mapping.",
+                    by=by,
+                )
+            if confirmation.get("snapshotHash") != self.bridge_snapshot_hash:
+                return values, _(
+                    "The uploaded mapping was confirmed by %(by)s for another snapshot, so the "
+                    "run is not confirmed: check that it fits this snapshot, then press Confirm "
+                    "Mapping.",
+                    by=by,
+                )
             # The bridge's mapping hash, so that the run matches the plan made from this file.
             values.update(
                 mapping_hash=confirmation.get("mappingHash"),
@@ -169,4 +190,4 @@ class NetmeraSnapshotUpload(models.TransientModel):
                     fields.Datetime.to_datetime(confirmation.get("at", "")[:19].replace("T", " "))
                 ),
             )
-        return values
+        return values, None
