@@ -264,6 +264,22 @@ describeOdoo("migrate into a real Odoo", () => {
     expect(after!.state).toBe("authorised");
     expect(after!.gdpr_agreement_ref).toBe("DPA-2024-017");
     expect(after!.gdpr_confirmed_at).toBeTruthy();
+    const notes = await odooClient.executeKw<{ body: string }[]>(
+      "mail.message",
+      "search_read",
+      [
+        [
+          ["model", "=", "netmera.migration.run"],
+          ["res_id", "=", run!.id],
+          ["body", "ilike", "GDPR authorisation given by"],
+        ],
+      ],
+      { fields: ["body"] },
+    );
+    expect(notes.map((note) => note.body)).toEqual([
+      "<p>GDPR authorisation given by Deniz Aydın under agreement DPA-2024-017, recorded with " +
+        "netmera-odoo authorise.</p>",
+    ]);
   });
 
   it("migrates every phase and prints a balanced reconciliation", async () => {
@@ -529,7 +545,7 @@ describeOdoo("migrate into a real Odoo", () => {
       ["rollback", "--run", String(runIds[0]), ...connectionArgs(odoo)],
       env,
     );
-    expect(again.stdout).toContain("0 record(s) deleted, 0 record(s) restored");
+    expect(again.stdout).toContain("was already rolled back; nothing changed.");
   });
 
   it("waits for an unmatched owner, then continues once matched", async () => {

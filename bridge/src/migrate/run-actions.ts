@@ -113,9 +113,9 @@ export function authoriseRun(
     logger,
     request.runId,
     async (client, run) => {
-      await client.executeKw(RUN_MODEL, "action_confirm_gdpr", [[run.id], agreement]);
-      await client.executeKw(RUN_MODEL, "message_post", [[run.id]], {
-        body: `GDPR authorisation given by ${by} under agreement ${agreement}, recorded with netmera-odoo authorise.`,
+      // One call, so that the run is never authorised without the authoriser's name.
+      await client.executeKw(RUN_MODEL, "action_confirm_gdpr", [[run.id], agreement], {
+        authorised_by: by,
       });
       return readRun(client, run.id);
     },

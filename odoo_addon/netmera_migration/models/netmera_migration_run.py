@@ -365,8 +365,13 @@ class NetmeraMigrationRun(models.Model):
             "context": {"default_run_id": self.id},
         }
 
-    def action_confirm_gdpr(self, agreement_ref):
-        """Record the GDPR authorisation under the given data processing agreement reference."""
+    def action_confirm_gdpr(self, agreement_ref, authorised_by=None):
+        """Record the GDPR authorisation under the given data processing agreement reference.
+
+        ``authorised_by`` names the person who gave it when someone else records it (the
+        bridge's ``authorise --by``); it goes into the chatter in the same transaction, so the
+        run is never authorised without the name.
+        """
         self._check_manager()
         reference = (agreement_ref or "").strip()
         if not reference:
@@ -383,6 +388,15 @@ class NetmeraMigrationRun(models.Model):
                     "gdpr_confirmed_at": fields.Datetime.now(),
                 }
             )
+            if authorised_by:
+                run.message_post(
+                    body=_(
+                        "GDPR authorisation given by %(by)s under agreement %(agreement)s, "
+                        "recorded with netmera-odoo authorise.",
+                        by=authorised_by,
+                        agreement=reference,
+                    )
+                )
         return True
 
     def action_start(self):
