@@ -293,3 +293,44 @@ describe("a wide export", () => {
     );
   });
 });
+
+describe("a tag file keyed by e-mail", () => {
+  it("does not link a row whose e-mail is invalid", async () => {
+    const root = join(work, "tag-mail");
+    const result = join(work, "tag-mail-out");
+    writeFiles(root, {
+      "users/a.csv": "extId,email\nu1,u1@example.com\n",
+      "tags/vip.csv": "Email\nu1@example.com\nnot-an-email\n",
+    });
+    expect((await runCli(["map", root, "--out", result])).code).toBe(0);
+    expect((await runCli(["plan", root, "--out", result, "--no-progress"])).code).toBe(0);
+
+    const rows = parse(readFileSync(join(result, "quarantine.csv")), {
+      columns: true,
+    }) as Record<string, string>[];
+    expect(rows).toEqual([
+      {
+        file: "tags/vip.csv",
+        line: "3",
+        column: "email",
+        value: "not-an-email",
+        reason: "membership not linked: not an e-mail address, and the row has no extId or MSISDN",
+      },
+    ]);
+    const contacts = readFileSync(join(result, "plan", "contacts.ndjson"), "utf8").trim();
+    expect(contacts.split("\n")).toHaveLength(1);
+  });
+});
+
+describe("an empty export", () => {
+  it("says what to do with it", async () => {
+    const root = join(work, "empty");
+    writeFiles(root, { "users/a.csv": "extId\nu1\n", "users/b.csv": "" });
+    const result = await runCli(["map", root, "--out", join(work, "empty-out")]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      "users/b.csv: is empty (no header line); export it again, or delete it if the export " +
+        "really has no rows",
+    );
+  });
+});

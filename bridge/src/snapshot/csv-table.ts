@@ -368,7 +368,10 @@ export async function openCsvTable(path: string, file: string, logger: Logger): 
   await headerIterator.return(undefined);
   const headerRecord = first.done ? undefined : first.value[0];
   if (!headerRecord) {
-    throw new SnapshotFileError(file, "is empty (no header line)");
+    throw new SnapshotFileError(
+      file,
+      "is empty (no header line); export it again, or delete it if the export really has no rows",
+    );
   }
   const headers = headerRecord.record.map((header) => header.trim());
   // Exports often end every line with a delimiter: an unnamed last column is empty.

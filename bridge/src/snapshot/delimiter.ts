@@ -85,7 +85,10 @@ export function detectDelimiter(sample: string, file: string): Delimiter {
   const lines = firstLines(sample, SAMPLE_LINES + 1);
   const header = lines[0];
   if (header === undefined) {
-    throw new SnapshotFileError(file, "is empty (no header line)");
+    throw new SnapshotFileError(
+      file,
+      "is empty (no header line); export it again, or delete it if the export really has no rows",
+    );
   }
   const headerCounts = countOutsideQuotes(header);
   const candidates = [...headerCounts.keys()];

@@ -1,4 +1,5 @@
 import type { Logger } from "../core/log.js";
+import { normalizeEmail } from "../normalize/email.js";
 import { isPlaceholderExtId } from "../normalize/text.js";
 import { meaningOfCode, PUSH_TOKEN_MEANING, type ColumnMeaning } from "./headers.js";
 import {
@@ -419,6 +420,18 @@ function stageMember(
       column: "",
       value: "",
       reason: "membership not linked: the row has no extId, email or MSISDN",
+    });
+    return;
+  }
+  if (!member.extId && !member.msisdn && member.email && !normalizeEmail(member.email).ok) {
+    // Joined by nothing, the row would become a contact of its own with no identity at all.
+    counts.badMemberRows += 1;
+    hooks.onProblem({
+      file: member.file,
+      line: member.line,
+      column: "email",
+      value: member.email,
+      reason: "membership not linked: not an e-mail address, and the row has no extId or MSISDN",
     });
     return;
   }
