@@ -1,6 +1,8 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { PassThrough } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../bridge/src/cli.js";
@@ -95,6 +97,30 @@ describe("missing snapshot folder", () => {
     const result = await run(["inventory", missing, "--out", join(work, "inventory")]);
     expect(result.code).toBe(1);
     expect(result.err).toBe(expected);
+  });
+
+  it("inventory gives up on a closed Odoo port after three tries", async () => {
+    const server = createServer();
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((done) => server.close(done));
+    const snapshot = join(import.meta.dirname, "fixtures/inventory/snapshot");
+    const url = `http://127.0.0.1:${port}`;
+    const result = await run(
+      ["inventory", snapshot, "--out", join(work, "inventory-closed"), "--run", "3"].concat([
+        "--odoo-url",
+        url,
+        "--db",
+        "crm",
+        "--user",
+        "admin",
+      ]),
+      { ODOO_PASSWORD: "admin" },
+    );
+    expect(result.code).toBe(1);
+    expect(result.err).toContain(
+      `error: Odoo call common.authenticate to ${url}/xmlrpc/2/common failed (3 tries)`,
+    );
   });
 
   it("rejects a file given as the snapshot folder", async () => {

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { OdooClient } from "../odoo/client.js";
+import { OdooClient, QUICK_RETRY_POLICY } from "../odoo/client.js";
 import {
   addConnectionOptions,
   parsePositiveInt,
@@ -54,7 +54,12 @@ export function registerInventory(program: Command, context: CliContext): void {
     const client =
       runId === undefined
         ? null
-        : new OdooClient({ ...resolveConnection(options, context.env), logger: context.logger });
+        : // A few quick retries: inventory only reads and attaches, and a person is waiting.
+          new OdooClient({
+            ...resolveConnection(options, context.env),
+            logger: context.logger,
+            retry: QUICK_RETRY_POLICY,
+          });
     try {
       let run: RunReconciliation | undefined;
       if (client && runId !== undefined) {
