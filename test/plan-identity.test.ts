@@ -334,3 +334,19 @@ describe("an empty export", () => {
     );
   });
 });
+
+describe("an unclosed quote", () => {
+  it("names the row where it opens", async () => {
+    const root = join(work, "unclosed");
+    writeFiles(root, {
+      "users/a.csv":
+        'extId|name|email\np1|"Ali|p1@example.com\np2|Veli|p2@example.com\np3|Can|c@example.com\n',
+    });
+    const result = await runCli(["map", root, "--out", join(work, "unclosed-out")]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      "users/a.csv: line 2: a quoted field opens in this row and is not closed before the end " +
+        "of the file (line 4); close the quote or remove it",
+    );
+  });
+});

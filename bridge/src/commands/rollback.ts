@@ -61,6 +61,9 @@ export function registerRollback(program: Command, context: CliContext): void {
       `Run ${result.run.id} ("${result.run.name}") rolled back: ${result.deleted} record(s) ` +
         `deleted, ${result.restored} record(s) restored to their values before the run.\n`,
     );
+    for (const line of result.leftActive) {
+      context.stdout.write(`Language ${line}; deactivate it in Odoo when no one uses it.\n`);
+    }
     if (result.touched > 0) {
       context.stdout.write(
         `Forced: ${result.touched} finding(s) of work people did after the run were removed ` +

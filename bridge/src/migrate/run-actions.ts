@@ -35,6 +35,8 @@ export interface RollbackResult {
   touched: number;
   /** True when the run was rolled back before this call, which then changed nothing. */
   alreadyRolledBack: boolean;
+  /** Languages the run activated that stay active because people use them. */
+  leftActive: string[];
 }
 
 export interface RollbackOptions {
@@ -67,9 +69,6 @@ export function rollbackRun(
     logger,
     runId,
     async (client, run) => {
-      if (run.state === "rolled_back") {
-        return { run, deleted: 0, restored: 0, touched: 0, alreadyRolledBack: true };
-      }
       const kwargs: Record<string, unknown> = {};
       if (options.leaseSeconds !== undefined) kwargs.lease_seconds = options.leaseSeconds;
       if (options.force) kwargs.force = true;
@@ -77,13 +76,17 @@ export function rollbackRun(
         deleted: number;
         restored: number;
         touched?: number;
+        left_active?: string[];
       }>(RUN_MODEL, "rollback", [[run.id]], kwargs, { retry: ONE_TRY });
       return {
         run,
         deleted: counts.deleted,
         restored: counts.restored,
         touched: counts.touched ?? 0,
-        alreadyRolledBack: false,
+        leftActive: counts.left_active ?? [],
+        // A second call still undoes lines a batch committed during the first one.
+        alreadyRolledBack:
+          run.state === "rolled_back" && counts.deleted === 0 && counts.restored === 0,
       };
     },
     options.timeoutMs ?? DEFAULT_ROLLBACK_TIMEOUT_MS,

@@ -194,11 +194,21 @@ function recordDelimiterOf(sample: string): string[] | undefined {
   return ["\r\n", "\n"];
 }
 
-function parseError(file: string, error: unknown): SnapshotFileError {
+function parseError(file: string, error: unknown, recordLine?: number): SnapshotFileError {
   if (error instanceof SnapshotFileError) {
     return error;
   }
   const where = (error as { lines?: number }).lines;
+  if ((error as { code?: string }).code === "CSV_QUOTE_NOT_CLOSED" && recordLine !== undefined) {
+    // csv-parse names the line where the file ended; the quote opened in the record after the
+    // last one read, which is the line a person has to fix.
+    return new SnapshotFileError(
+      file,
+      `line ${recordLine}: a quoted field opens in this row and is not closed before the end ` +
+        `of the file${where ? ` (line ${where})` : ""}; close the quote or remove it`,
+      { cause: error },
+    );
+  }
   return new SnapshotFileError(
     file,
     `cannot be parsed as CSV${where ? ` at line ${where}` : ""}: ${(error as Error).message}`,
@@ -289,7 +299,7 @@ export async function openCsvTable(path: string, file: string, logger: Logger): 
         });
       }
     } catch (error) {
-      throw parseError(file, error);
+      throw parseError(file, error, nextLine);
     } finally {
       source.destroy();
       parser.destroy();
