@@ -30,6 +30,7 @@ describeOdoo("migrate a snapshot whose values were cleared", () => {
     users: string,
     devices: string,
     extra: string[] = [],
+    tags: Record<string, string> = {},
   ) {
     const snapshot = join(work, name);
     const out = join(work, `${name}-out`);
@@ -37,6 +38,7 @@ describeOdoo("migrate a snapshot whose values were cleared", () => {
       "profile-attributes.json": ATTRIBUTES,
       "users/a.csv": users,
       "devices.csv": devices,
+      ...tags,
     });
     await writeSnapshotManifest(snapshot);
     const mapping = join(out, "mapping.json");
@@ -63,7 +65,7 @@ describeOdoo("migrate a snapshot whose values were cleared", () => {
       "res.partner",
       "search_read",
       [[["netmera_external_id", "=", "u1"]]],
-      { fields: ["city", "x_netmera_loyalty_points", "netmera_device_model"] },
+      { fields: ["city", "x_netmera_loyalty_points", "netmera_device_model", "category_id"] },
     );
     return found!;
   }
@@ -85,7 +87,10 @@ describeOdoo("migrate a snapshot whose values were cleared", () => {
       "first",
       "extId,email,city,loyaltyPoints\nu1,u1@example.com,Ankara,120\nu2,u2@example.com,,7\n",
       devices,
+      [],
+      { "tags/vip.csv": "extId\nu1\nu2\n" },
     );
+    expect((await contact()).category_id).toHaveLength(1);
     expect(await contact()).toMatchObject({
       city: "Ankara",
       x_netmera_loyalty_points: 120,
@@ -96,8 +101,12 @@ describeOdoo("migrate a snapshot whose values were cleared", () => {
       "second",
       "extId,email,city,loyaltyPoints\nu1,u1@example.com,,\nu2,u2@example.com,,7\n",
       "platform,extId,installationId,model\n",
+      [],
+      { "tags/vip.csv": "extId\nu2\n" },
     );
     expect(tableRow(stdout, "contacts").updated).toBe(1);
+    // u1 left the tag in Netmera, so the migration's link is removed too.
+    expect((await contact()).category_id).toEqual([]);
     expect(await contact()).toMatchObject({
       // A standard field is never cleared: people edit it in Odoo too.
       city: "Ankara",

@@ -331,9 +331,9 @@ export function buildContact(user: MergedUser, environment: ContactEnvironment):
   }
   const uniqueCategories = [...new Set(categories)];
   values.netmera_untagged = uniqueCategories.length === 0;
-  if (uniqueCategories.length > 0) {
-    values.category_id = { xml_ids: uniqueCategories };
-  } else {
+  // Always named, empty too: an update then unlinks the migration's tags the user has left.
+  values.category_id = { xml_ids: uniqueCategories };
+  if (uniqueCategories.length === 0) {
     flags.push({
       xml_id: xmlId,
       extid,

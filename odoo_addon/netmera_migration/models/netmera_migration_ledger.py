@@ -23,6 +23,10 @@ class NetmeraMigrationLedger(models.Model):
     links_added = fields.Text(
         help="JSON object of many2many field -> list of ids the run linked (for example tags).",
     )
+    links_removed = fields.Text(
+        help="JSON object of many2many field -> list of ids the run unlinked: links to records "
+        "of an earlier run that the new plan row no longer has.",
+    )
     content_hash = fields.Char(help="Hash of the plan row the run wrote.")
     previous_hash = fields.Char(help="Content hash bound to the external ID before the run.")
     rolled_back = fields.Boolean(readonly=True)

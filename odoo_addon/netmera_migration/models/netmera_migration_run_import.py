@@ -57,6 +57,7 @@ class ImportItem:
         "previous_hash",
         "previous_values",
         "links_added",
+        "links_removed",
         "own_address",
         "recheck_address",
     )
@@ -71,6 +72,7 @@ class ImportItem:
         self.previous_hash = None
         self.previous_values = None
         self.links_added = None
+        self.links_removed = None
         # The address a child contact keeps against Odoo's parent sync; see res_partner.
         self.own_address = None
         # Same hash as the bound record, but Odoo may have replaced the address since.

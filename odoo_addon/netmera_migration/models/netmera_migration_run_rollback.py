@@ -252,6 +252,10 @@ class NetmeraMigrationRun(models.Model):
                 if field_name in model._fields:
                     commands = vals.setdefault(field_name, [])
                     commands.extend((3, res_id) for res_id in ids)
+            for field_name, ids in json.loads(entry.links_removed or "{}").items():
+                if field_name in model._fields:
+                    commands = vals.setdefault(field_name, [])
+                    commands.extend((4, res_id) for res_id in ids)
             if entry.xml_id:
                 hashes[entry.xml_id] = (entry.res_id, entry.previous_hash)
 

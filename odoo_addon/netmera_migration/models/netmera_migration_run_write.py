@@ -32,6 +32,7 @@ LEDGER_COLUMNS = (
     "operation",
     "previous_values",
     "links_added",
+    "links_removed",
     "content_hash",
     "previous_hash",
     "rolled_back",
@@ -185,6 +186,7 @@ class NetmeraMigrationRun(models.Model):
         compared, so a person's edits of them stay until the row itself changes.
         """
         item.links_added = {}
+        item.links_removed = {}
         write_vals = record._netmera_parent_copies(item.own_address) if item.own_address else {}
         current = record._netmera_address() if write_vals else {}
         item.previous_values = {name: current[name] for name in write_vals}
@@ -192,18 +194,33 @@ class NetmeraMigrationRun(models.Model):
 
     @staticmethod
     def _diff_values(record, item):
-        """Return the write values that change ``record``, and fill the item's undo data."""
+        """Return the write values that change ``record``, and fill the item's undo data.
+
+        A many2many link is removed when the new row no longer has it and it points to a record
+        the migration wrote (a bound tag or segment): that link mirrors Netmera, where the user
+        left the tag. Links to records people made in Odoo stay.
+        """
         write_vals = {}
         previous = {}
         links = {}
+        removed_links = {}
         for field_name, new_value in item.vals.items():
             field = record._fields[field_name]
             current = serialize_current(field, record[field_name])
             if field.type == "many2many":
                 added = [res_id for res_id in new_value if res_id not in current]
+                removed = _bound_ids(
+                    record.env,
+                    field.comodel_name,
+                    [res_id for res_id in current if res_id not in new_value],
+                )
+                commands = [(4, res_id) for res_id in added] + [(3, res_id) for res_id in removed]
+                if commands:
+                    write_vals[field_name] = commands
                 if added:
-                    write_vals[field_name] = [(4, res_id) for res_id in added]
                     links[field_name] = added
+                if removed:
+                    removed_links[field_name] = removed
                 continue
             if field.type in ("float", "monetary") and current is not False:
                 current = field.convert_to_cache(current, record)
@@ -212,6 +229,7 @@ class NetmeraMigrationRun(models.Model):
                 previous[field_name] = current
         item.previous_values = previous
         item.links_added = links
+        item.links_removed = removed_links
         return write_vals
 
     @staticmethod
@@ -226,6 +244,7 @@ class NetmeraMigrationRun(models.Model):
         if operation == "update":
             entry["previous_values"] = item.previous_values
             entry["links_added"] = item.links_added
+            entry["links_removed"] = item.links_removed
             entry["previous_hash"] = item.previous_hash
         return entry
 
@@ -235,7 +254,7 @@ class NetmeraMigrationRun(models.Model):
         for entry in entries:
             undo = [
                 json.dumps(entry[key], sort_keys=True) if entry.get(key) is not None else None
-                for key in ("previous_values", "links_added")
+                for key in ("previous_values", "links_added", "links_removed")
             ]
             rows.append(
                 (
@@ -284,3 +303,16 @@ class NetmeraMigrationRun(models.Model):
             )
         if rows:
             self.env["netmera.migration.binding"].invalidate_model()
+
+
+def _bound_ids(env, model_name, ids):
+    """Return the ids among ``ids`` of records the migration wrote, in the order given."""
+    if not ids:
+        return []
+    env["netmera.migration.binding"].flush_model()
+    env.cr.execute(
+        "SELECT res_id FROM netmera_migration_binding WHERE model = %s AND res_id = ANY(%s)",
+        (model_name, list(ids)),
+    )
+    bound = {res_id for (res_id,) in env.cr.fetchall()}
+    return [res_id for res_id in ids if res_id in bound]

@@ -10,3 +10,4 @@ from . import test_bridge_buttons
 from . import test_rollback_safety
 from . import test_reconciliation
 from . import test_run_guards
+from . import test_link_removal
