@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import ExcelJS from "exceljs";
 import iconv from "iconv-lite";
+import JSZip from "jszip";
 import { afterAll, describe, expect, it } from "vitest";
 import { rmSync } from "node:fs";
 import { silentLogger } from "../bridge/src/core/log.js";
@@ -175,6 +176,29 @@ describe("cells and rows", () => {
       { line: 2, cells: ["Ayşe.K", "a@b.co", "1990-05-03", "120", undefined] },
       { line: 3, cells: ["ayse.k", undefined, "03.05.1990", "7.5", "ok"] },
     ]);
+  });
+
+  it("reads an XLSX whose workbook entry comes last in the zip", async () => {
+    const workbook = new ExcelJS.Workbook();
+    workbook.addWorksheet("Users").addRow(["External ID", "Email"]);
+    workbook.getWorksheet("Users")?.addRow(["u1", "u1@example.com"]);
+    const written = await JSZip.loadAsync(Buffer.from(await workbook.xlsx.writeBuffer()));
+    const names = Object.keys(written.files).filter((name) => !written.files[name]!.dir);
+    // Shared strings and relations before the worksheet, the workbook last.
+    const first = ["[Content_Types].xml", "_rels/.rels", "xl/_rels/workbook.xml.rels"];
+    const early = [...first, "xl/sharedStrings.xml", "xl/styles.xml"];
+    const last = "xl/workbook.xml";
+    const middle = names.filter((entry) => !early.includes(entry) && entry !== last);
+    const reordered = new JSZip();
+    for (const name of [...early, ...middle, last]) {
+      reordered.file(name, await written.file(name)!.async("uint8array"));
+    }
+    const path = join(dir, "workbook-last.xlsx");
+    writeFileSync(path, await reordered.generateAsync({ type: "nodebuffer" }));
+
+    const table = await openTable(path, "users/last.xlsx", silentLogger);
+    expect(table.headers).toEqual(["External ID", "Email"]);
+    expect(await rows(table)).toEqual([{ line: 2, cells: ["u1", "u1@example.com"] }]);
   });
 
   it("rejects an XLSX whose second worksheet holds rows", async () => {

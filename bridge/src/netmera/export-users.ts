@@ -3,6 +3,7 @@ import { open } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { parse } from "csv-parse";
 import ExcelJS from "exceljs";
+import { withEmptyModel } from "../snapshot/xlsx-table.js";
 import iconv from "iconv-lite";
 import { SnapshotFileError } from "../core/errors.js";
 
@@ -166,10 +167,12 @@ function sniffDelimiter(sample: string): string {
 
 /** Rows of the first worksheet as text cells, read as a stream. */
 async function* xlsxRows(path: string): AsyncGenerator<string[]> {
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from(createReadStream(path)), {
-    worksheets: "emit",
-    sharedStrings: "cache",
-  });
+  const reader = withEmptyModel(
+    new ExcelJS.stream.xlsx.WorkbookReader(Readable.from(createReadStream(path)), {
+      worksheets: "emit",
+      sharedStrings: "cache",
+    }),
+  );
   for await (const worksheet of reader) {
     for await (const row of worksheet) {
       const values = (row.values as unknown[]).slice(1);

@@ -58,13 +58,28 @@ function rowCells(values: unknown): (string | undefined)[] {
 // grows with its number of distinct texts (one sheet holds at most 1,048,576 rows). CSV exports
 // stream in constant memory.
 function createReader(path: string): ExcelJS.stream.xlsx.WorkbookReader {
-  return new ExcelJS.stream.xlsx.WorkbookReader(path, {
-    worksheets: "emit",
-    sharedStrings: "cache",
-    hyperlinks: "ignore",
-    styles: "cache",
-    entries: "ignore",
-  });
+  return withEmptyModel(
+    new ExcelJS.stream.xlsx.WorkbookReader(path, {
+      worksheets: "emit",
+      sharedStrings: "cache",
+      hyperlinks: "ignore",
+      styles: "cache",
+      entries: "ignore",
+    }),
+  );
+}
+
+/**
+ * Give a streaming reader an empty workbook model until it reads `xl/workbook.xml`. ExcelJS
+ * reads a worksheet that comes before that entry in the zip as soon as the shared strings and
+ * relations are known, and then fails on the missing model ("reading 'sheets'"). The zip
+ * format allows any entry order, and ExcelJS's own writer does not always put the workbook
+ * first. Such a worksheet is read without its name.
+ */
+export function withEmptyModel<T extends ExcelJS.stream.xlsx.WorkbookReader>(reader: T): T {
+  const holder = reader as unknown as { model?: unknown };
+  holder.model ??= {};
+  return reader;
 }
 
 /**
