@@ -81,8 +81,8 @@ export function assertOutsideSnapshot(snapshotDir: string, path: string, what: s
 }
 
 /**
- * Reject a folder that a command replaces as a whole when it holds files the command did not
- * write, so that no file of the user's is deleted without a word.
+ * Reject a folder that a command replaces as a whole when it contains files the command did
+ * not write, so that no file of the user's is deleted without a word.
  */
 export async function assertOnlyOwnFiles(
   folder: string,

@@ -74,9 +74,9 @@ function textTarget(
  * not hide the link; the plan quarantines those rows.
  */
 /**
- * How many distinct values are ids of `known` when both are folded as plan folds them
- * (letter case, Turkish dotted and dotless i, punctuation), or undefined when they are not
- * mostly ids: at least half of the distinct values must match.
+ * Count the distinct values that are ids of `known`, both folded as plan folds them (letter
+ * case, Turkish dotted and dotless i, punctuation). Returns undefined unless at least half of
+ * the distinct values match.
  */
 function matchesMostly(
   stats: ValueStats,
@@ -97,7 +97,7 @@ function matchesMostly(
     : undefined;
 }
 
-/** The tail of a link proposal's reason that says how many values find no record. */
+/** Build the end of a link proposal's reason: how many values match no record. */
 function unmatchedNote(match: { hits: number; distinct: number }, flag: string): string {
   const missing = match.distinct - match.hits;
   return missing === 0

@@ -49,7 +49,7 @@ export interface RollbackOptions {
   timeoutMs?: number;
   /**
    * Roll back even though people changed, commented on or referenced records of the run
-   * after it wrote them; without it the addon refuses and names those records.
+   * after it wrote them. Without it the addon rejects the rollback and names those records.
    */
   force?: boolean;
 }

@@ -164,7 +164,7 @@ function conflictFlag(xmlId: string, extid: string, used: Candidate, other: Cand
   };
 }
 
-/** The value that lost a merge conflict, which does not reach Odoo. */
+/** Build the quarantine entry of a value that lost a merge conflict and so does not reach Odoo. */
 function conflictLoser(used: Candidate, other: Candidate): QuarantineEntry {
   return {
     file: other.sourced.file,
@@ -214,8 +214,8 @@ export function buildContact(user: MergedUser, environment: ContactEnvironment):
     const others = alternatives.size > 0 ? alternatives.get(meaning) : undefined;
     const rule = rules.forColumn(meaning, kept.column);
     if (rule.kind === "skip") {
-      // The mapping skipped this column because it had no values when map ran; a newer
-      // snapshot that has some must not lose them without a word.
+      // The mapping skipped this column because it had no values when map ran. A newer
+      // snapshot that has some reports them as dropped, so none is lost without a word.
       if (rule.reason === NO_VALUES_REASON) {
         for (const sourced of [kept, ...(others ?? [])]) {
           drop(

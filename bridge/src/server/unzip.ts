@@ -117,7 +117,7 @@ function ratioOf(inflated: number, compressed: number): number {
   return inflated / Math.max(compressed, 1);
 }
 
-/** Longest file or folder name, in bytes, that an entry may have. */
+/** Maximum length, in bytes, of each file or folder name in an entry. */
 const MAX_NAME_BYTES = 255;
 
 function tooLarge(name: string, what: string, limit: string): PayloadTooLargeError {
@@ -174,8 +174,8 @@ function checkEntries(
     if (name.includes("\0") || name.split("/").some((part) => part === "." || part === "..")) {
       throw new UnsafeArchiveError(`archive entry "${name}" has an invalid path`);
     }
-    // Most file systems take at most 255 bytes per name; checked here, the answer names the
-    // entry rather than the server's data folder.
+    // Most file systems allow at most 255 bytes per name. Checking it here makes the error name
+    // the entry rather than the server's data folder.
     const longest = Math.max(...name.split("/").map((part) => Buffer.byteLength(part)));
     if (longest > MAX_NAME_BYTES) {
       throw new UnsafeArchiveError(

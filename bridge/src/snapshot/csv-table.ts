@@ -200,8 +200,8 @@ function parseError(file: string, error: unknown, recordLine?: number): Snapshot
   }
   const where = (error as { lines?: number }).lines;
   if ((error as { code?: string }).code === "CSV_QUOTE_NOT_CLOSED" && recordLine !== undefined) {
-    // csv-parse names the line where the file ended; the quote opened in the record after the
-    // last one read, which is the line a person has to fix.
+    // csv-parse names the line where the file ended. The quote opened in the record after the
+    // last one read, and that line is the one a person has to fix.
     return new SnapshotFileError(
       file,
       `line ${recordLine}: a quoted field opens in this row and is not closed before the end ` +

@@ -51,7 +51,7 @@ function text(value: unknown): string | undefined {
   return result === "" || isNullLiteral(result) ? undefined : result;
 }
 
-/** An extId as read; placeholders such as `N/A` mean the record has none. */
+/** Return an extId as read, or undefined for a placeholder such as `N/A` (no extId). */
 function extIdText(value: unknown): string | undefined {
   const result = text(value);
   return result === undefined || isPlaceholderExtId(result) ? undefined : result;

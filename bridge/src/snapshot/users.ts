@@ -535,7 +535,7 @@ export interface DeviceInfo {
   osVersion?: string;
   os?: string;
   pushPermitted?: boolean;
-  /** Where the installation was listed. */
+  /** Snapshot file and line that list the installation. */
   file: string;
   line: number;
 }
