@@ -40,6 +40,28 @@ const DEVICE_FIELDS: [
   ["appVersion", (device) => device.appVersion],
 ];
 
+type DevicePick = (typeof DEVICE_FIELDS)[number][1];
+const deviceFieldsByRules = new WeakMap<
+  MappingRules,
+  { meaning: string; field: string; pick: DevicePick }[]
+>();
+
+/** Device columns the mapping gives a field, worked out once per mapping. */
+function mappedDeviceFields(
+  rules: MappingRules,
+): { meaning: string; field: string; pick: DevicePick }[] {
+  let mapped = deviceFieldsByRules.get(rules);
+  if (!mapped) {
+    mapped = [];
+    for (const [meaning, pick] of DEVICE_FIELDS) {
+      const rule = rules.forColumn(meaning, meaning);
+      if (rule.kind === "field") mapped.push({ meaning, field: rule.field, pick });
+    }
+    deviceFieldsByRules.set(rules, mapped);
+  }
+  return mapped;
+}
+
 const categoryIds = new Map<string, string>();
 
 /**
@@ -362,14 +384,15 @@ function applyDevices(
   if (!last) {
     return;
   }
-  const fieldsOf = (device: DeviceInfo) =>
-    DEVICE_FIELDS.flatMap(([meaning, pick]) => {
+  const mapped = mappedDeviceFields(environment.rules);
+  const fieldsOf = (device: DeviceInfo) => {
+    const fields: { meaning: string; field: string; value: string }[] = [];
+    for (const { meaning, field, pick } of mapped) {
       const value = pick(device);
-      const rule = environment.rules.forColumn(meaning, meaning);
-      return value === undefined || rule.kind !== "field"
-        ? []
-        : [{ meaning, field: rule.field, value }];
-    });
+      if (value !== undefined) fields.push({ meaning, field, value });
+    }
+    return fields;
+  };
   const differs = (field: string, value: string) =>
     values[field] !== undefined &&
     String(values[field]).trim().toLowerCase() !== value.trim().toLowerCase();

@@ -31,25 +31,30 @@ function sortedDeep(value: unknown): unknown {
   }
   const record = value as Record<string, unknown>;
   const keys = Object.keys(record);
-  let changed = !keysInOrder(keys);
-  const sortedValues = new Array<unknown>(keys.length);
-  for (let i = 0; i < keys.length; i += 1) {
-    const item = record[keys[i] as string];
-    const sorted = sortedDeep(item);
-    changed ||= sorted !== item || item === undefined;
-    sortedValues[i] = sorted;
-  }
-  if (!changed) {
-    return record;
-  }
-  const positions = new Map<string, number>();
-  for (let i = 0; i < keys.length; i += 1) {
-    positions.set(keys[i] as string, i);
+  if (keysInOrder(keys)) {
+    let copy: Record<string, unknown> | undefined;
+    for (let i = 0; i < keys.length; i += 1) {
+      const key = keys[i] as string;
+      const item = record[key];
+      const sorted = sortedDeep(item);
+      if (copy === undefined && (sorted !== item || item === undefined)) {
+        copy = {};
+        for (let j = 0; j < i; j += 1) {
+          const earlier = keys[j] as string;
+          copy[earlier] = record[earlier];
+        }
+      }
+      if (copy !== undefined && sorted !== undefined) {
+        copy[key] = sorted;
+      }
+    }
+    return copy ?? record;
   }
   // The default sort compares UTF-16 code units, the order JSON canonical forms here use.
+  keys.sort();
   const result: Record<string, unknown> = {};
-  for (const key of keys.sort()) {
-    const sorted = sortedValues[positions.get(key) as number];
+  for (const key of keys) {
+    const sorted = sortedDeep(record[key]);
     if (sorted !== undefined) {
       result[key] = sorted;
     }
