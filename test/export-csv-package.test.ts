@@ -187,9 +187,11 @@ describe("export-csv package", () => {
       "01_res.partner.category.csv",
       "02_res.partner-companies.csv",
       "03_res.partner.csv",
-      "04_res.partner-salesperson.csv",
+      "04_res.partner-addresses.csv",
       "05_utm.campaign.csv",
+      "06_res.partner-salesperson.csv",
       "IMPORT-GUIDE.md",
+      "owners.csv",
     ]);
     expect(readdirSync(work).filter((name) => name.includes("partial"))).toEqual([]);
   });
@@ -260,6 +262,132 @@ describe("export-csv package", () => {
     expect(guide).toContain("male (Male), female (Female)");
     expect(guide.indexOf("01_res.partner.category.csv")).toBeLessThan(
       guide.indexOf("03_res.partner.csv"),
+    );
+  });
+
+  it("writes each child contact's own address after the contacts", () => {
+    const planRows = readFileSync(join(plan, "plan", "contacts.ndjson"), "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { xml_id: string; values: Record<string, unknown> });
+    const children = planRows.filter((r) => r.values.parent_id && r.values.city);
+    expect(children.length).toBeGreaterThan(0);
+    const addresses = rows(pkg, "04_res.partner-addresses.csv");
+    expect(Object.keys(addresses[0] ?? {})).toEqual([
+      "id",
+      "street",
+      "street2",
+      "zip",
+      "city",
+      "state_id/id",
+      "country_id/id",
+    ]);
+    const byId = new Map(addresses.map((r) => [r.id, r]));
+    for (const child of children) {
+      const row = byId.get(`__import__.${child.xml_id}`);
+      expect(row?.city, child.xml_id).toBe(child.values.city);
+      expect(row?.street, child.xml_id).toBe("");
+    }
+    const withoutParent = planRows.filter((r) => !r.values.parent_id);
+    for (const contact of withoutParent) {
+      expect(byId.has(`__import__.${contact.xml_id}`)).toBe(false);
+    }
+  });
+
+  it("lists owners and links salespeople in a separate file", () => {
+    const contacts = rows(pkg, "03_res.partner.csv");
+    expect(Object.keys(contacts[0] ?? {})).not.toContain("user_id");
+    const links = rows(pkg, "06_res.partner-salesperson.csv");
+    const owners = rows(pkg, "owners.csv");
+    expect(links.length).toBeGreaterThan(0);
+    expect(Object.keys(owners[0] ?? {})).toEqual(["owner_email", "name", "contacts", "odoo_login"]);
+    const counted = owners.reduce((sum, owner) => sum + Number(owner.contacts), 0);
+    expect(counted).toBe(links.length);
+    const emails = new Set(owners.map((owner) => owner.owner_email));
+    expect(links.every((link) => emails.has(link.user_id ?? ""))).toBe(true);
+    expect(owners.every((owner) => owner.odoo_login === "")).toBe(true);
+    const guide = readFileSync(join(pkg, "IMPORT-GUIDE.md"), "utf8");
+    for (const owner of owners) {
+      expect(guide).toContain(`\`${owner.owner_email}\``);
+    }
+    expect(guide).toContain("Skip record");
+  });
+
+  it("names given Odoo logins with --owner-logins", async () => {
+    const owners = rows(pkg, "owners.csv");
+    const [first, second] = owners;
+    if (!first || !second) throw new Error("the package needs two owners");
+    const loginsFile = join(work, "owner-logins.csv");
+    writeFileSync(
+      loginsFile,
+      `owner_email,odoo_login\n${first.owner_email.toUpperCase()}, sales.one \n${second.owner_email},\n`,
+    );
+    const out = join(work, "pkg-logins");
+    const result = await run(
+      "export-csv",
+      snapshot,
+      "--plan",
+      plan,
+      "--mapping",
+      mapping,
+      "--out",
+      out,
+      "--owner-logins",
+      loginsFile,
+    );
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const before = rows(pkg, "06_res.partner-salesperson.csv");
+    const after = rows(out, "06_res.partner-salesperson.csv");
+    expect(after.map((r) => r.id)).toEqual(before.map((r) => r.id));
+    for (const [i, row] of after.entries()) {
+      const email = before[i]?.user_id;
+      expect(row.user_id).toBe(email === first.owner_email ? "sales.one" : email);
+    }
+    const listed = rows(out, "owners.csv");
+    expect(listed.find((o) => o.owner_email === first.owner_email)?.odoo_login).toBe("sales.one");
+    expect(listed.find((o) => o.owner_email === second.owner_email)?.odoo_login).toBe("");
+  });
+
+  it("rejects an owner list without the login column", async () => {
+    const bad = join(work, "owners-bad.csv");
+    writeFileSync(bad, "owner_email,login\na@example.com,a\n");
+    const out = join(work, "pkg-bad-owners");
+    const result = await run(
+      "export-csv",
+      snapshot,
+      "--plan",
+      plan,
+      "--mapping",
+      mapping,
+      "--out",
+      out,
+      "--owner-logins",
+      bad,
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${bad} line 1 needs the columns owner_email and odoo_login`);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("rejects two logins for one owner", async () => {
+    const bad = join(work, "owners-twice.csv");
+    writeFileSync(bad, "owner_email,odoo_login\na@example.com,a\nA@example.com,b\n");
+    const result = await run(
+      "export-csv",
+      snapshot,
+      "--plan",
+      plan,
+      "--mapping",
+      mapping,
+      "--out",
+      join(work, "pkg-twice"),
+      "--owner-logins",
+      bad,
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `${bad} line 3, column "odoo_login": "b" for a@example.com, but line 2 gives "a"`,
     );
   });
 });

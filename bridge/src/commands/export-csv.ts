@@ -8,6 +8,7 @@ interface ExportCsvFlags {
   plan: string;
   out: string;
   mapping?: string;
+  ownerLogins?: string;
 }
 
 /** Return PLAN/mapping.json when it exists (`map --out DIR` and `plan --out DIR` leave it there), else ./mapping.json. */
@@ -29,6 +30,10 @@ export function registerExportCsv(program: Command, context: CliContext): void {
       "--mapping <file>",
       "confirmed mapping.json (default: PLAN/mapping.json, else ./mapping.json)",
     )
+    .option(
+      "--owner-logins <file>",
+      "owners.csv with an odoo_login column: the salesperson file names these logins instead of the owners' e-mails",
+    )
     .action(async (snapshotDir: string, flags: ExportCsvFlags) => {
       const result = await runExportCsv({
         snapshotDir,
@@ -36,9 +41,13 @@ export function registerExportCsv(program: Command, context: CliContext): void {
         mappingFile: flags.mapping ?? defaultMapping(flags.plan),
         outDir: flags.out,
         logger: context.logger,
+        ...(flags.ownerLogins ? { ownerLoginsFile: flags.ownerLogins } : {}),
       });
       for (const file of result.files) {
-        context.stdout.write(`${file.file.padEnd(34)} ${String(file.rows).padStart(8)} rows\n`);
+        const note = file.optional ? "  (optional, see the guide)" : "";
+        context.stdout.write(
+          `${file.file.padEnd(34)} ${String(file.rows).padStart(8)} rows${note}\n`,
+        );
       }
       context.stdout.write(
         `${result.customFields.length} custom fields to create first; see ${flags.out}/IMPORT-GUIDE.md\n`,

@@ -3,9 +3,17 @@ import { mkdir, readdir, rename, rm, rmdir, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { ConfigError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
+import { ADDRESS_COLUMNS, ADDRESS_FILE, AddressFile } from "./addresses.js";
 import { convertValues, type Cell, type ConvertContext } from "./cells.js";
 import { ImportCsvFile, orderColumns } from "./csv-file.js";
 import { renderImportGuide, type GuideInput, type PackageFile } from "./guide.js";
+import {
+  OWNERS_FILE,
+  SALESPERSON_FILE,
+  ownerNames,
+  writeOwnersFile,
+  type Owner,
+} from "./owners.js";
 import { readPhaseRows, type PlanManifest, type PlanRow } from "./plan-reader.js";
 
 interface FileSpec {
@@ -64,13 +72,13 @@ const SPECS: FileSpec[] = [
   },
 ];
 
-const SALESPERSON_FILE = "04_res.partner-salesperson.csv";
-
 export interface BuildPackageOptions {
   planDir: string;
   manifest: PlanManifest;
   outDir: string;
   logger: Logger;
+  /** Owner e-mail (lower case) → Odoo login, for owners whose login is not their e-mail. */
+  ownerLogins?: Map<string, string>;
 }
 
 async function assertUsableOutDir(outDir: string): Promise<boolean> {
@@ -133,7 +141,8 @@ async function writeFiles(options: BuildPackageOptions, work: string): Promise<G
   };
   const files: PackageFile[] = [];
   const usedColumns = new Set<string>();
-  let owners = new Map<string, number>();
+  const owners = new Map<string, number>();
+  const logins = options.ownerLogins ?? new Map<string, string>();
 
   for (const spec of SPECS) {
     const columns = new Set<string>();
@@ -150,23 +159,28 @@ async function writeFiles(options: BuildPackageOptions, work: string): Promise<G
     const ordered = orderColumns(columns);
     ordered.forEach((column) => usedColumns.add(column));
     const csv = new ImportCsvFile(join(work, spec.file), ordered);
-    const salesperson =
-      spec.phase === "contacts"
-        ? new ImportCsvFile(join(work, SALESPERSON_FILE), ["id", "user_id"])
-        : undefined;
+    const contacts = spec.phase === "contacts";
+    const salesperson = contacts
+      ? new ImportCsvFile(join(work, SALESPERSON_FILE), ["id", "user_id"])
+      : undefined;
+    const addresses = contacts
+      ? new AddressFile(join(work, ADDRESS_FILE), join(work, `.${ADDRESS_FILE}.children`))
+      : undefined;
     for await (const row of readPhaseRows(options.planDir, options.manifest, spec.phase)) {
       const converted = spec.cells(row, context);
       if (!converted) {
         continue;
       }
       await csv.write(converted.cells);
+      await addresses?.addContact(row, converted.cells);
       const id = converted.cells.get("id");
       if (salesperson && converted.ownerEmail && id) {
-        owners.set(converted.ownerEmail, (owners.get(converted.ownerEmail) ?? 0) + 1);
+        const email = converted.ownerEmail;
+        owners.set(email, (owners.get(email) ?? 0) + 1);
         await salesperson.write(
           new Map([
             ["id", id],
-            ["user_id", { text: converted.ownerEmail, kind: "text" }],
+            ["user_id", { text: logins.get(email) ?? email, kind: "text" }],
           ]),
         );
       }
@@ -180,6 +194,15 @@ async function writeFiles(options: BuildPackageOptions, work: string): Promise<G
       columns: ordered,
     });
 
+    if (addresses && (await addresses.finish(companyIds(options)))) {
+      files.push({
+        file: ADDRESS_FILE,
+        model: "res.partner",
+        rows: addresses.rows,
+        what: "own address of each contact linked to a company, after Odoo copied the company's",
+        columns: ADDRESS_COLUMNS,
+      });
+    }
     if (salesperson) {
       await salesperson.close();
       if (salesperson.rows > 0) {
@@ -187,8 +210,9 @@ async function writeFiles(options: BuildPackageOptions, work: string): Promise<G
           file: SALESPERSON_FILE,
           model: "res.partner",
           rows: salesperson.rows,
-          what: "salesperson of each contact, matched by the Odoo user's login",
+          what: "optional: salesperson of each contact, found by the Odoo user's login",
           columns: ["id", "user_id"],
+          optional: true,
         });
       } else {
         await rm(salesperson.path);
@@ -197,8 +221,11 @@ async function writeFiles(options: BuildPackageOptions, work: string): Promise<G
   }
   files.sort((a, b) => (a.file < b.file ? -1 : 1));
 
+  const ownerList = await listOwners(options, owners, logins);
+  if (ownerList.length > 0) {
+    await writeOwnersFile(join(work, OWNERS_FILE), ownerList);
+  }
   const schema = await readSchema(options);
-  owners = new Map([...owners.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
   return {
     files,
     customFields: [
@@ -206,11 +233,42 @@ async function writeFiles(options: BuildPackageOptions, work: string): Promise<G
       ...[...context.extraFields.values()].map((field) => ({ ...field, selection: undefined })),
     ].sort((a, b) => (a.name < b.name ? -1 : 1)),
     languages: schema.languages,
-    owners,
+    owners: ownerList,
     dropped: context.dropped,
     snapshotHash: options.manifest.snapshotHash,
     mappingHash: options.manifest.mappingHash,
   };
+}
+
+async function* companyIds(
+  options: BuildPackageOptions,
+): AsyncGenerator<{ row: PlanRow; id: string | undefined }> {
+  for await (const row of readPhaseRows(options.planDir, options.manifest, "companies")) {
+    yield { row, id: row.xml_id ? `__import__.${row.xml_id}` : undefined };
+  }
+}
+
+async function listOwners(
+  options: BuildPackageOptions,
+  counts: Map<string, number>,
+  logins: Map<string, string>,
+): Promise<Owner[]> {
+  const unused = [...logins.keys()].filter((email) => !counts.has(email));
+  if (unused.length > 0) {
+    options.logger.warn(
+      { owners: unused.length },
+      "owner logins given for e-mails that own no contact in the plan; they are not used",
+    );
+  }
+  const names = await ownerNames(options.planDir, options.manifest);
+  return [...counts.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([email, contacts]) => ({
+      email,
+      name: names.get(email) ?? "",
+      contacts,
+      login: logins.get(email) ?? email,
+    }));
 }
 
 async function readSchema(options: BuildPackageOptions): Promise<{

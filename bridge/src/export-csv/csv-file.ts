@@ -6,7 +6,8 @@ import type { Cell } from "./cells.js";
 
 /**
  * A UTF-8 CSV file for Odoo's importer: comma-separated, `"` quoting, no byte-order mark, one
- * header row of field names, every cell neutralised against formula injection.
+ * header row of field names, every cell neutralised against formula injection. With
+ * `header: false` only rows are written, for a part that is appended to another file later.
  */
 export class ImportCsvFile {
   private readonly out: WriteStream;
@@ -15,9 +16,12 @@ export class ImportCsvFile {
   constructor(
     readonly path: string,
     readonly columns: string[],
+    options: { header?: boolean } = {},
   ) {
     this.out = createWriteStream(path, { encoding: "utf8" });
-    this.out.write(stringify([columns]));
+    if (options.header !== false) {
+      this.out.write(stringify([columns]));
+    }
   }
 
   async write(cells: Map<string, Cell>): Promise<void> {

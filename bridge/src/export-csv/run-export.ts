@@ -11,6 +11,7 @@ import { assertMappingConfirmed, computeMappingHash } from "../mapping/types.js"
 import { openSnapshot } from "../snapshot/snapshot.js";
 import { buildPackage } from "./build-package.js";
 import type { GuideInput } from "./guide.js";
+import { readOwnerLogins } from "./owners.js";
 import { readPlanManifest } from "./plan-reader.js";
 
 export interface ExportCsvOptions {
@@ -19,6 +20,8 @@ export interface ExportCsvOptions {
   mappingFile: string;
   outDir: string;
   logger: Logger;
+  /** CSV in the form of `owners.csv` giving the Odoo login of owners whose login is not their e-mail. */
+  ownerLoginsFile?: string;
 }
 
 /**
@@ -27,6 +30,9 @@ export interface ExportCsvOptions {
  */
 export async function runExportCsv(options: ExportCsvOptions): Promise<GuideInput> {
   const mapping = await loadMapping(options.mappingFile);
+  const ownerLogins = options.ownerLoginsFile
+    ? await readOwnerLogins(options.ownerLoginsFile)
+    : undefined;
   const snapshot = await openSnapshot(options.snapshotDir, { logger: options.logger });
   assertMappingConfirmed(mapping, snapshot.hash, {
     snapshotDir: options.snapshotDir,
@@ -55,6 +61,7 @@ export async function runExportCsv(options: ExportCsvOptions): Promise<GuideInpu
     manifest,
     outDir: resolve(options.outDir),
     logger: options.logger,
+    ...(ownerLogins ? { ownerLogins } : {}),
   });
   options.logger.info(
     { outDir: options.outDir, files: result.files.length },
