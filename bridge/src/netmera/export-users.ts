@@ -1,9 +1,7 @@
 import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
-import { Readable } from "node:stream";
 import { parse } from "csv-parse";
-import ExcelJS from "exceljs";
-import { withEmptyModel } from "../snapshot/xlsx-table.js";
+import { assertResolved, openXlsxReader } from "../snapshot/xlsx-table.js";
 import iconv from "iconv-lite";
 import { SnapshotFileError } from "../core/errors.js";
 
@@ -35,7 +33,9 @@ export async function readExportUserIds(
   displayName: string,
   onExtId: (extId: string) => void,
 ): Promise<UserFileSummary> {
-  const rows = path.toLowerCase().endsWith(".xlsx") ? xlsxRows(path) : csvRows(path, displayName);
+  const rows = path.toLowerCase().endsWith(".xlsx")
+    ? xlsxRows(path, displayName)
+    : csvRows(path, displayName);
   const summary: UserFileSummary = {
     file: displayName,
     rows: 0,
@@ -166,17 +166,17 @@ function sniffDelimiter(sample: string): string {
 }
 
 /** Rows of the first worksheet as text cells, read as a stream. */
-async function* xlsxRows(path: string): AsyncGenerator<string[]> {
-  const reader = withEmptyModel(
-    new ExcelJS.stream.xlsx.WorkbookReader(Readable.from(createReadStream(path)), {
-      worksheets: "emit",
-      sharedStrings: "cache",
-    }),
-  );
+async function* xlsxRows(path: string, displayName: string): AsyncGenerator<string[]> {
+  const reader = await openXlsxReader(path, { worksheets: "emit", sharedStrings: "cache" });
   for await (const worksheet of reader) {
+    const sheet = (worksheet as unknown as { name?: string }).name ?? "";
     for await (const row of worksheet) {
-      const values = (row.values as unknown[]).slice(1);
-      yield Array.from(values, cellText);
+      const values = row.values as unknown[];
+      const place = { file: displayName, sheet, row: row.number };
+      for (let i = 1; i < values.length; i += 1) {
+        assertResolved(values[i], place, i);
+      }
+      yield Array.from(values.slice(1), cellText);
     }
 
     return;

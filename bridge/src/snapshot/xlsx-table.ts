@@ -2,6 +2,7 @@ import ExcelJS from "exceljs";
 import { SnapshotFileError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { cellValue, type Table, type TableRow } from "./table.js";
+import { orderedXlsxStream } from "./xlsx-order.js";
 
 function pad(value: number, width = 2): string {
   return String(value).padStart(width, "0");
@@ -44,12 +45,50 @@ export function xlsxCellText(value: unknown): string | undefined {
   return String(value);
 }
 
-function rowCells(values: unknown): (string | undefined)[] {
+/** Column letters of a 1-based column number: 1 is A, 28 is AB. */
+export function columnLetters(column: number): string {
+  let letters = "";
+  for (let rest = column; rest > 0; rest = Math.floor((rest - 1) / 26)) {
+    letters = String.fromCharCode(65 + ((rest - 1) % 26)) + letters;
+  }
+  return letters;
+}
+
+/** Where a row was read, so that a cell that cannot be read is named by sheet and address. */
+export interface RowPlace {
+  file: string;
+  sheet: string;
+  row: number;
+}
+
+/**
+ * Reject a shared-string reference that ExcelJS could not resolve. It hands such a cell over
+ * as `{sharedString: N}` when the workbook's shared-string table was not read before the
+ * worksheet; as text it would become a wrong value in every row.
+ */
+export function assertResolved(value: unknown, place: RowPlace, column: number): void {
+  if (typeof value === "object" && value !== null && "sharedString" in value) {
+    const index = (value as { sharedString: unknown }).sharedString;
+    const sheet = place.sheet ? `worksheet "${place.sheet}"` : "the first worksheet";
+    throw new SnapshotFileError(
+      place.file,
+      `${sheet}, cell ${columnLetters(column)}${place.row}: refers to shared string ${String(index)}, ` +
+        "but the workbook's shared-string table (xl/sharedStrings.xml) could not be read; open " +
+        "the file in Excel or LibreOffice and save it again as .xlsx, or export it as CSV",
+    );
+  }
+}
+
+function rowCells(values: unknown, place: RowPlace): (string | undefined)[] {
   // ExcelJS row values are 1-based: index 0 is always empty.
-  const list = Array.isArray(values) ? values.slice(1) : [];
+  const list = Array.isArray(values) ? values : [];
   const cells: (string | undefined)[] = [];
-  for (let i = 0; i < list.length; i += 1) {
-    cells.push(cellValue(xlsxCellText(list[i])));
+  for (let i = 1; i < list.length; i += 1) {
+    const value: unknown = list[i];
+    if (typeof value === "object" && value !== null) {
+      assertResolved(value, place, i);
+    }
+    cells.push(cellValue(xlsxCellText(value)));
   }
   return cells;
 }
@@ -57,16 +96,27 @@ function rowCells(values: unknown): (string | undefined)[] {
 // NOTE: ExcelJS keeps the workbook's shared-string table in memory, so an XLSX export's memory
 // grows with its number of distinct texts (one sheet holds at most 1,048,576 rows). CSV exports
 // stream in constant memory.
-function createReader(path: string): ExcelJS.stream.xlsx.WorkbookReader {
+/**
+ * Streaming reader over the workbook at `path`, its zip entries reordered so that the shared
+ * strings, relations and workbook are read before any worksheet (see `orderedXlsxStream`).
+ */
+export async function openXlsxReader(
+  path: string,
+  options: Partial<ExcelJS.stream.xlsx.WorkbookStreamReaderOptions>,
+): Promise<ExcelJS.stream.xlsx.WorkbookReader> {
   return withEmptyModel(
-    new ExcelJS.stream.xlsx.WorkbookReader(path, {
-      worksheets: "emit",
-      sharedStrings: "cache",
-      hyperlinks: "ignore",
-      styles: "cache",
-      entries: "ignore",
-    }),
+    new ExcelJS.stream.xlsx.WorkbookReader(await orderedXlsxStream(path), options),
   );
+}
+
+function createReader(path: string): Promise<ExcelJS.stream.xlsx.WorkbookReader> {
+  return openXlsxReader(path, {
+    worksheets: "emit",
+    sharedStrings: "cache",
+    hyperlinks: "ignore",
+    styles: "cache",
+    entries: "ignore",
+  });
 }
 
 /**
@@ -94,19 +144,23 @@ export async function openXlsxTable(path: string, file: string, _logger: Logger)
   async function* sheetRows(): AsyncGenerator<{ line: number; cells: (string | undefined)[] }> {
     try {
       let first = true;
-      for await (const worksheet of createReader(path)) {
+      for await (const worksheet of await createReader(path)) {
         const name = (worksheet as unknown as { name?: string }).name ?? "";
         if (first) {
           first = false;
           sheetName = name;
           for await (const row of worksheet) {
-            yield { line: row.number, cells: rowCells(row.values) };
+            yield {
+              line: row.number,
+              cells: rowCells(row.values, { file, sheet: name, row: row.number }),
+            };
           }
           continue;
         }
         // Only the first worksheet is read, so rows on another would be lost without a word.
         for await (const row of worksheet) {
-          if (rowCells(row.values).some((cell) => cell !== undefined)) {
+          const place = { file, sheet: name, row: row.number };
+          if (rowCells(row.values, place).some((cell) => cell !== undefined)) {
             throw new SnapshotFileError(
               file,
               `worksheet "${name}" contains data (row ${row.number}), but only the first ` +
