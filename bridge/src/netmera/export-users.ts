@@ -4,6 +4,7 @@ import { parse } from "csv-parse";
 import { assertResolved, openXlsxReader } from "../snapshot/xlsx-table.js";
 import iconv from "iconv-lite";
 import { SnapshotFileError } from "../core/errors.js";
+import { createDecoder, type TextEncoding } from "../snapshot/encoding.js";
 
 /**
  * Header spellings of the External ID column. Netmera's Export Users dialog calls the
@@ -79,23 +80,43 @@ function normalizeHeader(cell: string): string {
 async function* csvRows(path: string, displayName: string): AsyncGenerator<string[]> {
   const { encoding, bomLength, sample } = await sniffEncoding(path);
   const delimiter = sniffDelimiter(sample);
-  const decoded = createReadStream(path, { start: bomLength }).pipe(iconv.decodeStream(encoding));
-  const parser = decoded.pipe(
-    parse({ delimiter, relax_column_count: true, bom: true, skip_empty_lines: true }),
+  // The snapshot reader's strict decoders: invalid UTF-8, a lone UTF-16 surrogate or an odd
+  // last byte stop the read with the byte offset instead of becoming U+FFFD or vanishing.
+  const decoder = createDecoder(
+    { encoding: TEXT_ENCODINGS[encoding] ?? "windows-1254", bomLength, path, reason: "sniffed" },
+    displayName,
   );
+  const source = createReadStream(path, { start: bomLength });
+  const parser = parse({ delimiter, relax_column_count: true, bom: true, skip_empty_lines: true });
+  source.on("error", (error) => parser.destroy(error));
+  decoder.on("error", (error) => parser.destroy(error));
+  source.pipe(decoder).pipe(parser);
   try {
     for await (const record of parser) {
       yield record as string[];
     }
   } catch (error) {
+    if (error instanceof SnapshotFileError) {
+      throw error;
+    }
     const line = (error as { lines?: number }).lines;
     throw new SnapshotFileError(
       displayName,
       `cannot be read as ${encoding} CSV with delimiter ${JSON.stringify(delimiter)}${line === undefined ? "" : ` (line ${line})`}: ${(error as Error).message}`,
       { cause: error },
     );
+  } finally {
+    source.destroy();
   }
 }
+
+/** The snapshot reader's names for the encodings sniffed here. */
+const TEXT_ENCODINGS: Record<string, TextEncoding> = {
+  utf8: "utf-8",
+  utf16le: "utf-16le",
+  utf16be: "utf-16be",
+  "windows-1254": "windows-1254",
+};
 
 /**
  * Encoding from the byte-order mark, else UTF-8 when the first 64 KiB decode cleanly, else

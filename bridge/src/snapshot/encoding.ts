@@ -356,6 +356,9 @@ export function createDecoder(detected: DetectedEncoding, file: string): Transfo
       },
     });
   }
+  if (isUtf16(detected.encoding)) {
+    return createUtf16Decoder(detected, file);
+  }
   const decoder = iconv.getDecoder(detected.encoding);
   return new Transform({
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
@@ -365,6 +368,132 @@ export function createDecoder(detected: DetectedEncoding, file: string): Transfo
       callback(null, decoder.end() ?? "");
     },
   });
+}
+
+/** `String.prototype.isWellFormed` (Node 20), which the ES2022 library types leave out. */
+function isWellFormed(text: string): boolean {
+  return (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+}
+
+/** Index of the first surrogate in `text` without its other half. */
+function loneSurrogateAt(text: string): number {
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i);
+    if (code >= 0xd800 && code <= 0xdbff) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        i += 1;
+        continue;
+      }
+      return i;
+    }
+    if (code >= 0xdc00 && code <= 0xdfff) {
+      return i;
+    }
+  }
+  return -1;
+}
+
+/**
+ * Strict UTF-16 decoding. iconv-lite passes a lone surrogate through (it becomes U+FFFD when
+ * written out) and drops an odd last byte; both mean a damaged or cut file, so either stops
+ * the read with the byte offset and line. A high surrogate at the end of a chunk waits for the
+ * next chunk, so only the carried bytes are held back.
+ */
+function createUtf16Decoder(detected: DetectedEncoding, file: string): Transform {
+  const bigEndian = detected.encoding === "utf-16be";
+  let carry: Buffer | undefined;
+  /** Bytes decoded so far, counted from the end of the byte-order mark. */
+  let decoded = 0;
+  const fail = (callback: TransformCallback, offset: number, what: string) => {
+    utf16Error(detected, file, detected.bomLength + offset, what).then(
+      (error) => callback(error),
+      (failure: unknown) => callback(failure as Error),
+    );
+  };
+  return new Transform({
+    decodeStrings: true,
+    transform(chunk: Buffer, _encoding, callback: TransformCallback) {
+      const bytes = carry ? Buffer.concat([carry, chunk]) : chunk;
+      carry = undefined;
+      let whole = bytes.length - (bytes.length % 2);
+      if (whole >= 2) {
+        const last = bigEndian ? bytes.readUInt16BE(whole - 2) : bytes.readUInt16LE(whole - 2);
+        if (last >= 0xd800 && last <= 0xdbff) {
+          whole -= 2;
+        }
+      }
+      if (whole < bytes.length) {
+        carry = Buffer.from(bytes.subarray(whole));
+      }
+      let body = bytes.subarray(0, whole);
+      if (bigEndian) {
+        body = Buffer.from(body).swap16();
+      }
+      const text = body.toString("utf16le");
+      if (!isWellFormed(text)) {
+        const at = loneSurrogateAt(text);
+        const unit = text.charCodeAt(at).toString(16).toUpperCase();
+        fail(callback, decoded + at * 2, `unpaired UTF-16 surrogate 0x${unit}`);
+        return;
+      }
+      decoded += whole;
+      callback(null, text);
+    },
+    flush(callback: TransformCallback) {
+      if (!carry) {
+        callback(null, "");
+      } else if (carry.length >= 2) {
+        const unit = (bigEndian ? carry.readUInt16BE(0) : carry.readUInt16LE(0)).toString(16);
+        fail(callback, decoded, `unpaired UTF-16 surrogate 0x${unit.toUpperCase()} at the end`);
+      } else {
+        fail(callback, decoded, "odd last byte: UTF-16 text has an even number of bytes");
+      }
+    },
+  });
+}
+
+/** 1-based line of the byte at `offset` of a UTF-16 file: line feeds before it, plus one. */
+async function utf16LineAt(
+  path: string,
+  start: number,
+  offset: number,
+  bigEndian: boolean,
+): Promise<number> {
+  let line = 1;
+  let first = 0;
+  let odd = false;
+  if (offset <= start) {
+    return line;
+  }
+  const stream = createReadStream(path, { start, end: offset - 1 });
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    for (const byte of chunk) {
+      if (!odd) {
+        first = byte;
+      } else if ((bigEndian ? (first << 8) | byte : first | (byte << 8)) === 0x0a) {
+        line += 1;
+      }
+      odd = !odd;
+    }
+  }
+  return line;
+}
+
+async function utf16Error(
+  detected: DetectedEncoding,
+  file: string,
+  offset: number,
+  what: string,
+): Promise<SnapshotFileError> {
+  const line = detected.path
+    ? `line ${await utf16LineAt(detected.path, detected.bomLength, offset, detected.encoding === "utf-16be")} `
+    : "";
+  return new SnapshotFileError(
+    file,
+    `${line}(byte offset ${offset}): ${what}; the file is damaged or was cut short. Export it ` +
+      "again (as UTF-8 or UTF-16), or repair the text at that place",
+  );
 }
 
 /** Position and bytes of the first invalid UTF-8 sequence of a file. */
