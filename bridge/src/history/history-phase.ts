@@ -1,6 +1,7 @@
 import { extname } from "node:path";
 import type { Logger } from "../core/log.js";
 import { xmlIdFor } from "../core/xml-id.js";
+import { markXmlForbidden } from "../normalize/hidden-chars.js";
 import type { Mapping } from "../mapping/types.js";
 import { indexCampaigns, readCampaigns, type Campaign } from "./campaign-source.js";
 import { activityTypeXmlId } from "./campaigns-phase.js";
@@ -293,7 +294,8 @@ class MessageWriter {
       kind: activityType ? "activity" : "note",
       res_id: contact,
       date,
-      subject: text.subject,
+      // Labels and titles come from the snapshot as they are; XML-RPC cannot carry some controls.
+      subject: markXmlForbidden(text.subject),
       body: text.body,
       ...(activityType ? { mail_activity_type_id: { xml_id: activityType } } : {}),
     };

@@ -3,11 +3,13 @@
  * escaped, so a value such as `<b>` shows as text in the chatter and never becomes markup.
  */
 
+import { markXmlForbidden } from "../normalize/hidden-chars.js";
+
 /** Attribute names that carry push tokens or device handles; they never reach Odoo. */
 const SECRET_ATTRIBUTE = /token|registration_?id|installation_?id|fcm|apns|push_?id/i;
 
 export function escapeHtml(text: string): string {
-  return text
+  return markXmlForbidden(text)
     .replace(/&/g, "&amp;")
     .replace(/</g, "&lt;")
     .replace(/>/g, "&gt;")

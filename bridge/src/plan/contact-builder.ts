@@ -1,6 +1,7 @@
 import { NO_VALUES_REASON } from "../mapping/infer-type.js";
 import { sha256OfText, xmlIdFor } from "../core/xml-id.js";
 import { normalizeArray } from "../normalize/arrays.js";
+import { checkHiddenCharacters } from "../normalize/hidden-chars.js";
 import { foldKey } from "../normalize/text.js";
 import type { DeviceInfo, MergedUser, SourcedValue } from "../snapshot/users.js";
 import type { PlanState } from "./context.js";
@@ -199,6 +200,39 @@ function conflictLoser(used: Candidate, other: Candidate): QuarantineEntry {
   };
 }
 
+/**
+ * The chosen value without characters XML cannot carry (see normalize/hidden-chars.ts), trimmed
+ * again when some were removed. Removed and invisible characters are reported as flags.
+ */
+function withoutHiddenCharacters(
+  value: unknown,
+  sourced: SourcedValue,
+  report: (flag: string, detail: string) => void,
+): unknown {
+  if (Array.isArray(value)) {
+    return value
+      .map((item) => withoutHiddenCharacters(item, sourced, report))
+      .filter((item) => item !== "");
+  }
+  if (typeof value !== "string") {
+    return value;
+  }
+  const checked = checkHiddenCharacters(value);
+  if (checked.removed) {
+    report(
+      "control_characters",
+      `column "${sourced.column}": removed ${checked.removed} (${place(sourced)}), which Odoo's XML-RPC cannot carry`,
+    );
+  }
+  if (checked.invisible) {
+    report(
+      "invisible_characters",
+      `column "${sourced.column}" holds ${checked.invisible} (${place(sourced)}), which does not show; check the value`,
+    );
+  }
+  return checked.removed ? checked.text.trim() : checked.text;
+}
+
 function place(value: SourcedValue): string {
   return `${value.file} line ${value.line}`;
 }
@@ -266,6 +300,14 @@ export function buildContact(user: MergedUser, environment: ContactEnvironment):
       continue;
     }
     const sourced = chosen.sourced;
+    const cleaned = withoutHiddenCharacters(chosen.value, sourced, (flag, detail) =>
+      flags.push({ xml_id: xmlId, extid, flag, detail }),
+    );
+    if (cleaned === "") {
+      drop(sourced, "it holds only control characters, which Odoo's XML-RPC cannot carry");
+      continue;
+    }
+    chosen = { sourced, value: cleaned };
     if (rule.kind === "name") {
       if (rule.part === "first") first = chosen.value as string;
       else last = chosen.value as string;
@@ -339,7 +381,11 @@ export function buildContact(user: MergedUser, environment: ContactEnvironment):
       ? `Anonymous Netmera user ${xmlId.slice(-12)}`
       : ((values.email as string | undefined) ?? (values.mobile as string | undefined) ?? extid));
   if (!anonymous) {
-    values.netmera_external_id = user.extId;
+    values.netmera_external_id = withoutHiddenCharacters(
+      extid,
+      { value: extid, file: user.source.file, line: user.source.line, column: "extId" },
+      (flag, detail) => flags.push({ xml_id: xmlId, extid, flag, detail }),
+    );
   }
   values.netmera_needs_enrichment = anonymous;
   if (anonymous) {

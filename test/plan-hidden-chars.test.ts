@@ -1,0 +1,131 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse } from "csv-parse/sync";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { xmlIdFor } from "../bridge/src/core/xml-id.js";
+import { checkHiddenCharacters, markXmlForbidden } from "../bridge/src/normalize/hidden-chars.js";
+import { writeFiles } from "./input-support.js";
+import { runCli } from "./support/cli.js";
+
+// The bridge sends plan rows to Odoo through this serializer; it refuses what XML cannot hold.
+const serializer = createRequire(import.meta.url)("xmlrpc/lib/serializer.js") as {
+  serializeMethodCall(method: string, params: unknown[]): string;
+};
+
+const work = mkdtempSync(join(tmpdir(), "plan-hidden-"));
+const snapshot = join(work, "snapshot");
+const out = join(work, "out");
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+interface Row {
+  xml_id: string;
+  values: Record<string, unknown>;
+}
+
+let rows: Row[] = [];
+let flags: Record<string, string>[] = [];
+let quarantine: Record<string, string>[] = [];
+
+function contact(extId: string): Record<string, unknown> {
+  const row = rows.find((candidate) => candidate.xml_id === xmlIdFor("user", extId));
+  if (!row) throw new Error(`no contact for ${JSON.stringify(extId)}`);
+  return row.values;
+}
+
+beforeAll(async () => {
+  writeFiles(snapshot, {
+    "users/people.csv":
+      "extId,First Name,Last Name,Email\n" +
+      "u1,Ay\u0001şe,Yıl\u200bmaz,u1@example.com\n" +
+      "u2,\u0002,Demir,u2@example.com\n" +
+      "u3\u0007,Can,Kaya,u3@example.com\n" +
+      "u4,Zeynep,Arslan,u4@example.com\n",
+    "tags/vip.csv": "External ID\nu1\nu2\nu4\n",
+  });
+  const mapping = join(out, "mapping.json");
+  expect((await runCli(["map", snapshot, "--out", out])).code).toBe(0);
+  expect(
+    (await runCli(["map", snapshot, "--confirm", "--by", "test", "--mapping", mapping])).code,
+  ).toBe(0);
+  const plan = await runCli(["plan", snapshot, "--out", out, "--no-progress"]);
+  expect(plan.stderr).toBe("");
+  expect(plan.code).toBe(0);
+  rows = readFileSync(join(out, "plan", "contacts.ndjson"), "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Row);
+  flags = parse(readFileSync(join(out, "flags.csv")), { columns: true }) as Record<
+    string,
+    string
+  >[];
+  quarantine = parse(readFileSync(join(out, "quarantine.csv")), { columns: true }) as Record<
+    string,
+    string
+  >[];
+});
+
+describe("control characters in contact values", () => {
+  it("are removed, so that every contact row can be sent over XML-RPC", () => {
+    expect(rows).toHaveLength(4);
+    expect(contact("u1").name).toBe("Ayşe Yıl\u200bmaz");
+    for (const row of rows) {
+      expect(() => serializer.serializeMethodCall("import_batch", [row.values])).not.toThrow();
+    }
+  });
+
+  it("are flagged with the column, the code point and the place", () => {
+    const u1 = flags.filter((flag) => flag.xml_id === xmlIdFor("user", "u1"));
+    expect(u1.map((flag) => [flag.flag, flag.detail])).toEqual(
+      expect.arrayContaining([
+        [
+          "control_characters",
+          `column "First Name": removed U+0001 (users/people.csv line 2), which Odoo's XML-RPC cannot carry`,
+        ],
+        [
+          "invisible_characters",
+          `column "Last Name" holds U+200B (users/people.csv line 2), which does not show; check the value`,
+        ],
+      ]),
+    );
+  });
+
+  it("drop a value that holds nothing else, with a quarantine row", () => {
+    expect(contact("u2").name).toBe("Demir");
+    const dropped = quarantine.filter((row) => row.line === "3" && row.column === "First Name");
+    expect(dropped).toHaveLength(1);
+    expect(dropped[0]?.reason).toBe(
+      "value dropped: it holds only control characters, which Odoo's XML-RPC cannot carry; the contact is planned without it",
+    );
+  });
+
+  it("leave the extId's external ID as it was and clean the stored extId", () => {
+    const values = contact("u3\u0007");
+    expect(values.netmera_external_id).toBe("u3");
+    const flag = flags.find((row) => row.xml_id === xmlIdFor("user", "u3\u0007"));
+    expect(flag?.flag).toBe("control_characters");
+    expect(flag?.detail).toContain('column "extId": removed U+0007');
+  });
+
+  it("leave values without hidden characters alone", () => {
+    expect(contact("u4").name).toBe("Zeynep Arslan");
+    expect(flags.filter((flag) => flag.xml_id === xmlIdFor("user", "u4"))).toEqual([]);
+  });
+});
+
+describe("hidden character checks", () => {
+  it("tell lone surrogates from pairs", () => {
+    expect(checkHiddenCharacters("a\ud83d\ude00b")).toEqual({ text: "a\ud83d\ude00b" });
+    expect(checkHiddenCharacters("a\ud83db")).toEqual({ text: "ab", removed: "U+D83D" });
+    expect(checkHiddenCharacters("a\ude00")).toEqual({ text: "a", removed: "U+DE00" });
+  });
+
+  it("keep tab, line feed and carriage return", () => {
+    expect(checkHiddenCharacters("a\tb\nc\rd")).toEqual({ text: "a\tb\nc\rd" });
+  });
+
+  it("mark forbidden characters in message text instead of dropping them", () => {
+    expect(markXmlForbidden("Sale\u0000 today\u200c")).toBe("Sale[U+0000] today\u200c");
+  });
+});
