@@ -1,10 +1,11 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createWriteStream, existsSync } from "node:fs";
+import type { Dirent } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { NotFoundError, SnapshotTamperedError } from "../core/errors.js";
+import { NotFoundError, RequestError, SnapshotTamperedError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { openSnapshot } from "../snapshot/snapshot.js";
 import { InvalidSnapshotError, PayloadTooLargeError } from "./errors.js";
@@ -114,7 +115,38 @@ async function receive(body: Readable, limiter: Transform, path: string): Promis
 async function snapshotRoot(unpackDir: string): Promise<string> {
   const entries = await readdir(unpackDir, { withFileTypes: true });
   const only = entries.length === 1 ? entries[0] : undefined;
-  return only?.isDirectory() ? join(unpackDir, only.name) : unpackDir;
+  if (only?.isDirectory()) return join(unpackDir, only.name);
+
+  assertNoNestedManifest(unpackDir, entries);
+  return unpackDir;
+}
+
+/**
+ * Refuse an archive whose manifest.json sits one folder down beside other top-level entries.
+ * Read from the top, such an archive would pass as a snapshot without a manifest, with the
+ * manifest counted as a data file and none of the hashes checked. A hand-made export without
+ * any manifest (`users/`, `tags/` at the top) stays accepted.
+ */
+function assertNoNestedManifest(unpackDir: string, entries: Dirent[]): void {
+  if (entries.some((entry) => entry.isFile() && entry.name === "manifest.json")) return;
+
+  const folders = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+  const withManifest = folders.filter((name) => existsSync(join(unpackDir, name, "manifest.json")));
+  if (withManifest.length === 0) return;
+
+  const all = entries
+    .map((entry) => (entry.isDirectory() ? `${entry.name}/` : entry.name))
+    .sort()
+    .join(", ");
+  const manifests = withManifest
+    .sort()
+    .map((name) => `${name}/manifest.json`)
+    .join(" and ");
+  throw new RequestError(
+    `invalid snapshot layout: the archive has ${entries.length} top-level entries (${all}) ` +
+      `and its manifest one level down, in ${manifests}. A snapshot sits at the top of the ` +
+      "zip or inside a single top-level folder: zip the snapshot folder alone",
+  );
 }
 
 /**
