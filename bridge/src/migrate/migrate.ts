@@ -130,11 +130,11 @@ export async function migrate(request: MigrateRequest): Promise<MigrateResult> {
       logger,
     );
     await assertRunFree(client, run, { planDir, takeover: request.takeover, logger });
-    if (run.state !== "running") {
-      await client.executeKw(RUN_MODEL, "action_start", [[run.id]]);
-    } else {
+    if (run.state === "running") {
       logger.info({ runId: run.id }, "run is still running in Odoo: resuming it");
     }
+    // Starts or resumes the run, and refuses while another run of the database imports.
+    await client.executeKw(RUN_MODEL, "begin_import", [[run.id]]);
 
     const heartbeat = new RunHeartbeat(client, run.id, logger, request.heartbeatIntervalMs);
     await heartbeat.start();

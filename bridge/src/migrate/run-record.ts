@@ -15,6 +15,11 @@ export interface RunRecord {
   /** When the GDPR authorisation was recorded (Odoo UTC text), or false. */
   authorisedAt: string | false;
   agreementRef: string | false;
+  /**
+   * Set when migrate took over a run that waited for its authorisation with other options:
+   * what the run was before (`a full run`, `a sample of 5 contact(s)`).
+   */
+  reusedFrom?: string;
 }
 
 export interface RunIdentity {
@@ -41,6 +46,9 @@ const RUN_FIELDS = [
 
 /** States of a run that is not finished; `migrate` continues such a run. */
 const OPEN_STATES = ["draft", "mapping_confirmed", "authorised", "running", "failed"];
+
+/** States of a run that waits for its mapping confirmation or GDPR authorisation. */
+const WAITING_STATES = ["draft", "mapping_confirmed"];
 
 /** Finished states: a new `migrate` starts a new run rather than continue one of these. */
 const CLOSED_STATES = ["done", "sampled", "rolled_back"];
@@ -105,11 +113,12 @@ export async function findOrCreateRun(
     return { run: toRecord(open[0]), created: false };
   }
 
-  const when = new Date().toISOString().slice(0, 16).replace("T", " ");
-  const kind = isSample ? `sample of ${identity.sampleSize}` : "full run";
+  const waiting = await reuseWaitingRun(client, identity);
+  if (waiting) return { run: waiting, created: false };
+
   const id = await client.executeKw<number>(RUN_MODEL, "create", [
     {
-      name: `Netmera ${identity.snapshotHash.slice(0, 8)} ${kind} ${when} UTC`,
+      name: generatedName(identity),
       snapshot_hash: identity.snapshotHash,
       mapping_json: identity.mappingJson,
       mapping_hash: identity.mappingHash,
@@ -120,6 +129,57 @@ export async function findOrCreateRun(
     },
   ]);
   return { run: await readRun(client, id), created: true };
+}
+
+/** `Netmera 2ed43866 sample of 5 2026-12-05 04:10 UTC`: the name of a run migrate creates. */
+function generatedName(identity: RunIdentity): string {
+  const when = new Date().toISOString().slice(0, 16).replace("T", " ");
+  const kind = identity.sampleSize === undefined ? "full run" : `sample of ${identity.sampleSize}`;
+  return `Netmera ${identity.snapshotHash.slice(0, 8)} ${kind} ${when} UTC`;
+}
+
+const GENERATED_NAME =
+  /^Netmera [0-9a-f]{8} (full run|sample of \d+) \d{4}-\d\d-\d\d \d\d:\d\d UTC$/;
+
+/**
+ * A run of the same snapshot and mapping that waits for its GDPR authorisation and never
+ * started has written nothing, so it takes the new sample size instead of a new run being
+ * created beside it: each migrate that stopped for the authorisation with other options would
+ * otherwise leave one more empty run. A name migrate gave it follows the new size.
+ */
+async function reuseWaitingRun(
+  client: OdooClient,
+  identity: RunIdentity,
+): Promise<RunRecord | undefined> {
+  const [waiting] = await client.executeKw<Record<string, unknown>[]>(
+    RUN_MODEL,
+    "search_read",
+    [
+      [
+        ["snapshot_hash", "=", identity.snapshotHash],
+        ["mapping_hash", "=", identity.mappingHash],
+        ["state", "in", WAITING_STATES],
+        ["gdpr_confirmed_at", "=", false],
+        ["started_at", "=", false],
+      ],
+    ],
+    { fields: RUN_FIELDS, order: "id desc", limit: 1 },
+  );
+  if (!waiting) return undefined;
+
+  const run = toRecord(waiting);
+  const values: Record<string, unknown> = {
+    is_sample: identity.sampleSize !== undefined,
+    sample_size: identity.sampleSize ?? 0,
+  };
+  if (GENERATED_NAME.test(run.name)) values.name = generatedName(identity);
+  await client.executeKw(RUN_MODEL, "write", [[run.id], values]);
+  return { ...(await readRun(client, run.id)), reusedFrom: describeKind(run) };
+}
+
+/** `a sample of 5 contacts` or `a full run`, as messages describe a run. */
+export function describeKind(run: { isSample: boolean; sampleSize: number }): string {
+  return run.isSample ? `a sample of ${run.sampleSize} contact(s)` : "a full run";
 }
 
 function checkRunMatches(run: RunRecord, identity: RunIdentity): void {
@@ -154,9 +214,15 @@ function checkRunMatches(run: RunRecord, identity: RunIdentity): void {
 export function assertAuthorised(run: RunRecord, connection: { url: string; db: string }): void {
   if (run.authorisedAt) return;
 
+  const reused = run.reusedFrom
+    ? ` It was ${run.reusedFrom} that an earlier migrate of this plan created and that was ` +
+      `never authorised; it is now ${describeKind(run)}, and no other run was created.`
+    : "";
   throw new ConfigError(
     `run ${run.id} ("${run.name}") has no GDPR authorisation yet: the data controller must ` +
-      "authorise this transfer of personal data before any record is written. In Odoo open " +
+      "authorise this transfer of personal data before any record is written. Run " +
+      `${run.id} (${describeKind(run)}) waits for that authorisation, and nothing was ` +
+      `written.${reused} In Odoo open ` +
       `Netmera Migration › Runs › "${run.name}" and click "Confirm GDPR Authorisation", or run ` +
       `netmera-odoo authorise --run ${run.id} --by NAME --agreement REF --odoo-url ` +
       `${connection.url} --db ${connection.db} --user LOGIN; then run migrate again ` +

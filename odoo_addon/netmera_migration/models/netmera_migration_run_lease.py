@@ -17,6 +17,9 @@ from odoo.exceptions import UserError
 
 LEASE_PARAM = "netmera_migration.lease_seconds"
 DEFAULT_LEASE_SECONDS = 120
+# Every begin_import() rewrites this one row (the ids of the runs it starts), so that two of
+# them at the same moment conflict in PostgreSQL; see _claim_import_slot.
+IMPORT_SLOT_PARAM = "netmera_migration.last_import_started"
 
 
 def format_seconds(seconds):
@@ -107,6 +110,65 @@ class NetmeraMigrationRun(models.Model):
         result = super().action_start()
         self.sudo().write({"heartbeat_at": fields.Datetime.now()})
         return result
+
+    def begin_import(self):
+        """Start or resume the run for a bridge about to send batches; returns its state.
+
+        Refused while another run of this database imports (state running, heartbeat within
+        the lease). Two runs importing at once write the same external IDs, and the second
+        would stop on PostgreSQL's unique index half way through a phase. The refused run
+        keeps its state, and nothing of it is written.
+        """
+        self.ensure_one()
+        self._check_manager()
+        self._claim_import_slot()
+        if self.state == "running":
+            self.sudo().write({"heartbeat_at": fields.Datetime.now()})
+        else:
+            self.action_start()
+        return {"state": self.state, "lease_seconds": self._lease_seconds()}
+
+    def _claim_import_slot(self):
+        """Refuse while another run imports; of two calls at the same moment, one wins.
+
+        Both calls update the same system parameter row first. PostgreSQL makes the second
+        wait for the first to commit and then fails it with a serialization error. Odoo's RPC
+        layer retries such a call, and the retry then finds the first run running.
+        """
+        self.env.cr.execute(
+            """
+            INSERT INTO ir_config_parameter
+                   (key, value, create_uid, write_uid, create_date, write_date)
+            VALUES (%s, %s, %s, %s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
+            ON CONFLICT (key) DO UPDATE
+               SET value = EXCLUDED.value,
+                   write_uid = EXCLUDED.write_uid,
+                   write_date = EXCLUDED.write_date
+            """,
+            (IMPORT_SLOT_PARAM, str(self.id), self.env.uid, self.env.uid),
+            log_exceptions=False,
+        )
+        lease = self._lease_seconds()
+        others = self.sudo().search([("state", "=", "running"), ("id", "!=", self.id)])
+        live = others.filtered(lambda run: not run._interrupted(lease))
+        if not live:
+            return
+        other = live.sorted("id")[0]
+        raise UserError(
+            _(
+                "Run %(other)s (id %(other_id)s) is importing into this database now: its "
+                "bridge sent a heartbeat %(age)s ago, within the lease of %(lease)s. Two runs "
+                "importing at once write the same records, so run %(name)s (id %(id)s) did not "
+                "start and nothing of it was written. Let run %(other_id)s finish, or stop its "
+                "migrate (Ctrl-C), then run migrate again: it continues run %(id)s.",
+                other=other.name,
+                other_id=other.id,
+                age=format_seconds(other._heartbeat_age() or 0),
+                lease=format_seconds(lease),
+                name=self.name,
+                id=self.id,
+            )
+        )
 
     def _stop_interrupted_run(self, lease_seconds=None):
         """Before a rollback: mark an interrupted run failed, or refuse while it is alive."""

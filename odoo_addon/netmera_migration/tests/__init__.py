@@ -11,3 +11,4 @@ from . import test_rollback_safety
 from . import test_reconciliation
 from . import test_run_guards
 from . import test_link_removal
+from . import test_import_slot
