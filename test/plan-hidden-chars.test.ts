@@ -43,6 +43,7 @@ beforeAll(async () => {
       "u3\u0007,Can,Kaya,u3@example.com\n" +
       "u4,Zeynep,Arslan,u4@example.com\n",
     "tags/vip.csv": "External ID\nu1\nu2\nu4\n",
+    "companies.csv": "companyId,name,city\nC-1,Acme\u0001 Ltd,Bur\u0002sa\nC-2,\u0003,Ankara\n",
   });
   const mapping = join(out, "mapping.json");
   expect((await runCli(["map", snapshot, "--out", out])).code).toBe(0);
@@ -111,6 +112,32 @@ describe("control characters in contact values", () => {
   it("leave values without hidden characters alone", () => {
     expect(contact("u4").name).toBe("Zeynep Arslan");
     expect(flags.filter((flag) => flag.xml_id === xmlIdFor("user", "u4"))).toEqual([]);
+  });
+});
+
+describe("control characters in companies", () => {
+  it("are removed from the name and the city, with flags", () => {
+    const lines = readFileSync(join(out, "plan", "companies.ndjson"), "utf8").split("\n");
+    const companies = lines.filter(Boolean).map((line) => JSON.parse(line) as Row);
+    expect(companies.map((row) => row.values.name)).toEqual(["Acme Ltd"]);
+    expect(companies[0]?.values.city).toBe("Bursa");
+    const details = flags
+      .filter((flag) => flag.xml_id === xmlIdFor("company", "C-1"))
+      .map((flag) => flag.detail);
+    expect(details).toEqual([
+      "removed U+0001 (companies.csv line 2), which Odoo's XML-RPC cannot carry",
+      "removed U+0002 (companies.csv line 2), which Odoo's XML-RPC cannot carry",
+    ]);
+  });
+
+  it("reject a company whose name is only control characters", () => {
+    const rejected = quarantine.filter((row) => row.file === "companies.csv");
+    expect(rejected.map((row) => [row.line, row.reason])).toEqual([
+      [
+        "3",
+        "row rejected: the company name holds only control characters, which Odoo's XML-RPC cannot carry",
+      ],
+    ]);
   });
 });
 

@@ -5,7 +5,8 @@ import { normalizePhone } from "../normalize/phone.js";
 import type { Normalized } from "../normalize/result.js";
 import { foldKey } from "../normalize/text.js";
 import { openSnapshotTable, topLevelTable } from "../snapshot/snapshot.js";
-import type { PhaseProducer } from "./context.js";
+import { checkHiddenCharacters } from "../normalize/hidden-chars.js";
+import type { PhaseProducer, PlanContext } from "./context.js";
 import { countSkip, emptyCounts } from "./types.js";
 
 /** A bare domain becomes an https URL; a value that already has a scheme is kept. */
@@ -61,6 +62,18 @@ export const companiesPhase: PhaseProducer = {
         });
         continue;
       }
+      if (checkHiddenCharacters(name).text.trim() === "") {
+        counts.quarantined += 1;
+        await context.outputs.quarantine({
+          file,
+          line: row.line,
+          column: header("name"),
+          value: name,
+          reason:
+            "row rejected: the company name holds only control characters, which Odoo's XML-RPC cannot carry",
+        });
+        continue;
+      }
       const companyId = cell("companyId");
       const key = companyId ?? name;
       if (seen.has(key)) {
@@ -73,7 +86,10 @@ export const companiesPhase: PhaseProducer = {
       if (companyId) {
         context.state.companies.set(foldKey(companyId), xmlId);
       }
-      const values: Record<string, unknown> = { name, is_company: true };
+      const values: Record<string, unknown> = {
+        name: await withoutControlCharacters(context, name, xmlId, `${file} line ${row.line}`),
+        is_company: true,
+      };
       const optional: [string, string, (raw: string) => Normalized<unknown>][] = [
         ["domain", "website", (raw) => ({ ok: true, value: websiteFromDomain(raw) })],
         ["email", "email", normalizeEmail],
@@ -96,6 +112,7 @@ export const companiesPhase: PhaseProducer = {
         ["city", "city", (raw) => ({ ok: true, value: raw })],
         ["vat", "vat", (raw) => ({ ok: true, value: raw })],
       ];
+      const place = `${file} line ${row.line}`;
       for (const [meaning, field, convert] of optional) {
         const raw = cell(meaning);
         if (!raw) {
@@ -103,7 +120,10 @@ export const companiesPhase: PhaseProducer = {
         }
         const converted = convert(raw);
         if (converted.ok) {
-          values[field] = converted.value;
+          values[field] =
+            typeof converted.value === "string"
+              ? await withoutControlCharacters(context, converted.value, xmlId, place)
+              : converted.value;
         } else {
           await context.outputs.quarantine({
             file,
@@ -120,3 +140,26 @@ export const companiesPhase: PhaseProducer = {
     return counts;
   },
 };
+
+/**
+ * Remove the control characters XML-RPC cannot carry from a company value, with a flag that
+ * names the place (see normalize/hidden-chars.ts).
+ */
+async function withoutControlCharacters(
+  context: PlanContext,
+  text: string,
+  xmlId: string,
+  place: string,
+): Promise<string> {
+  const checked = checkHiddenCharacters(text);
+  if (!checked.removed) {
+    return text;
+  }
+  await context.outputs.flag({
+    xml_id: xmlId,
+    extid: "",
+    flag: "control_characters",
+    detail: `removed ${checked.removed} (${place}), which Odoo's XML-RPC cannot carry`,
+  });
+  return checked.text.trim();
+}
