@@ -316,12 +316,14 @@ describe("export-csv package", () => {
   it("names given Odoo logins with --owner-logins", async () => {
     const owners = rows(pkg, "owners.csv");
     const [first, second] = owners;
-    if (!first || !second) throw new Error("the package needs two owners");
+    if (!first?.owner_email || !second?.owner_email)
+      throw new Error("the package needs two owners");
     const loginsFile = join(work, "owner-logins.csv");
     writeFileSync(
       loginsFile,
       `owner_email,odoo_login\n${first.owner_email.toUpperCase()}, sales.one \n${second.owner_email},\n`,
     );
+
     const out = join(work, "pkg-logins");
     const result = await run(
       "export-csv",
@@ -337,6 +339,7 @@ describe("export-csv package", () => {
     );
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
+
     const before = rows(pkg, "06_res.partner-salesperson.csv");
     const after = rows(out, "06_res.partner-salesperson.csv");
     expect(after.map((r) => r.id)).toEqual(before.map((r) => r.id));
@@ -344,6 +347,7 @@ describe("export-csv package", () => {
       const email = before[i]?.user_id;
       expect(row.user_id).toBe(email === first.owner_email ? "sales.one" : email);
     }
+
     const listed = rows(out, "owners.csv");
     expect(listed.find((o) => o.owner_email === first.owner_email)?.odoo_login).toBe("sales.one");
     expect(listed.find((o) => o.owner_email === second.owner_email)?.odoo_login).toBe("");
@@ -366,7 +370,9 @@ describe("export-csv package", () => {
       bad,
     );
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`${bad} line 1 needs the columns owner_email and odoo_login`);
+    expect(result.stderr).toContain(
+      `${bad} line 1: missing column owner_email or odoo_login (the header of owners.csv has both); found "owner_email,login"`,
+    );
     expect(existsSync(out)).toBe(false);
   });
 

@@ -51,7 +51,7 @@ export async function readOwnerLogins(path: string): Promise<Map<string, string>
   const loginAt = header.indexOf("odoo_login");
   if (emailAt < 0 || loginAt < 0) {
     throw new ConfigError(
-      `${path} line 1 needs the columns owner_email and odoo_login (as in ${OWNERS_FILE}); it has ${JSON.stringify(header.join(","))}`,
+      `${path} line 1: missing column owner_email or odoo_login (the header of ${OWNERS_FILE} has both); found ${JSON.stringify(header.join(","))}`,
     );
   }
 
