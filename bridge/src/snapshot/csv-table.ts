@@ -4,6 +4,14 @@ import { parse } from "csv-parse";
 import iconv from "iconv-lite";
 import { SnapshotFileError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
+import {
+  cutCells,
+  findTooLong,
+  MAX_RECORD_CHARS,
+  tooLongProblem,
+  type TooLong,
+} from "./cell-limits.js";
+import { OverlongRecordSkipper } from "./csv-overlong.js";
 import { detectDelimiter } from "./delimiter.js";
 import { createDecoder, detectEncoding, type DetectedEncoding } from "./encoding.js";
 import { cellValue, rowsOf, type Table, type TableRow } from "./table.js";
@@ -194,7 +202,19 @@ function recordDelimiterOf(sample: string): string[] | undefined {
   return ["\r\n", "\n"];
 }
 
-function parseError(file: string, error: unknown, recordLine?: number): SnapshotFileError {
+/**
+ * Longest record csv-parse takes, in bytes of UTF-8 (what it counts): three bytes for each
+ * character of the row limit, so that every row within that limit passes and the rows past it
+ * are quarantined like those of the fast reader. Beyond it csv-parse can only stop the file.
+ */
+const MAX_RECORD_BYTES = 3 * MAX_RECORD_CHARS;
+
+function parseError(
+  file: string,
+  error: unknown,
+  recordLine?: number,
+  columnName: (index: number) => string = () => "",
+): SnapshotFileError {
   if (error instanceof SnapshotFileError) {
     return error;
   }
@@ -209,11 +229,37 @@ function parseError(file: string, error: unknown, recordLine?: number): Snapshot
       { cause: error },
     );
   }
+  if ((error as { code?: string }).code === "CSV_MAX_RECORD_SIZE") {
+    const column = (error as { column?: unknown }).column;
+    const at = typeof column === "number" ? `, column ${column + 1}${columnName(column)}` : "";
+    return new SnapshotFileError(
+      file,
+      `line ${recordLine ?? where ?? "?"}${at}: the row runs past ${MAX_RECORD_BYTES.toLocaleString("en-US")} ` +
+        "bytes and is not a row an export writes; a quote left open or a damaged export does " +
+        "this. Repair the row or export the file again",
+      { cause: error },
+    );
+  }
   return new SnapshotFileError(
     file,
     `cannot be parsed as CSV${where ? ` at line ${where}` : ""}: ${(error as Error).message}`,
     { cause: error },
   );
+}
+
+function headerTooLong(file: string): SnapshotFileError {
+  return new SnapshotFileError(
+    file,
+    `line 1: the header runs past ${MAX_RECORD_CHARS.toLocaleString("en-US")} characters or ` +
+      "has a name past the cell limit, so this is not a CSV export (or its first line is damaged)",
+  );
+}
+
+/** One record as read, with its first line; `tooLong` when it was read past without its text. */
+interface CsvRecord {
+  line: number;
+  record: string[];
+  tooLong?: TooLong;
 }
 
 /** Open a delimited text export: encoding and delimiter are detected, rows are streamed. */
@@ -223,6 +269,9 @@ export async function openCsvTable(path: string, file: string, logger: Logger): 
   const delimiter = detectDelimiter(sample, file);
   logger.debug({ file, delimiter }, "delimiter chosen");
   const recordDelimiter = recordDelimiterOf(sample);
+  let headers: string[] = [];
+  const headerName = (index: number): string =>
+    headers[index] === undefined ? "" : ` (${JSON.stringify(headers[index])})`;
 
   /**
    * Records in batches through csv-parse, leaving out the first `skip` records (which the fast
@@ -240,6 +289,7 @@ export async function openCsvTable(path: string, file: string, logger: Logger): 
       record_delimiter: recordDelimiter,
       relax_column_count: true,
       relax_quotes: true,
+      max_record_size: MAX_RECORD_BYTES,
     });
     const source = createReadStream(path, { start: detected.bomLength, highWaterMark: 256 * 1024 });
     const decoder = createDecoder(detected, file);
@@ -299,7 +349,7 @@ export async function openCsvTable(path: string, file: string, logger: Logger): 
         });
       }
     } catch (error) {
-      throw parseError(file, error, nextLine);
+      throw parseError(file, error, nextLine, headerName);
     } finally {
       source.destroy();
       parser.destroy();
@@ -310,7 +360,7 @@ export async function openCsvTable(path: string, file: string, logger: Logger): 
    * Records in batches: the fast reader first, and csv-parse from the start of the file if the
    * fast reader meets text it leaves to csv-parse, so that both give the same records.
    */
-  async function* recordBatches(): AsyncGenerator<{ line: number; record: string[] }[]> {
+  async function* recordBatches(): AsyncGenerator<CsvRecord[]> {
     const fast = yield* fastBatches();
     if (fast.handOver) {
       yield* csvParseBatches(fast.records);
@@ -319,7 +369,7 @@ export async function openCsvTable(path: string, file: string, logger: Logger): 
 
   /** Records in batches from FastCsvScanner, until the file ends or it hands over. */
   async function* fastBatches(): AsyncGenerator<
-    { line: number; record: string[] }[],
+    CsvRecord[],
     { handOver: boolean; records: number }
   > {
     const scanner = new FastCsvScanner(delimiter);
@@ -331,15 +381,31 @@ export async function openCsvTable(path: string, file: string, logger: Logger): 
     let nextLine = 1;
     let records = 0;
     let text = "";
+    let skipper: OverlongRecordSkipper | undefined;
     try {
       const chunks = decoder[Symbol.asyncIterator]() as AsyncIterator<string>;
       while (true) {
         const next = await chunks.next();
         const final = next.done === true;
         text = final ? text : text + next.value;
+        const batch: CsvRecord[] = [];
+        if (skipper) {
+          const end = skipper.feed(text, final);
+          if (skipper.handOver) {
+            return { handOver: true, records };
+          }
+          if (end < 0) {
+            text = "";
+            continue;
+          }
+          records += 1;
+          batch.push({ line: nextLine, record: skipper.cells, tooLong: skipper.tooLong });
+          nextLine += 1 + skipper.lineFeeds;
+          text = text.slice(end);
+          skipper = undefined;
+        }
         const found: string[][] = [];
         const consumed = scanner.scan(text, final, found);
-        const batch: { line: number; record: string[] }[] = [];
         for (const record of found) {
           records += 1;
           const line = nextLine;
@@ -364,6 +430,13 @@ export async function openCsvTable(path: string, file: string, logger: Logger): 
         if (final) {
           return { handOver: false, records };
         }
+        if (text.length > MAX_RECORD_CHARS) {
+          // An unfinished record past the row limit is read on without being held.
+          if (records === 0) {
+            throw headerTooLong(file);
+          }
+          skipper = new OverlongRecordSkipper(delimiter);
+        }
       }
     } catch (error) {
       throw parseError(file, error);
@@ -383,7 +456,10 @@ export async function openCsvTable(path: string, file: string, logger: Logger): 
       "is empty (no header line); export it again, or delete it if the export really has no rows",
     );
   }
-  const headers = headerRecord.record.map((header) => header.trim());
+  if (headerRecord.tooLong || findTooLong(headerRecord.record)) {
+    throw headerTooLong(file);
+  }
+  headers = headerRecord.record.map((header) => header.trim());
   // Exports often end every line with a delimiter: an unnamed last column is empty.
   while (headers.length > 1 && headers[headers.length - 1] === "") {
     headers.pop();
@@ -402,7 +478,7 @@ export async function openCsvTable(path: string, file: string, logger: Logger): 
     let isHeader = true;
     for await (const records of recordBatches()) {
       const rows: TableRow[] = [];
-      for (const { line, record } of records) {
+      for (const { line, record, tooLong } of records) {
         if (isHeader) {
           isHeader = false;
           continue;
@@ -413,7 +489,12 @@ export async function openCsvTable(path: string, file: string, logger: Logger): 
             ? record.slice(0, expected)
             : record;
         const row: TableRow = { line, cells: fields.map(cellValue) };
-        if (fields.length !== expected) {
+        const over = tooLong ?? findTooLong(fields);
+        if (over) {
+          cutCells(row.cells, over);
+          row.problem = tooLongProblem(headers, over);
+          row.tooLong = over;
+        } else if (fields.length !== expected) {
           row.problem = `has ${record.length} fields, the header has ${expected}`;
         }
         rows.push(row);

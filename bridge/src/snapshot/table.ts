@@ -10,8 +10,10 @@ export interface TableRow {
   /** 1-based line of the row in the file (CSV: first physical line; XLSX: sheet row number). */
   line: number;
   cells: (string | undefined)[];
-  /** Set when the row's field count differs from the header's. */
+  /** Set when the row's field count differs from the header's, or a cell is too long. */
   problem?: string;
+  /** The cell (or, with column -1, the row) over the reader's length limit; it is cut short. */
+  tooLong?: { column: number; length: number };
 }
 
 export interface Table {

@@ -259,11 +259,13 @@ async function stageUserFile(
       }
       if (row.problem) {
         counts.badUserRows += 1;
+        const long = row.tooLong?.column ?? -1;
         hooks.onProblem({
           file,
           line: row.line,
-          column: "",
-          // A misaligned row could hold a push token in any cell, so its text stays out.
+          column: long >= 0 ? (columns[long]?.header ?? "") : "",
+          // A misaligned row could hold a push token in any cell, so its text stays out. The
+          // reader has cut an over-long cell to its first characters.
           value: tokenColumns.length > 0 ? "" : rowText(row.cells),
           reason: `row rejected: ${row.problem}`,
         });

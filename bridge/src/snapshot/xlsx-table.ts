@@ -1,6 +1,7 @@
 import ExcelJS from "exceljs";
 import { SnapshotFileError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
+import { cutCells, findTooLong, tooLongProblem } from "./cell-limits.js";
 import { cellValue, type Table, type TableRow } from "./table.js";
 import { orderedXlsxStream } from "./xlsx-order.js";
 
@@ -191,6 +192,7 @@ export async function openXlsxTable(path: string, file: string, _logger: Logger)
     throw new SnapshotFileError(file, "has no header row in its first worksheet");
   }
   const headerCount = headers.length;
+  const headerList = headers;
 
   async function* rows(): AsyncGenerator<TableRow> {
     for await (const row of sheetRows()) {
@@ -202,7 +204,12 @@ export async function openXlsxTable(path: string, file: string, _logger: Logger)
         cells.push(undefined);
       }
       const tableRow: TableRow = { line: row.line, cells };
-      if (
+      const over = findTooLong(cells);
+      if (over) {
+        cutCells(cells, over);
+        tableRow.problem = tooLongProblem(headerList, over);
+        tableRow.tooLong = over;
+      } else if (
         row.cells.length > headerCount &&
         row.cells.slice(headerCount).some((c) => c !== undefined)
       ) {

@@ -1,0 +1,78 @@
+/**
+ * Longest cell the reader takes, in UTF-16 characters. Excel itself stops at 32,767 characters
+ * per cell, and nothing a Netmera export holds (identifiers, names, addresses, attribute values,
+ * tag lists) comes near that; the limit is twice Excel's. A longer cell is almost always damage:
+ * a quote left open that swallows the following lines, or binary data in a text column. Such
+ * a value would also be written into a single Odoo field of every plan row built from it.
+ */
+export const MAX_CELL_CHARS = 65_536;
+
+/**
+ * Longest row, in characters: sixteen cells at the cell limit. A wide export of a few hundred
+ * columns uses a few kilobytes per row. The limit also bounds what the CSV reader holds while an
+ * unfinished row streams in, so memory stays flat even when a cell runs for megabytes.
+ */
+export const MAX_RECORD_CHARS = 1_048_576;
+
+/** Characters of each cell kept for the quarantine row of a row that is too long. */
+export const PREFIX_CHARS = 32;
+
+/** A cell (`column`, 0-based) or a whole row (`column` -1) longer than its limit. */
+export interface TooLong {
+  column: number;
+  length: number;
+}
+
+/**
+ * First cell over the cell limit, else the row if it is over the row limit, else undefined. A
+ * row's length is its cells' text plus one separator between each two, without quotes.
+ */
+export function findTooLong(cells: readonly (string | undefined)[]): TooLong | undefined {
+  let total = 0;
+  for (let i = 0; i < cells.length; i += 1) {
+    const length = cells[i]?.length ?? 0;
+    if (length > MAX_CELL_CHARS) {
+      return { column: i, length };
+    }
+    total += length + (i > 0 ? 1 : 0);
+  }
+  return total > MAX_RECORD_CHARS ? { column: -1, length: total } : undefined;
+}
+
+function count(value: number): string {
+  return value.toLocaleString("en-US");
+}
+
+/** Reason of a row that is too long, naming the column by number and header. */
+export function tooLongProblem(headers: readonly string[], tooLong: TooLong): string {
+  if (tooLong.column < 0) {
+    return (
+      `the row holds ${count(tooLong.length)} characters, more than the ` +
+      `${count(MAX_RECORD_CHARS)} a row may hold`
+    );
+  }
+  const header = headers[tooLong.column];
+  const name = header === undefined ? "no header" : JSON.stringify(header);
+  return (
+    `column ${tooLong.column + 1} (${name}) holds ${count(tooLong.length)} characters, more ` +
+    `than the ${count(MAX_CELL_CHARS)} a cell may hold`
+  );
+}
+
+/** A cell's first characters, marked as cut when it is longer. */
+export function cellPrefix(value: string): string {
+  return value.length > PREFIX_CHARS ? `${value.slice(0, PREFIX_CHARS)}…` : value;
+}
+
+/**
+ * Cut the cells of a row that is too long to their prefixes, so that no quarantine row carries
+ * a huge value: only the long cell, or every cell when the row as a whole is too long.
+ */
+export function cutCells(cells: (string | undefined)[], tooLong: TooLong): void {
+  for (let i = 0; i < cells.length; i += 1) {
+    const cell = cells[i];
+    if (cell !== undefined && (tooLong.column < 0 || i === tooLong.column)) {
+      cells[i] = cellPrefix(cell);
+    }
+  }
+}
