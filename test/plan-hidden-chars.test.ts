@@ -6,6 +6,7 @@ import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { xmlIdFor } from "../bridge/src/core/xml-id.js";
 import { checkHiddenCharacters, markXmlForbidden } from "../bridge/src/normalize/hidden-chars.js";
+import { planRowLine } from "../bridge/src/plan/outputs.js";
 import { writeFiles } from "./input-support.js";
 import { runCli } from "./support/cli.js";
 
@@ -154,5 +155,31 @@ describe("hidden character checks", () => {
 
   it("mark forbidden characters in message text instead of dropping them", () => {
     expect(markXmlForbidden("Sale\u0000 today\u200c")).toBe("Sale[U+0000] today\u200c");
+  });
+});
+
+describe("plan rows of other phases", () => {
+  const row = (name: string) => ({
+    xml_id: "netmera_segment_x",
+    values: { name },
+    source: { file: "segments.json", line: 4 },
+  });
+
+  it("stop plan with the row and the code point", () => {
+    expect(() => planRowLine(row("VIP\u0001"))).toThrow(
+      "segments.json: the row planned as netmera_segment_x from segments.json line 4 holds the character U+0001, which Odoo's XML-RPC cannot carry; remove it from the source and run plan again",
+    );
+  });
+
+  it("stop plan on a lone surrogate and U+FFFF", () => {
+    expect(() => planRowLine(row("a\ud800"))).toThrow("holds the character U+D800");
+    expect(() => planRowLine(row("a\uffff"))).toThrow("holds the character U+FFFF");
+    expect(() => planRowLine(row("a\bc"))).toThrow("holds the character U+0008");
+  });
+
+  it("pass backslashes, emoji and line breaks", () => {
+    for (const text of ["C:\\new\\folder", "\\b", "a\tb\nc", "\ud83d\ude00", "İstanbul"]) {
+      expect(planRowLine(row(text))).toContain('"hash"');
+    }
   });
 });

@@ -4,6 +4,7 @@ import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { once } from "node:events";
 import { join } from "node:path";
 import { stringify } from "csv-stringify/sync";
+import { SnapshotFileError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { canonicalJson, hashOfJson } from "./row-hash.js";
 import type { FlagEntry, PlanRow, QuarantineEntry } from "./types.js";
@@ -107,6 +108,7 @@ export class PhaseWriter {
  */
 export function planRowLine(row: Omit<PlanRow, "hash">): string {
   const values = canonicalJson(row.values);
+  checkXmlSafe(values, row);
   let line = "{";
   if (row.xml_id !== undefined) {
     line += `"xml_id":${JSON.stringify(row.xml_id)},`;
@@ -116,6 +118,45 @@ export function planRowLine(row: Omit<PlanRow, "hash">): string {
     line += `,"source":${JSON.stringify({ file: row.source.file, line: row.source.line })}`;
   }
   return `${line}}\n`;
+}
+
+/**
+ * A JSON escape that stands for a character XML cannot carry: a C0 control other than tab and
+ * line breaks, or a lone surrogate (JSON.stringify writes both as escapes and valid pairs as
+ * they are), preceded by an even number of backslashes. U+FFFE and U+FFFF appear as they are.
+ */
+const XML_UNSAFE_JSON =
+  /(?<!\\)(?:\\\\)*\\(u00(?:0[0-8bcef]|1[0-9a-f])|ud[89a-f][0-9a-f]{2}|b|f)|[\ufffe\uffff]/;
+
+/**
+ * Reject a plan row that Odoo's XML-RPC could not receive. Contacts and companies have such
+ * characters removed with a flag, and history notes show them as marks, so this stops only
+ * values of other phases, naming the row, before a migration would fail on them.
+ */
+function checkXmlSafe(json: string, row: Omit<PlanRow, "hash">): void {
+  if (!json.includes("\\") && !json.includes("\ufffe") && !json.includes("\uffff")) {
+    return;
+  }
+  const match = XML_UNSAFE_JSON.exec(json);
+  if (!match) {
+    return;
+  }
+  const escape = match[1];
+  const code =
+    escape === undefined
+      ? (match[0].codePointAt(0) ?? 0)
+      : escape === "b"
+        ? 8
+        : escape === "f"
+          ? 12
+          : Number.parseInt(escape.slice(1), 16);
+  const where = row.source ? `${row.source.file} line ${row.source.line}` : "a snapshot file";
+  throw new SnapshotFileError(
+    row.source?.file ?? "plan",
+    `the row planned as ${row.xml_id ?? "a row"} from ${where} holds the character ` +
+      `U+${code.toString(16).toUpperCase().padStart(4, "0")}, which Odoo's XML-RPC cannot carry; ` +
+      "remove it from the source and run plan again",
+  );
 }
 
 /** Name prefix of the hidden folder in which a plan is built (see PlanOutputs). */
