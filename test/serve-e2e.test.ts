@@ -207,7 +207,10 @@ describeOdoo("bridge driven from Odoo's buttons", () => {
       { fields: ["name", "mimetype", "file_size"] },
     );
     expect(attachments).toHaveLength(1);
-    expect(attachments[0]).toMatchObject({ name: "inventory.pdf", mimetype: "application/pdf" });
+    expect(attachments[0]).toMatchObject({
+      name: `netmera-inventory-run-${fullId}.pdf`,
+      mimetype: "application/pdf",
+    });
     expect(Number(attachments[0]!.file_size)).toBeGreaterThan(1000);
   }, 900_000);
 

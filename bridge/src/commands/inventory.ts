@@ -6,7 +6,11 @@ import {
   resolveConnection,
   type ConnectionFlags,
 } from "../odoo/settings.js";
-import { attachInventoryPdf, fetchRunReconciliation } from "../inventory/odoo-run.js";
+import {
+  attachInventoryPdf,
+  describeAttachment,
+  fetchRunReconciliation,
+} from "../inventory/odoo-run.js";
 import { assertChromium, chromiumPathFrom } from "../inventory/render-pdf.js";
 import type { RunReconciliation } from "../inventory/view-model.js";
 import { writeInventory } from "../inventory/write-inventory.js";
@@ -83,8 +87,8 @@ export function registerInventory(program: Command, context: CliContext): void {
       );
 
       if (client && runId !== undefined) {
-        const attachmentId = await attachInventoryPdf(client, runId, written.pdfFile);
-        context.stdout.write(`attached to run ${runId} as ir.attachment ${attachmentId}\n`);
+        const attached = await attachInventoryPdf(client, runId, written.pdfFile);
+        context.stdout.write(`${describeAttachment(runId, attached)}\n`);
       }
     } finally {
       client?.close();

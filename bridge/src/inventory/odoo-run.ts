@@ -68,24 +68,71 @@ export async function fetchRunReconciliation(
   return { runId, phases: parsed.data.phases, pendingOwners, rolledBackAt };
 }
 
+/** Name of a run's inventory PDF in Odoo; the command line and `serve` both use it. */
+export function inventoryAttachmentName(runId: number): string {
+  return `netmera-inventory-run-${runId}.pdf`;
+}
+
+export interface AttachedInventory {
+  attachmentId: number;
+  /** True when an earlier inventory PDF of the run took the new content. */
+  replaced: boolean;
+  /** Further copies of that PDF found on the run and deleted (left by older versions). */
+  removed: number;
+}
+
 /**
  * Attach the inventory PDF to a run (`ir.attachment` on the run record), so that it can be
- * downloaded from the run's form. Returns the attachment id.
+ * downloaded from the run's form. A run keeps one such PDF: a new rendering replaces the
+ * content of the earlier one, keeping its id, so that links to it in the chatter open the
+ * current inventory; copies beyond the newest are deleted. Its description says when it was
+ * rendered.
  */
 export async function attachInventoryPdf(
   client: OdooClient,
   runId: number,
   pdfFile: string,
-  name = `netmera-inventory-run-${runId}.pdf`,
-): Promise<number> {
-  const datas = (await readFile(pdfFile)).toString("base64");
-  return client.executeKw<number>("ir.attachment", "create", [
-    {
-      name,
-      datas,
-      mimetype: "application/pdf",
-      res_model: RUN_MODEL,
-      res_id: runId,
-    },
-  ]);
+): Promise<AttachedInventory> {
+  const name = inventoryAttachmentName(runId);
+  const values = {
+    name,
+    datas: (await readFile(pdfFile)).toString("base64"),
+    mimetype: "application/pdf",
+    description: `Written inventory of run ${runId}, rendered ${new Date().toISOString()}`,
+  };
+  const earlier = await client.executeKw<number[]>(
+    "ir.attachment",
+    "search",
+    [
+      [
+        ["res_model", "=", RUN_MODEL],
+        ["res_id", "=", runId],
+        ["name", "=", name],
+      ],
+    ],
+    { order: "id desc" },
+  );
+  const [keep, ...extra] = earlier;
+  if (keep === undefined) {
+    const attachmentId = await client.executeKw<number>("ir.attachment", "create", [
+      { ...values, res_model: RUN_MODEL, res_id: runId },
+    ]);
+    return { attachmentId, replaced: false, removed: 0 };
+  }
+
+  await client.executeKw("ir.attachment", "write", [[keep], values]);
+  if (extra.length > 0) {
+    await client.executeKw("ir.attachment", "unlink", [extra]);
+  }
+  return { attachmentId: keep, replaced: true, removed: extra.length };
+}
+
+/** `attached to run 4 as ir.attachment 27 (netmera-inventory-run-4.pdf), replacing …`. */
+export function describeAttachment(runId: number, attached: AttachedInventory): string {
+  const what = `attached to run ${runId} as ir.attachment ${attached.attachmentId} (${inventoryAttachmentName(runId)})`;
+  if (!attached.replaced) return what;
+
+  const removed =
+    attached.removed > 0 ? `, and ${attached.removed} older copy(ies) of it were deleted` : "";
+  return `${what}, replacing the run's earlier inventory PDF${removed}`;
 }

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { Writable } from "node:stream";
 import { BridgeError, ConfigError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
-import { attachInventoryPdf } from "../inventory/odoo-run.js";
+import { attachInventoryPdf, fetchRunReconciliation } from "../inventory/odoo-run.js";
 import { writeInventory } from "../inventory/write-inventory.js";
 import { loadMapping } from "../mapping/store.js";
 import { migrate } from "../migrate/migrate.js";
@@ -10,7 +10,7 @@ import { readPlanManifest } from "../migrate/plan-files.js";
 import { findOrCreateRun } from "../migrate/run-record.js";
 import { rollbackRun } from "../migrate/run-actions.js";
 import { runPull } from "../netmera/pull.js";
-import { OdooClient } from "../odoo/client.js";
+import { OdooClient, QUICK_RETRY_POLICY } from "../odoo/client.js";
 import { RUN_MODEL } from "../odoo/preflight.js";
 import { runPlan } from "../plan/run-plan.js";
 import type { OdooSettings, ServeSettings } from "./config.js";
@@ -45,26 +45,19 @@ function requireOdoo(settings: ServeSettings): OdooSettings {
 }
 
 /**
- * Attach the inventory PDF to its run, as the `inventory --run` command does, and post it in the
- * run's chatter so that the person who pressed the button sees it arrive.
+ * Attach the inventory PDF to its run as the `inventory --run` command does (replacing the
+ * run's earlier one), and post it in the run's chatter so that the person who pressed the
+ * button sees it arrive.
  */
-async function attachToRun(
-  odoo: OdooSettings,
-  logger: Logger,
-  runId: number,
-  pdfFile: string,
-): Promise<number> {
-  const client = new OdooClient({ ...odoo, logger });
-  try {
-    const attachmentId = await attachInventoryPdf(client, runId, pdfFile, "inventory.pdf");
-    await client.executeKw(RUN_MODEL, "message_post", [[runId]], {
-      body: "Written inventory rendered by the bridge.",
-      attachment_ids: [attachmentId],
-    });
-    return attachmentId;
-  } finally {
-    client.close();
-  }
+async function attachToRun(client: OdooClient, runId: number, pdfFile: string): Promise<number> {
+  const attached = await attachInventoryPdf(client, runId, pdfFile);
+  await client.executeKw(RUN_MODEL, "message_post", [[runId]], {
+    body: attached.replaced
+      ? "Written inventory rendered again by the bridge; the PDF replaces the earlier one."
+      : "Written inventory rendered by the bridge.",
+    attachment_ids: [attached.attachmentId],
+  });
+  return attached.attachmentId;
 }
 
 /**
@@ -210,24 +203,37 @@ export function realJobs(settings: ServeSettings): JobRunners {
     },
 
     inventory: async (params, context) => {
-      const written = await writeInventory({
-        snapshotDir: params.snapshotDir,
-        outDir: params.outDir,
-        planDir: params.planDir ?? undefined,
-        customer: params.customer,
-        chromiumPath: settings.chromiumPath,
-        logger: context.logger,
-      });
-      const attachmentId =
-        settings.odoo && params.runId !== null
-          ? await attachToRun(settings.odoo, context.logger, params.runId, written.pdfFile)
+      const runId = params.runId;
+      // As the command line does: the run's reconciliation goes into the data-quality
+      // section, with a few quick retries, since a person waits for the PDF.
+      const client =
+        settings.odoo && runId !== null
+          ? new OdooClient({ ...settings.odoo, logger: context.logger, retry: QUICK_RETRY_POLICY })
           : null;
-      return {
-        htmlFile: written.htmlFile,
-        pdfFile: written.pdfFile,
-        pdfBytes: written.pdfBytes,
-        attachmentId,
-      };
+      try {
+        const run =
+          client && runId !== null ? await fetchRunReconciliation(client, runId) : undefined;
+        const written = await writeInventory({
+          snapshotDir: params.snapshotDir,
+          outDir: params.outDir,
+          planDir: params.planDir ?? undefined,
+          customer: params.customer,
+          run,
+          chromiumPath: settings.chromiumPath,
+          logger: context.logger,
+        });
+        const attachmentId =
+          client && runId !== null ? await attachToRun(client, runId, written.pdfFile) : null;
+        return {
+          htmlFile: written.htmlFile,
+          pdfFile: written.pdfFile,
+          pdfBytes: written.pdfBytes,
+          attachmentId,
+          reconciliation: run !== undefined,
+        };
+      } finally {
+        client?.close();
+      }
     },
   };
 }
