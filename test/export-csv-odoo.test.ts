@@ -513,6 +513,31 @@ describeOdoo("export-csv package through Odoo's importer", () => {
     }
   });
 
+  it("clears unknown owners' rows with Set value as empty", async () => {
+    const links = csvRows("06_res.partner-salesperson.csv");
+    const unknown = links.find((l) => l.user_id === "selin.kaya@example.com.tr");
+    if (!unknown?.id) throw new Error("no contact of selin.kaya@example.com.tr");
+    const [burak] = await call<number[]>("res.users", "search", [
+      [["login", "=", "burak.ozturk@example.com.tr"]],
+    ]);
+    await call("res.partner", "write", [[await idOf(unknown.id)], { user_id: burak }]);
+    expect((await salespersonLogins([unknown.id])).get(unknown.id)).toBe(
+      "burak.ozturk@example.com.tr",
+    );
+
+    const result = await importFile("06_res.partner-salesperson.csv", "res.partner", pkg, {
+      import_set_empty_fields: ["user_id"],
+    });
+    expect(result.messages).toEqual([]);
+    expect(result.ids ? result.ids.length : -1).toBe(links.length);
+    const known = new Set(["burak.ozturk@example.com.tr", "deniz.aydin@example.com.tr"]);
+    const logins = await salespersonLogins(links.map((l) => l.id ?? ""));
+    for (const link of links) {
+      const login = logins.get(link.id ?? "");
+      expect(login, link.id).toBe(known.has(link.user_id ?? "") ? link.user_id : false);
+    }
+  });
+
   it("links owners whose login differs with --owner-logins", async () => {
     // The importer also finds a user by exact name, so the admin's name works in odoo_login.
     const [admin] = await call<Row[]>("res.users", "search_read", [[["login", "=", "admin"]]], {

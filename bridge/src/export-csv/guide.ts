@@ -59,9 +59,9 @@ No contact has an owner, so the package sets no salesperson.
   return `## 5. Linking salespeople (optional, last)
 
 The contact files do not set a salesperson, so they import whether or not the owners have an
-Odoo user. \`${salesperson.file}\` (${salesperson.rows} rows, columns \`id\` and \`user_id\`)
-sets the salesperson of each contact in a separate import afterwards. Import it into
-**Contacts** like the other files, or leave it out.
+Odoo user. \`${salesperson.file}\` (${salesperson.rows} rows, columns \`id\` and
+\`user_id\`) sets the salesperson of each contact in a separate import afterwards. Import it
+into **Contacts** like the other files, or leave it out.
 
 Odoo's importer looks up \`user_id\` as the exact login of a user, then as the exact name of a
 user. It does not look at the user's e-mail. When one value matches no user, the importer
@@ -71,17 +71,17 @@ these owners, with their Netmera e-mail:
 ${owners.join("\n")}
 
 \`${OWNERS_FILE}\` lists the same owners (\`owner_email\`, \`name\`, \`contacts\`,
-\`odoo_login\`); it holds no push token or other secret. Choose one of these ways:
+\`odoo_login\`). It holds no push token or other secret. Choose one of these ways:
 
 1. **Login is the e-mail.** Give each owner an Odoo user whose login is the e-mail above
    (Settings → Users & Companies → Users), then import the file.
-2. **Login is something else.** Write each user's Odoo login in the \`odoo_login\` column of
-   \`${OWNERS_FILE}\` (leave it empty where the login is the e-mail) and run export-csv again
-   into a new folder with \`--owner-logins ${OWNERS_FILE}\`. The new \`${salesperson.file}\`
-   names those logins. Replacing the e-mail by the login in the \`user_id\` column by hand works
-   too.
-3. **Some owners have no user.** Press **Test**. The importer marks the \`user_id\` column in
-   red and offers a choice for the values it cannot match. Choose **Skip record**: the rows
+2. **Login is something else.** Write each user's Odoo login, or the user's exact name, in
+   the \`odoo_login\` column of \`${OWNERS_FILE}\`. Leave it empty where the login is the
+   e-mail. Run export-csv again into a new folder with \`--owner-logins ${OWNERS_FILE}\`, and
+   the new \`${salesperson.file}\` names those logins. Replacing the e-mail by the login in
+   the \`user_id\` column by hand works too.
+3. **Some owners have no user.** Press **Test**. For a column with values it cannot match,
+   the importer offers a choice of what to do with them. Choose **Skip record**: the rows
    of matched owners are imported and the other contacts keep no salesperson. **Set value
    as empty** imports those rows with an empty salesperson, which clears one set earlier.
    Leave **Create new values** alone: a salesperson needs a real user.
@@ -146,19 +146,22 @@ file again, import every later file of this table again too.
 
 ## 3. Addresses of contacts in a company
 
-When Odoo creates a contact linked to a company (\`parent_id/id\`), it copies each address
-field that the company has (street, street2, zip, city, state, country) over the contact's
-own. When an import sets \`parent_id\` on an existing contact, it copies the company's whole
-address if the company has any address field. When a company without an address gets its first contact, Odoo gives the company
-that contact's address.
+Odoo 18's importer changes addresses in three ways. When it creates a contact linked to a
+company (\`parent_id/id\`), it copies each address field that the company has (street,
+street2, zip, city, state, country) over the contact's own. When an import sets \`parent_id\`
+on an existing contact, it copies the company's whole address if the company has any address
+field. When a company without an address gets its first contact, Odoo gives the company that
+contact's address.
+
 ${
   addresses
     ? `\`${addresses.file}\` puts the plan's addresses back. It sets all six fields of each
 contact that is linked to a company and has an address of its own, and leaves empty the fields
 that contact lacks. Companies without an address in the plan but with such a contact come
-first, with empty cells, because Odoo may have given them that contact's address. A contact linked to a company without any address of its own is not
-in the file and keeps the company's address, as Odoo gives it. Import this file after
-\`03_res.partner.csv\`, and again after each new import of \`03_res.partner.csv\`.
+first, with empty cells, because Odoo may have given them that contact's address. A contact
+linked to a company without any address of its own is not in the file and keeps the company's
+address, as Odoo gives it. Import this file after \`03_res.partner.csv\`, and again after each
+new import of \`03_res.partner.csv\`.
 `
     : `No contact is linked to a company with an address of its own, so the package has no
 address file. Contacts linked to a company take its address, as Odoo gives it.
@@ -176,7 +179,6 @@ address file. Contacts linked to a company take its address, as Odoo gives it.
 - **Not in this package.** Event history, campaign deliveries and survey answers (chatter notes
   and activities) need the bridge's \`migrate\` with API access; journeys, widgets and segment
   rules are in the written inventory. Push tokens never leave the snapshot.
-${dropped.length > 0 ? `- **Fields left out** because a CSV import cannot set them:\n${dropped.join("\n")}` : ""}
-
+${dropped.length > 0 ? `- **Fields left out** because a CSV import cannot set them:\n${dropped.join("\n")}\n` : ""}
 ${salespersonSection(input, salesperson)}`;
 }
