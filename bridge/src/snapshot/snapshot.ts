@@ -1,10 +1,12 @@
+import { existsSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { basename, extname, join, posix } from "node:path";
 import type { z } from "zod";
 import { ConfigError, SnapshotFileError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { DEFAULT_SOURCE_TIME_ZONE } from "../normalize/dates.js";
-import { listSnapshotFiles } from "../netmera/snapshot-files.js";
+import { STATE_DIR } from "../netmera/journal.js";
+import { listSnapshotFiles, MANIFEST_PENDING } from "../netmera/snapshot-files.js";
 import { matchHeaders, type MatchedHeaders, type TableKind } from "./headers.js";
 import {
   hashSnapshotFiles,
@@ -75,6 +77,7 @@ export async function openSnapshot(root: string, options: OpenSnapshotOptions): 
     }
     hash = snapshotHashOf(manifest.files);
   } else {
+    assertPullFinished(root);
     logger.warn({ root }, "snapshot has no manifest.json; hashing its files instead");
     hash = snapshotHashOf(await hashSnapshotFiles(root));
   }
@@ -87,6 +90,21 @@ export async function openSnapshot(root: string, options: OpenSnapshotOptions): 
     files: manifest ? Object.keys(manifest.files).sort() : await listSnapshotFiles(root),
     logger,
   };
+}
+
+/**
+ * Reject the folder of a pull that stopped before it finished. pull writes manifest.json last,
+ * so such a folder lacks files the snapshot should have, and reading it as a snapshot would
+ * plan a migration with users, devices or events missing.
+ */
+function assertPullFinished(root: string): void {
+  const journal = existsSync(join(root, STATE_DIR));
+  if (journal || existsSync(join(root, MANIFEST_PENDING))) {
+    throw new ConfigError(
+      `${root} is an unfinished pull (${journal ? `${STATE_DIR}/` : MANIFEST_PENDING} is there ` +
+        "and manifest.json is not); run the same pull command again to finish it",
+    );
+  }
 }
 
 /** Reject a snapshot path that does not exist or is not a folder, in one line without a stack. */
