@@ -81,12 +81,14 @@ describe("pull command", () => {
   });
 
   it("fails on a wrong key with the Netmera code", async () => {
-    const { server, args } = await serverArgs();
+    const { server, out, args } = await serverArgs();
 
     const result = await runCommand(args, { NETMERA_API_KEY: "wrong-key" });
 
     expect(result.error?.message).toBe(
-      "Netmera GET /rest/3.0/app/profile-attributes failed: HTTP 403, Netmera code 2010: Invalid API key (check NETMERA_API_KEY)",
+      "Netmera GET /rest/3.0/app/profile-attributes failed: HTTP 403, Netmera code 2010: Invalid API key (check NETMERA_API_KEY)\n" +
+        `the pull stopped before it finished; what it fetched is kept in ${join(out, ".pull-state")}, ` +
+        "and the same command, run again once the cause is fixed, resumes it",
     );
     expect(server.requests).toHaveLength(1);
   });

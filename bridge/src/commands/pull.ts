@@ -1,5 +1,8 @@
 import { InvalidArgumentError, type Command } from "commander";
-import { ConfigError } from "../core/errors.js";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { BridgeError, ConfigError } from "../core/errors.js";
+import { STATE_DIR } from "../netmera/journal.js";
 import { DEFAULT_BASE_URL } from "../netmera/http-client.js";
 import { DEFAULT_APP, MAX_IDS_PER_REQUEST } from "../netmera/pull-options.js";
 import { runPull } from "../netmera/pull.js";
@@ -78,6 +81,8 @@ export function registerPull(program: Command, context: CliContext): void {
         backoff: { maxAttempts: flags.maxAttempts, baseDelayMs: 1000, maxDelayMs: 60_000 },
         logger: context.logger,
         progress: context.stderr,
+      }).catch((error: unknown) => {
+        throw withResumeAdvice(error, flags.out);
       });
 
       const files = Object.keys(result.manifest.files).length;
@@ -91,6 +96,24 @@ export function registerPull(program: Command, context: CliContext): void {
 
       context.stdout.write(`requests: ${result.requests}, retries: ${result.retries}\n`);
     });
+}
+
+/**
+ * Add to a failed pull's error that running the command again resumes it, when the pull got as
+ * far as its journal. Errors before that (a bad option, a folder in use) are left as they are.
+ */
+function withResumeAdvice(error: unknown, out: string): unknown {
+  if (!(error instanceof BridgeError) || error instanceof ConfigError) {
+    return error;
+  }
+  if (!existsSync(join(out, STATE_DIR, "journal.sqlite"))) {
+    return error;
+  }
+  return new BridgeError(
+    `${error.message}\nthe pull stopped before it finished; what it fetched is kept in ` +
+      `${join(out, STATE_DIR)}, and the same command, run again once the cause is fixed, resumes it`,
+    { cause: error },
+  );
 }
 
 function parseUrl(value: string): string {
