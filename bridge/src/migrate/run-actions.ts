@@ -1,6 +1,7 @@
 import { ConfigError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
-import { OdooClient, type OdooConnection } from "../odoo/client.js";
+import { OdooClient, QUICK_RETRY_POLICY, type OdooConnection } from "../odoo/client.js";
+import { OdooConnectionError } from "../odoo/transport.js";
 import { checkOdoo, RUN_MODEL } from "../odoo/preflight.js";
 import type { RetryPolicy } from "../odoo/retry.js";
 import { readRun, type RunRecord } from "./run-record.js";
@@ -72,12 +73,15 @@ export function rollbackRun(
       const kwargs: Record<string, unknown> = {};
       if (options.leaseSeconds !== undefined) kwargs.lease_seconds = options.leaseSeconds;
       if (options.force) kwargs.force = true;
-      const counts = await client.executeKw<{
-        deleted: number;
-        restored: number;
-        touched?: number;
-        left_active?: string[];
-      }>(RUN_MODEL, "rollback", [[run.id]], kwargs, { retry: ONE_TRY });
+      let counts: { deleted: number; restored: number; touched?: number; left_active?: string[] };
+      try {
+        counts = await client.executeKw(RUN_MODEL, "rollback", [[run.id]], kwargs, {
+          retry: ONE_TRY,
+        });
+      } catch (error) {
+        if (!(error instanceof OdooConnectionError)) throw error;
+        throw await cutOffRollback(client, run, error, options);
+      }
       return {
         run,
         deleted: counts.deleted,
@@ -94,6 +98,73 @@ export function rollbackRun(
 }
 
 const ONE_TRY: RetryPolicy = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
+
+/**
+ * The error for a rollback call that got no answer, saying what state the run is in. The
+ * addon undoes a run in one database transaction (`rollback` commits nothing before its end),
+ * so a rollback cut off by a dead Odoo changed nothing, and one Odoo is still working on is
+ * invisible until it commits. The run's state, read again with a few quick tries, tells which.
+ */
+async function cutOffRollback(
+  client: OdooClient,
+  run: RunRecord,
+  error: OdooConnectionError,
+  options: RollbackOptions,
+): Promise<OdooConnectionError> {
+  const again =
+    `netmera-odoo rollback --run ${run.id}` +
+    (options.leaseSeconds !== undefined ? ` --lease ${options.leaseSeconds}` : "") +
+    (options.force ? " --force" : "") +
+    " with the same connection options";
+  const what =
+    error.kind === "timeout"
+      ? `Odoo did not answer the rollback of run ${run.id} in time (${error.message})`
+      : error.kind === "refused" || error.kind === "dns"
+        ? `The rollback of run ${run.id} did not reach Odoo (${error.message})`
+        : `The connection to Odoo broke during the rollback of run ${run.id} (${error.message})`;
+  const atomic =
+    "The addon rolls a run back in one database transaction: all of it is undone, or none of it.";
+  let state: string | undefined;
+  try {
+    const [row] = await client.executeKw<{ state: string }[]>(
+      RUN_MODEL,
+      "read",
+      [[run.id]],
+      { fields: ["state"] },
+      { retry: QUICK_RETRY_POLICY },
+    );
+    state = row?.state;
+  } catch {
+    // Odoo still does not answer; the message says so.
+  }
+
+  let where: string;
+  if (state === "rolled_back") {
+    where = `Run ${run.id} is rolled back in Odoo now: the rollback finished; nothing more to do.`;
+  } else if (state !== undefined && error.kind === "timeout") {
+    where =
+      `Run ${run.id} is still ${state} in Odoo, and Odoo may still be rolling it back: the ` +
+      "run turns rolled_back when it commits. Check the run in Odoo in a while; if it is still " +
+      `${state} then, run ${again} (while the first rollback works, a second one is refused).`;
+  } else if (state !== undefined) {
+    where =
+      `Run ${run.id} is still ${state} in Odoo: the rollback did not commit and nothing ` +
+      `changed. Run ${again}.`;
+  } else {
+    where =
+      "Odoo does not answer now, so the run's state is unknown: either rolled back entirely " +
+      `or unchanged, never half undone. Once Odoo answers, run ${again}: it rolls the run ` +
+      "back, or says that it was already rolled back.";
+  }
+
+  return new OdooConnectionError(
+    error.kind,
+    error.endpoint,
+    error.method,
+    `${what}. ${atomic} ${where}`,
+    { cause: error },
+  );
+}
 
 /**
  * Record the controller's GDPR authorisation on a run, as the run form's button does. Odoo
