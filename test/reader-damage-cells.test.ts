@@ -46,6 +46,20 @@ describe("over-long CSV cells", () => {
     ]);
   });
 
+  it("measures a quoted cell by its text, without quotes", async () => {
+    // 40,000 escaped quotes are 80,000 characters in the file and 40,000 in the cell, so the
+    // cell holds 60,000 characters.
+    const quoted = `"${'""'.repeat(40_000)}${"q".repeat(20_000)}"`;
+    const path = file(`extId,note\nu1,${quoted}\nu2,"${"r".repeat(66_000)}"\n`);
+    const table = await openTable(path, "users/quoted.csv", silentLogger);
+    const read = await rows(table);
+    expect(read.map((row) => [row.line, row.problem])).toEqual([
+      [2, undefined],
+      [3, 'column 2 ("note") holds 66,000 characters, more than the 65,536 a cell may hold'],
+    ]);
+    expect(read[0]?.cells[1]?.length).toBe(60_000);
+  });
+
   it("reads past a quoted cell of millions of characters, keeping line numbers", async () => {
     // 3,000,000 characters over 300,000 lines inside one quoted cell.
     const cell = "abcdefghi\n".repeat(300_000);

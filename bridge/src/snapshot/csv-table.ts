@@ -7,6 +7,7 @@ import type { Logger } from "../core/log.js";
 import {
   cutCells,
   findTooLong,
+  MAX_CELL_CHARS,
   MAX_RECORD_CHARS,
   tooLongProblem,
   type TooLong,
@@ -49,6 +50,8 @@ const CR = 0x0d;
  */
 export class FastCsvScanner {
   handOver = false;
+  /** Records of the last `scan` that are over a length limit, with what is too long. */
+  readonly tooLong = new Map<string[], TooLong>();
   private readonly delimiter: number;
   /** Whether the first line has been checked; true once it ends in CRLF. */
   private crlf: boolean | undefined;
@@ -63,6 +66,7 @@ export class FastCsvScanner {
    * last of them. Unless `final`, a record that reaches the end of `text` waits for more text.
    */
   scan(text: string, final: boolean, out: string[][]): number {
+    this.tooLong.clear();
     if (this.handOver || (this.crlf === undefined && !this.detectLineEnding(text, final))) {
       return 0;
     }
@@ -147,7 +151,7 @@ export class FastCsvScanner {
       }
       record.push(value);
       if (position >= length) {
-        out.push(record);
+        this.push(record, position - start, out);
         return position;
       }
       const code = text.charCodeAt(position);
@@ -163,9 +167,23 @@ export class FastCsvScanner {
       if (end < 0) {
         return -1;
       }
-      out.push(record);
+      this.push(record, position - start, out);
       return position + end;
     }
+  }
+
+  /**
+   * Only a record whose text is longer than a cell may hold can break a length limit, so the
+   * cells of the few such records are measured here and the others cost one comparison.
+   */
+  private push(record: string[], length: number, out: string[][]): void {
+    if (length > MAX_CELL_CHARS) {
+      const tooLong = findTooLong(record);
+      if (tooLong) {
+        this.tooLong.set(record, tooLong);
+      }
+    }
+    out.push(record);
   }
 
   /**
@@ -277,9 +295,7 @@ export async function openCsvTable(path: string, file: string, logger: Logger): 
    * Records in batches through csv-parse, leaving out the first `skip` records (which the fast
    * reader already returned) but counting their lines.
    */
-  async function* csvParseBatches(
-    skip: number,
-  ): AsyncGenerator<{ line: number; record: string[] }[]> {
+  async function* csvParseBatches(skip: number): AsyncGenerator<CsvRecord[]> {
     // Line numbers are counted here rather than with csv-parse's `info`, which costs more than
     // the parsing itself: a record starts one line after the previous one ended, and ends as
     // many lines later as its quoted fields hold line breaks. Empty lines come through as a
@@ -315,7 +331,7 @@ export async function openCsvTable(path: string, file: string, logger: Logger): 
     });
     try {
       while (true) {
-        const batch: { line: number; record: string[] }[] = [];
+        const batch: CsvRecord[] = [];
         let record: string[] | null;
         while ((record = parser.read() as string[] | null) !== null) {
           const line = nextLine;
@@ -332,7 +348,8 @@ export async function openCsvTable(path: string, file: string, logger: Logger): 
           if (record.length === 1 && record[0] === "") {
             continue;
           }
-          batch.push({ line, record });
+          const tooLong = findTooLong(record);
+          batch.push(tooLong ? { line, record, tooLong } : { line, record });
         }
         if (failure) {
           throw failure;
@@ -418,7 +435,8 @@ export async function openCsvTable(path: string, file: string, logger: Logger): 
           if (record.length === 1 && record[0] === "") {
             continue;
           }
-          batch.push({ line, record });
+          const tooLong = scanner.tooLong.size > 0 ? scanner.tooLong.get(record) : undefined;
+          batch.push(tooLong ? { line, record, tooLong } : { line, record });
         }
         if (batch.length > 0) {
           yield batch;
@@ -489,11 +507,10 @@ export async function openCsvTable(path: string, file: string, logger: Logger): 
             ? record.slice(0, expected)
             : record;
         const row: TableRow = { line, cells: fields.map(cellValue) };
-        const over = tooLong ?? findTooLong(fields);
-        if (over) {
-          cutCells(row.cells, over);
-          row.problem = tooLongProblem(headers, over);
-          row.tooLong = over;
+        if (tooLong) {
+          cutCells(row.cells, tooLong);
+          row.problem = tooLongProblem(headers, tooLong);
+          row.tooLong = tooLong;
         } else if (fields.length !== expected) {
           row.problem = `has ${record.length} fields, the header has ${expected}`;
         }
