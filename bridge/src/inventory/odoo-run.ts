@@ -68,25 +68,24 @@ export async function fetchRunReconciliation(
   return { runId, phases: parsed.data.phases, pendingOwners, rolledBackAt };
 }
 
-/** Name of a run's inventory PDF in Odoo; the command line and `serve` both use it. */
+/** Return the name of a run's inventory PDF in Odoo, which the command line and `serve` share. */
 export function inventoryAttachmentName(runId: number): string {
   return `netmera-inventory-run-${runId}.pdf`;
 }
 
 export interface AttachedInventory {
   attachmentId: number;
-  /** True when an earlier inventory PDF of the run took the new content. */
+  /** True when the new content was written over an earlier inventory PDF of the run. */
   replaced: boolean;
-  /** Further copies of that PDF found on the run and deleted (left by older versions). */
+  /** Number of further copies of that PDF on the run that were deleted. */
   removed: number;
 }
 
 /**
  * Attach the inventory PDF to a run (`ir.attachment` on the run record), so that it can be
- * downloaded from the run's form. A run keeps one such PDF: a new rendering replaces the
- * content of the earlier one, keeping its id, so that links to it in the chatter open the
- * current inventory; copies beyond the newest are deleted. Its description says when it was
- * rendered.
+ * downloaded from the run's form. A run keeps one such PDF. A new rendering is written over the
+ * earlier one, which keeps its id, so links to it in the chatter open the current inventory.
+ * Further copies are deleted. The description gives the rendering time.
  */
 export async function attachInventoryPdf(
   client: OdooClient,
@@ -127,12 +126,12 @@ export async function attachInventoryPdf(
   return { attachmentId: keep, replaced: true, removed: extra.length };
 }
 
-/** `attached to run 4 as ir.attachment 27 (netmera-inventory-run-4.pdf), replacing …`. */
+/** Format the output line `attached to run 4 as ir.attachment 27 (netmera-inventory-run-4.pdf)…`. */
 export function describeAttachment(runId: number, attached: AttachedInventory): string {
-  const what = `attached to run ${runId} as ir.attachment ${attached.attachmentId} (${inventoryAttachmentName(runId)})`;
-  if (!attached.replaced) return what;
+  const line = `attached to run ${runId} as ir.attachment ${attached.attachmentId} (${inventoryAttachmentName(runId)})`;
+  if (!attached.replaced) return line;
 
   const removed =
     attached.removed > 0 ? `, and ${attached.removed} older copy(ies) of it were deleted` : "";
-  return `${what}, replacing the run's earlier inventory PDF${removed}`;
+  return `${line}, replacing the run's earlier inventory PDF${removed}`;
 }

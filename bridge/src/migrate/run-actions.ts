@@ -116,7 +116,7 @@ async function cutOffRollback(
     (options.leaseSeconds !== undefined ? ` --lease ${options.leaseSeconds}` : "") +
     (options.force ? " --force" : "") +
     " with the same connection options";
-  const what =
+  const cause =
     error.kind === "timeout"
       ? `Odoo did not answer the rollback of run ${run.id} in time (${error.message})`
       : error.kind === "refused" || error.kind === "dns"
@@ -135,7 +135,7 @@ async function cutOffRollback(
     );
     state = row?.state;
   } catch {
-    // Odoo still does not answer; the message says so.
+    // Odoo is still unreachable, and the message below covers that case.
   }
 
   let where: string;
@@ -161,7 +161,7 @@ async function cutOffRollback(
     error.kind,
     error.endpoint,
     error.method,
-    `${what}. ${atomic} ${where}`,
+    `${cause}. ${atomic} ${where}`,
     { cause: error },
   );
 }

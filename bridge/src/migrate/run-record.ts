@@ -16,8 +16,8 @@ export interface RunRecord {
   authorisedAt: string | false;
   agreementRef: string | false;
   /**
-   * Set when migrate took over a run that waited for its authorisation with other options:
-   * what the run was before (`a full run`, `a sample of 5 contact(s)`).
+   * Description of a waiting run before migrate gave it other options (`a full run`, `a sample
+   * of 5 contact(s)`); set only then.
    */
   reusedFrom?: string;
 }
@@ -142,10 +142,10 @@ const GENERATED_NAME =
   /^Netmera [0-9a-f]{8} (full run|sample of \d+) \d{4}-\d\d-\d\d \d\d:\d\d UTC$/;
 
 /**
- * A run of the same snapshot and mapping that waits for its GDPR authorisation and never
- * started has written nothing, so it takes the new sample size instead of a new run being
- * created beside it: each migrate that stopped for the authorisation with other options would
- * otherwise leave one more empty run. A name migrate gave it follows the new size.
+ * Return a run of the same snapshot and mapping that waits for its GDPR authorisation and never
+ * started, after giving it the requested sample size. Such a run has written nothing. Without
+ * this, each migrate that stopped for the authorisation with other options would leave one
+ * more empty run. A name that migrate generated is renamed for the new size.
  */
 async function reuseWaitingRun(
   client: OdooClient,
