@@ -140,7 +140,7 @@ describeOdoo("rollback cut off", () => {
     await odoo?.stop();
   });
 
-  it("says that nothing is half undone when Odoo dies during the rollback", async () => {
+  it("Odoo killed during rollback: nothing half undone", async () => {
     expect(await runState()).toBe("done");
     const lock = await lockLedger();
     const rollback = runCli(rollbackArgs(), env);
@@ -176,7 +176,7 @@ describeOdoo("rollback cut off", () => {
     expect(await openLedgerLines()).toBe(ledgerAfterRun);
   });
 
-  it("says that Odoo may still be rolling back when it does not answer in time", async () => {
+  it("rollback timeout: Odoo may still be rolling back", async () => {
     const lock = await lockLedger();
     const rollback = runCli(rollbackArgs(["--timeout", "5"]), env);
     await rollbackWaiting(rollback);

@@ -86,7 +86,7 @@ describeOdoo("runs against each other on one database", () => {
     await odoo?.stop();
   });
 
-  it("keeps one waiting run while migrate stops for the authorisation with new options", async () => {
+  it("authorisation stops with new options keep one run", async () => {
     const first = await runCli(migrateArgs(["--sample", "5"]), env);
     expect(first.code).toBe(1);
     const [created] = await runs();
@@ -127,7 +127,7 @@ describeOdoo("runs against each other on one database", () => {
     expect(await phasesWritten(created!.id)).toEqual({ batches: 0, ledger: 0 });
   });
 
-  it("lets one of two begin_import calls at the same moment win, and names it", async () => {
+  it("begin_import at the same moment: one call wins", async () => {
     const make = async (name: string) => {
       const id = await odooClient.executeKw<number>(RUN_MODEL, "create", [
         {
@@ -179,14 +179,14 @@ describeOdoo("runs against each other on one database", () => {
       expect(states.map((row) => row.state)).toEqual(
         ids.map((_, index) => (index === won ? "running" : "authorised")),
       );
-      // Finished, so that it no longer holds the database for the next test.
+      // Finished, so that it does not block the next test.
       await odooClient.executeKw(RUN_MODEL, "action_done", [[ids[won]]]);
     } finally {
       for (const client of clients) client.close();
     }
   });
 
-  it("refuses the second of a full run and a sample run started together, by name", async () => {
+  it("full and sample run started together: one is rejected", async () => {
     const [full] = await runs();
     await authorise(full!.id);
     const sampleStop = await runCli(migrateArgs(["--sample", "2"]), env);
