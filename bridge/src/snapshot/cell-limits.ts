@@ -1,16 +1,16 @@
 /**
- * Longest cell the reader takes, in UTF-16 characters. Excel itself stops at 32,767 characters
- * per cell, and nothing a Netmera export holds (identifiers, names, addresses, attribute values,
- * tag lists) comes near that; the limit is twice Excel's. A longer cell is almost always damage:
- * a quote left open that swallows the following lines, or binary data in a text column. Such
- * a value would also be written into a single Odoo field of every plan row built from it.
+ * Maximum cell length the reader accepts, in UTF-16 characters. An Excel cell contains at most
+ * 32,767 characters (Microsoft KB 211878), and Netmera exports (identifiers, names, addresses,
+ * attribute values, tag lists) stay far below that, so this limit is twice Excel's. A longer cell
+ * is almost always damage, such as a quote left open that swallows the following lines or binary
+ * data in a text column. Its value would also go into one Odoo field of each plan row.
  */
 export const MAX_CELL_CHARS = 65_536;
 
 /**
- * Longest row, in characters: sixteen cells at the cell limit. A wide export of a few hundred
- * columns uses a few kilobytes per row. The limit also bounds what the CSV reader holds while an
- * unfinished row streams in, so memory stays flat even when a cell runs for megabytes.
+ * Maximum row length in characters: sixteen cells at the cell limit. A wide export of a few
+ * hundred columns uses a few kilobytes per row (an estimate). The limit also bounds the text the
+ * CSV reader keeps while an unfinished row streams in, so memory stays flat past a huge cell.
  */
 export const MAX_RECORD_CHARS = 1_048_576;
 
@@ -24,8 +24,8 @@ export interface TooLong {
 }
 
 /**
- * First cell over the cell limit, else the row if it is over the row limit, else undefined. A
- * row's length is its cells' text plus one separator between each two, without quotes.
+ * Find the first cell over the cell limit, else the row if it is over the row limit. A row's
+ * length is its cells' text plus one separator between each two cells, without quotes.
  */
 export function findTooLong(cells: readonly (string | undefined)[]): TooLong | undefined {
   let total = 0;
@@ -43,7 +43,7 @@ function count(value: number): string {
   return value.toLocaleString("en-US");
 }
 
-/** Reason of a row that is too long, naming the column by number and header. */
+/** Build the reason for a row that is too long, naming the column by number and header. */
 export function tooLongProblem(headers: readonly string[], tooLong: TooLong): string {
   if (tooLong.column < 0) {
     return (
@@ -59,14 +59,14 @@ export function tooLongProblem(headers: readonly string[], tooLong: TooLong): st
   );
 }
 
-/** A cell's first characters, marked as cut when it is longer. */
+/** Return a cell's first characters, marked with an ellipsis when the cell is longer. */
 export function cellPrefix(value: string): string {
   return value.length > PREFIX_CHARS ? `${value.slice(0, PREFIX_CHARS)}…` : value;
 }
 
 /**
- * Cut the cells of a row that is too long to their prefixes, so that no quarantine row carries
- * a huge value: only the long cell, or every cell when the row as a whole is too long.
+ * Cut the cells of a row that is too long to their prefixes, so that no quarantine row contains
+ * a huge value. Only the long cell is cut, or every cell when the whole row is too long.
  */
 export function cutCells(cells: (string | undefined)[], tooLong: TooLong): void {
   for (let i = 0; i < cells.length; i += 1) {

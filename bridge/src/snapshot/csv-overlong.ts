@@ -4,16 +4,16 @@ const QUOTE = 0x22;
 const LF = 0x0a;
 const CR = 0x0d;
 
-/** Cells whose prefixes are kept; a row of garbage may have millions of delimiters. */
+/** Maximum number of cell prefixes kept, because a damaged row may have millions of delimiters. */
 const MAX_KEPT_CELLS = 1_000;
 
 /**
  * Reads past one CSV record that is longer than the row limit (MAX_RECORD_CHARS) without holding it: text is
  * fed in pieces and only counts and the first characters of each cell are kept. The rules are
  * FastCsvScanner's (a field is plain or wholly quoted, records end with LF or CRLF), so the
- * records after it are the same as the scanner would read. Where the scanner would hand over to
- * csv-parse (text after a closing quote, a lone CR, a quote open at the end of the file),
- * `handOver` is set instead and the record is left to csv-parse, which stops with an error.
+ * records after it are the same as the scanner would read. In the cases where the scanner hands
+ * over to csv-parse (text after a closing quote, a lone CR, a quote open at the end of the file),
+ * `handOver` is set. The record is then left to csv-parse, which stops with an error.
  */
 export class OverlongRecordSkipper {
   handOver = false;
@@ -36,15 +36,15 @@ export class OverlongRecordSkipper {
     this.delimiter = delimiter.charCodeAt(0);
   }
 
-  /** What makes the record too long: its first over-long cell, else the record itself. */
+  /** The record's first over-long cell, or the whole record when no single cell is too long. */
   get tooLong(): TooLong {
     return this.long ?? { column: -1, length: this.total };
   }
 
   /**
-   * Read on in `text`, which continues the record. Returns the index after the record's end, or
-   * -1 when all of `text` belongs to the record (or `handOver` is set). `final` marks the end
-   * of the file.
+   * Read on in `text`, which continues the record, and return the index after the record's end.
+   * Returns -1 when all of `text` belongs to the record or `handOver` is set. `final` marks the
+   * end of the file.
    */
   feed(text: string, final: boolean): number {
     for (let i = 0; i < text.length; i += 1) {
@@ -131,7 +131,7 @@ export class OverlongRecordSkipper {
   }
 
   private endField(): void {
-    // Counted as findTooLong counts a row held in memory: cell text and one per delimiter.
+    // Counted as findTooLong counts a row in memory: cell text plus one per delimiter.
     this.total += this.fieldLength + (this.fields > 0 ? 1 : 0);
     if (this.long === undefined && this.fieldLength > MAX_CELL_CHARS) {
       this.long = { column: this.fields, length: this.fieldLength };

@@ -221,9 +221,9 @@ function recordDelimiterOf(sample: string): string[] | undefined {
 }
 
 /**
- * Longest record csv-parse takes, in bytes of UTF-8 (what it counts): three bytes for each
- * character of the row limit, so that every row within that limit passes and the rows past it
- * are quarantined like those of the fast reader. Beyond it csv-parse can only stop the file.
+ * Maximum record size for csv-parse, in UTF-8 bytes (the unit it counts): three bytes for each
+ * character of the row limit. Rows within the character limit pass, and longer ones up to this
+ * size are quarantined as in the fast reader. Beyond it csv-parse can only stop the file.
  */
 const MAX_RECORD_BYTES = 3 * MAX_RECORD_CHARS;
 

@@ -396,7 +396,7 @@ function loneSurrogateAt(text: string): number {
 
 /**
  * Strict UTF-16 decoding. iconv-lite passes a lone surrogate through (it becomes U+FFFD when
- * written out) and drops an odd last byte; both mean a damaged or cut file, so either stops
+ * written out) and drops an odd last byte. Both mean a damaged or cut file, so either stops
  * the read with the byte offset and line. A high surrogate at the end of a chunk waits for the
  * next chunk, so only the carried bytes are held back.
  */
@@ -405,8 +405,8 @@ function createUtf16Decoder(detected: DetectedEncoding, file: string): Transform
   let carry: Buffer | undefined;
   /** Bytes decoded so far, counted from the end of the byte-order mark. */
   let decoded = 0;
-  const fail = (callback: TransformCallback, offset: number, what: string) => {
-    utf16Error(detected, file, detected.bomLength + offset, what).then(
+  const fail = (callback: TransformCallback, offset: number, problem: string) => {
+    utf16Error(detected, file, detected.bomLength + offset, problem).then(
       (error) => callback(error),
       (failure: unknown) => callback(failure as Error),
     );
@@ -433,8 +433,8 @@ function createUtf16Decoder(detected: DetectedEncoding, file: string): Transform
       const text = body.toString("utf16le");
       if (!isWellFormed(text)) {
         const at = loneSurrogateAt(text);
-        const unit = text.charCodeAt(at).toString(16).toUpperCase();
-        fail(callback, decoded + at * 2, `unpaired UTF-16 surrogate 0x${unit}`);
+        const unitHex = text.charCodeAt(at).toString(16).toUpperCase();
+        fail(callback, decoded + at * 2, `unpaired UTF-16 surrogate 0x${unitHex}`);
         return;
       }
       decoded += whole;
@@ -484,14 +484,14 @@ async function utf16Error(
   detected: DetectedEncoding,
   file: string,
   offset: number,
-  what: string,
+  problem: string,
 ): Promise<SnapshotFileError> {
   const line = detected.path
     ? `line ${await utf16LineAt(detected.path, detected.bomLength, offset, detected.encoding === "utf-16be")} `
     : "";
   return new SnapshotFileError(
     file,
-    `${line}(byte offset ${offset}): ${what}; the file is damaged or was cut short. Export it ` +
+    `${line}(byte offset ${offset}): ${problem}; the file is damaged or was cut short. Export it ` +
       "again (as UTF-8 or UTF-16), or repair the text at that place",
   );
 }

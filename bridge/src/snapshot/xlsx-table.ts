@@ -55,7 +55,7 @@ export function columnLetters(column: number): string {
   return letters;
 }
 
-/** Where a row was read, so that a cell that cannot be read is named by sheet and address. */
+/** Location of a row, so that an unreadable cell is named by sheet and address. */
 export interface RowPlace {
   file: string;
   sheet: string;
@@ -63,9 +63,9 @@ export interface RowPlace {
 }
 
 /**
- * Reject a shared-string reference that ExcelJS could not resolve. It hands such a cell over
- * as `{sharedString: N}` when the workbook's shared-string table was not read before the
- * worksheet; as text it would become a wrong value in every row.
+ * Reject a shared-string reference that ExcelJS could not resolve. ExcelJS returns such a cell
+ * as `{sharedString: N}` when it has not read the shared-string table before the worksheet.
+ * Read as text, it would be a wrong value in every row.
  */
 export function assertResolved(value: unknown, place: RowPlace, column: number): void {
   if (typeof value === "object" && value !== null && "sharedString" in value) {
