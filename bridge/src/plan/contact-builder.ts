@@ -233,6 +233,21 @@ function withoutHiddenCharacters(
   return checked.removed ? checked.text.trim() : checked.text;
 }
 
+/** Header of the column before `meaning` in the user's values whose rule writes `field`. */
+function firstColumnOf(
+  user: MergedUser,
+  environment: ContactEnvironment,
+  field: string,
+  meaning: string,
+): string {
+  for (const [other, sourced] of user.values) {
+    if (other === meaning) break;
+    const rule = environment.rules.forColumn(other, sourced.column);
+    if (rule.kind === "field" && rule.field === field) return sourced.column;
+  }
+  return field;
+}
+
 function place(value: SourcedValue): string {
   return `${value.file} line ${value.line}`;
 }
@@ -323,6 +338,26 @@ export function buildContact(user: MergedUser, environment: ContactEnvironment):
     }
     const { field } = rule;
     if (values[field] !== undefined) {
+      if (
+        !RELATION_FIELDS.has(field) &&
+        canonicalJson(values[field]) === canonicalJson(chosen.value)
+      ) {
+        continue;
+      }
+      // Two columns of different meaning mapped to one field: the first keeps it, and the other
+      // value is reported rather than lost without a word.
+      const first = firstColumnOf(user, environment, field, meaning);
+      flags.push({
+        xml_id: xmlId,
+        extid,
+        flag: "mapping_conflict",
+        detail: `columns "${first}" and "${sourced.column}" are both mapped to ${field}; the first is kept`,
+      });
+      drop(
+        sourced,
+        `the mapping also sends column "${first}" to ${field}, and that value is kept; ` +
+          'map each column to its own field, or set one to "skip"',
+      );
       continue;
     }
     if (field === "user_id") {
