@@ -7,13 +7,7 @@ import { ADDRESS_COLUMNS, ADDRESS_FILE, AddressFile } from "./addresses.js";
 import { convertValues, type Cell, type ConvertContext } from "./cells.js";
 import { ImportCsvFile, orderColumns } from "./csv-file.js";
 import { renderImportGuide, type GuideInput, type PackageFile } from "./guide.js";
-import {
-  OWNERS_FILE,
-  SALESPERSON_FILE,
-  ownerNames,
-  writeOwnersFile,
-  type Owner,
-} from "./owners.js";
+import { OWNERS_FILE, SALESPERSON_FILE, listOwners, writeOwnersFile } from "./owners.js";
 import { readPhaseRows, type PlanManifest, type PlanRow } from "./plan-reader.js";
 
 interface FileSpec {
@@ -221,7 +215,13 @@ async function writeFiles(options: BuildPackageOptions, work: string): Promise<G
   }
   files.sort((a, b) => (a.file < b.file ? -1 : 1));
 
-  const ownerList = await listOwners(options, owners, logins);
+  const ownerList = await listOwners(
+    options.planDir,
+    options.manifest,
+    owners,
+    logins,
+    options.logger,
+  );
   if (ownerList.length > 0) {
     await writeOwnersFile(join(work, OWNERS_FILE), ownerList);
   }
@@ -246,29 +246,6 @@ async function* companyIds(
   for await (const row of readPhaseRows(options.planDir, options.manifest, "companies")) {
     yield { row, id: row.xml_id ? `__import__.${row.xml_id}` : undefined };
   }
-}
-
-async function listOwners(
-  options: BuildPackageOptions,
-  counts: Map<string, number>,
-  logins: Map<string, string>,
-): Promise<Owner[]> {
-  const unused = [...logins.keys()].filter((email) => !counts.has(email));
-  if (unused.length > 0) {
-    options.logger.warn(
-      { owners: unused.length },
-      "owner logins given for e-mails that own no contact in the plan; they are not used",
-    );
-  }
-  const names = await ownerNames(options.planDir, options.manifest);
-  return [...counts.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([email, contacts]) => ({
-      email,
-      name: names.get(email) ?? "",
-      contacts,
-      login: logins.get(email) ?? email,
-    }));
 }
 
 async function readSchema(options: BuildPackageOptions): Promise<{

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { parse } from "csv-parse/sync";
 import { ConfigError } from "../core/errors.js";
+import type { Logger } from "../core/log.js";
 import { ImportCsvFile } from "./csv-file.js";
 import { readPhaseRows, type PlanManifest } from "./plan-reader.js";
 
@@ -86,10 +87,7 @@ export async function readOwnerLogins(path: string): Promise<Map<string, string>
 }
 
 /** Owner names from the plan's owners phase, by e-mail in lower case. */
-export async function ownerNames(
-  planDir: string,
-  manifest: PlanManifest,
-): Promise<Map<string, string>> {
+async function ownerNames(planDir: string, manifest: PlanManifest): Promise<Map<string, string>> {
   const names = new Map<string, string>();
   for await (const row of readPhaseRows(planDir, manifest, "owners")) {
     const { email, name } = row.values;
@@ -98,6 +96,35 @@ export async function ownerNames(
     }
   }
   return names;
+}
+
+/**
+ * List the owners of contacts, sorted by e-mail, with their names from the plan and the login
+ * the salesperson file names. Logs the number of given logins that no owner uses.
+ */
+export async function listOwners(
+  planDir: string,
+  manifest: PlanManifest,
+  counts: Map<string, number>,
+  logins: Map<string, string>,
+  logger: Logger,
+): Promise<Owner[]> {
+  const unused = [...logins.keys()].filter((email) => !counts.has(email));
+  if (unused.length > 0) {
+    logger.warn(
+      { owners: unused.length },
+      "owner logins given for e-mails that own no contact in the plan; they are not used",
+    );
+  }
+  const names = await ownerNames(planDir, manifest);
+  return [...counts.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([email, contacts]) => ({
+      email,
+      name: names.get(email) ?? "",
+      contacts,
+      login: logins.get(email) ?? email,
+    }));
 }
 
 /** Write `owners.csv`, sorted by e-mail. */
