@@ -17,8 +17,8 @@ from odoo.exceptions import UserError
 
 LEASE_PARAM = "netmera_migration.lease_seconds"
 DEFAULT_LEASE_SECONDS = 120
-# Every begin_import() rewrites this one row (the ids of the runs it starts), so that two of
-# them at the same moment conflict in PostgreSQL; see _claim_import_slot.
+# Every begin_import() rewrites this one row with the id of the run it starts, so that two calls
+# at the same moment conflict in PostgreSQL (see _claim_import_slot).
 IMPORT_SLOT_PARAM = "netmera_migration.last_import_started"
 
 
@@ -112,12 +112,12 @@ class NetmeraMigrationRun(models.Model):
         return result
 
     def begin_import(self):
-        """Start or resume the run for a bridge about to send batches; returns its state.
+        """Start or resume the run for a bridge about to send batches, and return its state.
 
-        Refused while another run of this database imports (state running, heartbeat within
-        the lease). Two runs importing at once write the same external IDs, and the second
-        would stop on PostgreSQL's unique index half way through a phase. The refused run
-        keeps its state, and nothing of it is written.
+        Raises UserError while another run of this database imports (state running, heartbeat
+        within the lease). Two runs importing at once write the same external IDs, so the
+        second would stop on PostgreSQL's unique index half way through a phase. The rejected
+        run keeps its state, and nothing of it is written.
         """
         self.ensure_one()
         self._check_manager()
@@ -129,7 +129,7 @@ class NetmeraMigrationRun(models.Model):
         return {"state": self.state, "lease_seconds": self._lease_seconds()}
 
     def _claim_import_slot(self):
-        """Refuse while another run imports; of two calls at the same moment, one wins.
+        """Raise UserError while another run imports. Of two calls at the same moment, one wins.
 
         Both calls update the same system parameter row first. PostgreSQL makes the second
         wait for the first to commit and then fails it with a serialization error. Odoo's RPC
