@@ -98,13 +98,19 @@ export function convertValue(
       return convertText(raw, isArray, context);
     case "integer":
     case "float": {
+      const parse = target.type === "integer" ? parseInteger : parseNumber;
       const format = context.numberFormat(meaning, file);
       if (!format.ok) {
+        // The column's format is undecided, yet a value such as "2" reads as the same number in
+        // both formats, and is kept.
+        const point = parse(raw, "point");
+        const comma = parse(raw, "comma");
+        if (point.ok && comma.ok && point.value === comma.value) {
+          return point;
+        }
         return reject(`cannot be read because the column ${format.reason}`);
       }
-      return target.type === "integer"
-        ? parseInteger(raw, format.value)
-        : parseNumber(raw, format.value);
+      return parse(raw, format.value);
     }
     case "boolean":
       return normalizeBoolean(raw);
