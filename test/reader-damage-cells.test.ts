@@ -5,6 +5,7 @@ import { parse } from "csv-parse/sync";
 import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../bridge/src/core/log.js";
+import { readExportUserIds } from "../bridge/src/netmera/export-users.js";
 import { OverlongRecordSkipper } from "../bridge/src/snapshot/csv-overlong.js";
 import { openTable, type Table, type TableRow } from "../bridge/src/snapshot/table.js";
 import { writeFiles } from "./input-support.js";
@@ -126,6 +127,16 @@ describe("over-long CSV cells", () => {
     await expect(openTable(path, "users/nohead.csv", silentLogger)).rejects.toThrow(
       "users/nohead.csv: line 1: the header runs past 1,048,576 characters or has a name past " +
         "the cell limit, so this is not a CSV export (or its first line is damaged)",
+    );
+  });
+});
+
+describe("over-long rows in the pull step's export reader", () => {
+  it("stops at a row past 3 MiB with its line and column", async () => {
+    const path = file(`External ID,note\nu1,ok\nu2,"${"w".repeat(3_200_000)}"\n`);
+    await expect(readExportUserIds(path, "export.csv", () => undefined)).rejects.toThrow(
+      "export.csv: line 3, column 2: the row runs past 3,145,728 bytes; a quote left open or " +
+        "a damaged export does this. Repair the row or export the file again",
     );
   });
 });

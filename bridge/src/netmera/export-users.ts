@@ -4,6 +4,7 @@ import { parse } from "csv-parse";
 import { assertResolved, openXlsxReader } from "../snapshot/xlsx-table.js";
 import iconv from "iconv-lite";
 import { SnapshotFileError } from "../core/errors.js";
+import { MAX_RECORD_CHARS } from "../snapshot/cell-limits.js";
 import { createDecoder, type TextEncoding } from "../snapshot/encoding.js";
 
 /**
@@ -87,7 +88,14 @@ async function* csvRows(path: string, displayName: string): AsyncGenerator<strin
     displayName,
   );
   const source = createReadStream(path, { start: bomLength });
-  const parser = parse({ delimiter, relax_column_count: true, bom: true, skip_empty_lines: true });
+  const parser = parse({
+    delimiter,
+    relax_column_count: true,
+    bom: true,
+    skip_empty_lines: true,
+    // Bounds the memory of a record, such as one with a quote left open, as the reader does.
+    max_record_size: MAX_RECORD_BYTES,
+  });
   source.on("error", (error) => parser.destroy(error));
   decoder.on("error", (error) => parser.destroy(error));
   source.pipe(decoder).pipe(parser);
@@ -100,6 +108,16 @@ async function* csvRows(path: string, displayName: string): AsyncGenerator<strin
       throw error;
     }
     const line = (error as { lines?: number }).lines;
+    if ((error as { code?: string }).code === "CSV_MAX_RECORD_SIZE") {
+      const column = (error as { column?: unknown }).column;
+      throw new SnapshotFileError(
+        displayName,
+        `line ${line ?? "?"}${typeof column === "number" ? `, column ${column + 1}` : ""}: the ` +
+          `row runs past ${MAX_RECORD_BYTES.toLocaleString("en-US")} bytes; a quote left open or ` +
+          "a damaged export does this. Repair the row or export the file again",
+        { cause: error },
+      );
+    }
     throw new SnapshotFileError(
       displayName,
       `cannot be read as ${encoding} CSV with delimiter ${JSON.stringify(delimiter)}${line === undefined ? "" : ` (line ${line})`}: ${(error as Error).message}`,
@@ -109,6 +127,9 @@ async function* csvRows(path: string, displayName: string): AsyncGenerator<strin
     source.destroy();
   }
 }
+
+/** Maximum CSV record size in UTF-8 bytes: three for each character of the reader's row limit. */
+const MAX_RECORD_BYTES = 3 * MAX_RECORD_CHARS;
 
 /** The snapshot reader's names for the encodings sniffed here. */
 const TEXT_ENCODINGS: Record<string, TextEncoding> = {

@@ -204,6 +204,8 @@ export async function openXlsxTable(path: string, file: string, _logger: Logger)
         cells.push(undefined);
       }
       const tableRow: TableRow = { line: row.line, cells };
+      // NOTE: ExcelJS has already read the whole cell into memory here, so this check flags an
+      // over-long XLSX cell but cannot bound the memory it takes, unlike the CSV reader.
       const over = findTooLong(cells);
       if (over) {
         cutCells(cells, over);
