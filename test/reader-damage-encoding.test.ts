@@ -29,7 +29,7 @@ function utf16be(text: string): Buffer {
   return Buffer.from(text, "utf16le").swap16();
 }
 
-/** One UTF-16 code unit, as two bytes. */
+/** Encode one UTF-16 code unit as two bytes. */
 function unit(code: number, bigEndian = false): Buffer {
   const bytes = Buffer.alloc(2);
   if (bigEndian) {
@@ -54,7 +54,7 @@ const DAMAGED =
 const damaged = (what: string) => `${what}${DAMAGED.replace(". ", "; ")}`;
 
 describe("damaged UTF-16", () => {
-  it("rejects a lone high surrogate in UTF-16 LE with its line and byte offset", async () => {
+  it("rejects a lone high surrogate (LE)", async () => {
     // "extId,note\n" is 11 units, "u1,ok\n" 6: line 3 starts at byte 2 + 34 = 36, and the
     // surrogate follows "u2," at byte 42.
     const path = file(
@@ -70,7 +70,7 @@ describe("damaged UTF-16", () => {
     );
   });
 
-  it("rejects a lone low surrogate in UTF-16 BE", async () => {
+  it("rejects a lone low surrogate (BE)", async () => {
     const path = file(
       Buffer.concat([BE_BOM, utf16be("extId,note\nu1,"), unit(0xdc00, true), utf16be("\n")]),
     );
@@ -79,7 +79,7 @@ describe("damaged UTF-16", () => {
     );
   });
 
-  it("rejects an odd last byte instead of dropping it", async () => {
+  it("rejects an odd last byte", async () => {
     const path = file(
       Buffer.concat([LE_BOM, utf16le("extId,note\nu1,ok\nu2,a"), Buffer.from([0x62])]),
     );
@@ -90,7 +90,7 @@ describe("damaged UTF-16", () => {
     );
   });
 
-  it("rejects a file cut between the two halves of a character", async () => {
+  it("rejects a file cut mid-character", async () => {
     const path = file(Buffer.concat([LE_BOM, utf16le("extId,note\nu1,"), unit(0xd83d)]));
     await expect(readAll(path, "users/cut.csv")).rejects.toThrow(
       `users/cut.csv: line 2 (byte offset 30): ${damaged(
@@ -99,7 +99,7 @@ describe("damaged UTF-16", () => {
     );
   });
 
-  it("reads a surrogate pair split across two read chunks", async () => {
+  it("reads a pair split across chunks", async () => {
     // Reads start after the byte-order mark in chunks of 256 KiB; the pair's first half ends
     // the first chunk.
     const header = "extId,note\n";
@@ -123,7 +123,7 @@ describe("damaged UTF-16", () => {
 });
 
 describe("invalid UTF-8", () => {
-  it("stops at an invalid byte after valid UTF-8 letters, naming line and column", async () => {
+  it("stops at a mixed-in byte", async () => {
     const path = file(
       Buffer.concat([Buffer.from("extId,city\nu1,Muğla İzmir\nu2,Bo"), Buffer.from([0xfc, 0x0a])]),
     );
@@ -132,8 +132,8 @@ describe("invalid UTF-8", () => {
     );
   });
 
-  it("stops at an invalid byte that comes after the first 64 KiB", async () => {
-    // Detection sees only valid UTF-8, so the bad byte far down must not become U+FFFD.
+  it("stops at a bad byte past 64 KiB", async () => {
+    // Detection reads only valid UTF-8, so the bad byte far down must not become U+FFFD.
     const rows = Array.from({ length: 3000 }, (_, i) => `u${i},Muğla\n`).join("");
     const head = Buffer.from(`extId,city\n${rows}`);
     const path = file(Buffer.concat([head, Buffer.from("u9,Bo"), Buffer.from([0xfc, 0x0a])]));
@@ -142,7 +142,7 @@ describe("invalid UTF-8", () => {
     );
   });
 
-  it("keeps reading a file stated as Windows-1254 with the same bytes", async () => {
+  it("reads the bytes as stated Windows-1254", async () => {
     const path = file(Buffer.concat([Buffer.from("extId,city\nu2,Bo"), Buffer.from([0xfc, 0x0a])]));
     stateEncoding(path, "windows-1254");
     expect(await readAll(path, "users/tr.csv")).toEqual([["u2", "Boü"]]);
@@ -151,7 +151,7 @@ describe("invalid UTF-8", () => {
 });
 
 describe("damaged input in the pull step's export reader", () => {
-  it("rejects a lone UTF-16 surrogate in an Export Users CSV", async () => {
+  it("rejects a lone UTF-16 surrogate", async () => {
     const path = file(
       Buffer.concat([LE_BOM, utf16le("External ID\nu1\nu"), unit(0xd800), utf16le("\n")]),
     );
@@ -160,7 +160,7 @@ describe("damaged input in the pull step's export reader", () => {
     );
   });
 
-  it("rejects invalid UTF-8 after the first 64 KiB of an Export Users CSV", async () => {
+  it("rejects invalid UTF-8 past 64 KiB", async () => {
     const rows = Array.from({ length: 12000 }, (_, i) => `ü${i}\n`).join("");
     const head = Buffer.from(`External ID\n${rows}`);
     const path = file(Buffer.concat([head, Buffer.from([0x78, 0xfc, 0x0a])]));

@@ -64,10 +64,10 @@ function usersWorkbook(): ExcelJS.Workbook {
 }
 
 describe("XLSX shared strings stored after the worksheet", () => {
-  it("reads the strings, not {sharedString: N}, on every read", async () => {
+  it("reads the strings on every read", async () => {
     const path = await rebuild(usersWorkbook(), "excel-order.xlsx", EXCEL_ORDER);
     // ExcelJS alone lost the strings on about half of the reads of such a file, depending on
-    // the timing of its temporary copy of the worksheet; eight reads make a pass by luck rare.
+    // the timing of its temporary copy of the worksheet. Eight reads make a lucky pass rare.
     for (let attempt = 0; attempt < 8; attempt += 1) {
       const table = await openTable(path, "users/excel.xlsx", silentLogger);
       expect(table.headers).toEqual(["External ID", "Email", "City"]);
@@ -79,7 +79,7 @@ describe("XLSX shared strings stored after the worksheet", () => {
     }
   });
 
-  it("reads the extIds of such a file in the pull step", async () => {
+  it("reads the extIds in pull", async () => {
     const path = await rebuild(usersWorkbook(), "pull-order.xlsx", EXCEL_ORDER);
     for (let attempt = 0; attempt < 8; attempt += 1) {
       const ids: string[] = [];
@@ -94,7 +94,7 @@ describe("XLSX shared strings stored after the worksheet", () => {
     }
   });
 
-  it("names the sheet and cell when the shared-string table is missing", async () => {
+  it("names sheet and cell without strings", async () => {
     const path = await rebuild(usersWorkbook(), "no-strings.xlsx", EXCEL_ORDER, [
       "xl/sharedStrings.xml",
     ]);
