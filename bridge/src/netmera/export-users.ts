@@ -1,7 +1,7 @@
 import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
 import { parse } from "csv-parse";
-import { assertResolved, openXlsxReader } from "../snapshot/xlsx-table.js";
+import { assertResolved, openXlsxReader, type XlsxReader } from "../snapshot/xlsx-table.js";
 import iconv from "iconv-lite";
 import { SnapshotFileError } from "../core/errors.js";
 import { MAX_RECORD_CHARS } from "../snapshot/cell-limits.js";
@@ -209,7 +209,21 @@ function sniffDelimiter(sample: string): string {
 
 /** Rows of the first worksheet as text cells, read as a stream. */
 async function* xlsxRows(path: string, displayName: string): AsyncGenerator<string[]> {
-  const reader = await openXlsxReader(path, { worksheets: "emit", sharedStrings: "cache" });
+  const { reader, close } = await openXlsxReader(path, {
+    worksheets: "emit",
+    sharedStrings: "cache",
+  });
+  try {
+    yield* firstSheetRows(reader, displayName);
+  } finally {
+    close();
+  }
+}
+
+async function* firstSheetRows(
+  reader: XlsxReader["reader"],
+  displayName: string,
+): AsyncGenerator<string[]> {
   for await (const worksheet of reader) {
     const sheet = (worksheet as unknown as { name?: string }).name ?? "";
     for await (const row of worksheet) {

@@ -104,13 +104,22 @@ function rowCells(values: unknown, place: RowPlace): (string | undefined)[] {
 export async function openXlsxReader(
   path: string,
   options: Partial<ExcelJS.stream.xlsx.WorkbookStreamReaderOptions>,
-): Promise<ExcelJS.stream.xlsx.WorkbookReader> {
-  return withEmptyModel(
-    new ExcelJS.stream.xlsx.WorkbookReader(await orderedXlsxStream(path), options),
-  );
+): Promise<XlsxReader> {
+  const stream = await orderedXlsxStream(path);
+  return {
+    reader: withEmptyModel(new ExcelJS.stream.xlsx.WorkbookReader(stream, options)),
+    // ExcelJS leaves its input open when a caller stops reading early, as the header pass does.
+    close: () => stream.destroy(),
+  };
 }
 
-function createReader(path: string): Promise<ExcelJS.stream.xlsx.WorkbookReader> {
+/** A streaming workbook reader and the function that closes its file. */
+export interface XlsxReader {
+  reader: ExcelJS.stream.xlsx.WorkbookReader;
+  close(): void;
+}
+
+function createReader(path: string): Promise<XlsxReader> {
   return openXlsxReader(path, {
     worksheets: "emit",
     sharedStrings: "cache",
@@ -143,9 +152,12 @@ export async function openXlsxTable(path: string, file: string, _logger: Logger)
   let sheetName = "";
 
   async function* sheetRows(): AsyncGenerator<{ line: number; cells: (string | undefined)[] }> {
+    let close: (() => void) | undefined;
     try {
       let first = true;
-      for await (const worksheet of await createReader(path)) {
+      const opened = await createReader(path);
+      close = opened.close;
+      for await (const worksheet of opened.reader) {
         const name = (worksheet as unknown as { name?: string }).name ?? "";
         if (first) {
           first = false;
@@ -177,6 +189,8 @@ export async function openXlsxTable(path: string, file: string, _logger: Logger)
       throw new SnapshotFileError(file, `cannot be read as XLSX: ${(error as Error).message}`, {
         cause: error,
       });
+    } finally {
+      close?.();
     }
   }
 
