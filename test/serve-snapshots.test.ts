@@ -104,6 +104,51 @@ describe("snapshot upload", () => {
     expect(leftovers()).toEqual([]);
   });
 
+  it("reads a Finder zip without its macOS metadata", async () => {
+    const users = "extId;email\nu1;a@example.com\n";
+    const manifest = manifestFor({ "users/segment-1.csv": users });
+    const response = await upload(
+      buildZip([
+        { name: "small/manifest.json", data: manifest },
+        { name: "small/.DS_Store", data: "\u0000\u0000\u0000\u0001Bud1" },
+        { name: "small/users/segment-1.csv", data: users },
+        { name: "__MACOSX/small/._manifest.json", data: "resource fork" },
+      ]),
+    );
+
+    expect(response.status).toBe(201);
+    expect(response.body.verified).toBe(true);
+    expect(response.body.files).toBe(2);
+    const dir = join(dataDir, "snapshots", response.body.snapshotId);
+    expect(readdirSync(dir).sort()).toEqual(["manifest.json", "users"]);
+  });
+
+  it("keeps a lone users/ folder as part of the snapshot", async () => {
+    const response = await upload(
+      buildZip([
+        { name: "users/kunden.csv", data: "extId\nu1\n" },
+        { name: "users/musteri.csv", data: "extId\nu2\n" },
+      ]),
+    );
+
+    expect(response.status).toBe(201);
+    const dir = join(dataDir, "snapshots", response.body.snapshotId);
+    expect(readdirSync(dir)).toEqual(["users"]);
+    expect(readdirSync(join(dir, "users")).sort()).toEqual(["kunden.csv", "musteri.csv"]);
+  });
+
+  it("rejects a zip in which no file is read", async () => {
+    const response = await upload(buildZip([{ name: "notes.txt", data: "hello" }]));
+
+    expect(response.status).toBe(422);
+    expect(response.body.error).toBe(
+      "invalid snapshot: the upload holds no file that netmera-odoo reads " +
+        "(users/, profiles/, tags/, devices/, events/, segments.json …); is it the snapshot folder?",
+    );
+    expect(snapshotFolders()).toEqual([]);
+    expect(leftovers()).toEqual([]);
+  });
+
   it("keeps a zip without manifest.json as unverified", async () => {
     const response = await upload(buildZip([{ name: "users/a.csv", data: "extId\nu1\n" }]));
 

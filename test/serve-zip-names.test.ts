@@ -104,15 +104,18 @@ describe("zip entry names", () => {
   it("unpacks a CP437 name from an old archiver under its CP437 reading", async () => {
     const zip = buildZip([
       {
-        name: "m\u00fcs.csv",
-        nameBytes: Buffer.from([0x6d, 0x81, 0x73, 0x2e, 0x63, 0x73, 0x76]),
+        name: "users/m\u00fcs.csv",
+        nameBytes: Buffer.from([
+          ...Buffer.from("users/"),
+          ...[0x6d, 0x81, 0x73, 0x2e, 0x63, 0x73, 0x76],
+        ]),
         data: "extId\nu1\n",
         utf8Flag: false,
       },
     ]);
     const response = await upload(zip);
     expect(response.status).toBe(201);
-    const folder = join(dataDir, "snapshots", response.body.snapshotId);
+    const folder = join(dataDir, "snapshots", response.body.snapshotId, "users");
     expect(readdirSync(folder)).toEqual(["müs.csv"]);
     expect(existsSync(join(folder, "müs.csv"))).toBe(true);
   });

@@ -148,7 +148,7 @@ const FILE_RULES: FileRule[] = [
 ];
 
 /** Folders whose files a reader takes, in lower case. */
-const KNOWN_FOLDERS = [
+export const KNOWN_FOLDERS = [
   "users",
   "profiles",
   "user-devices",

@@ -5,8 +5,9 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promise
 import { join } from "node:path";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { NotFoundError, RequestError, SnapshotTamperedError } from "../core/errors.js";
+import { ConfigError, NotFoundError, RequestError, SnapshotTamperedError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
+import { KNOWN_FOLDERS } from "../mapping/propose-files.js";
 import { openSnapshot } from "../snapshot/snapshot.js";
 import { InvalidSnapshotError, PayloadTooLargeError } from "./errors.js";
 import { unzipSafely, type UnzipLimits } from "./unzip.js";
@@ -107,6 +108,9 @@ async function receive(body: Readable, limiter: Transform, path: string): Promis
   }
 }
 
+/** Top-level folders of a snapshot itself, which are never taken for a wrapping folder. */
+const SNAPSHOT_FOLDERS = new Set<string>(KNOWN_FOLDERS);
+
 /**
  * Return the folder of an unpacked archive that contains the snapshot. `zip -r snap.zip snapshot/`
  * puts everything under one top-level folder, so an archive whose only entry is a folder is
@@ -115,7 +119,10 @@ async function receive(body: Readable, limiter: Transform, path: string): Promis
 async function snapshotRoot(unpackDir: string): Promise<string> {
   const entries = await readdir(unpackDir, { withFileTypes: true });
   const only = entries.length === 1 ? entries[0] : undefined;
-  if (only?.isDirectory()) return join(unpackDir, only.name);
+  // A lone users/ or tags/ folder is part of the snapshot, not a folder wrapped around it.
+  if (only?.isDirectory() && !SNAPSHOT_FOLDERS.has(only.name.toLowerCase())) {
+    return join(unpackDir, only.name);
+  }
 
   assertNoNestedManifest(unpackDir, entries);
   return unpackDir;
@@ -191,6 +198,11 @@ export async function storeSnapshotUpload(
     // Checks every file against manifest.json, when there is one, before the folder is kept.
     const snapshot = await openSnapshot(root, { logger, verify: true }).catch((error: unknown) => {
       // The message names the temporary folder, which means nothing to the uploader.
+      if (error instanceof ConfigError) {
+        throw new InvalidSnapshotError(
+          `invalid snapshot: ${error.message.replaceAll(`snapshot folder ${root}`, "the upload").replaceAll(root, "the upload")}`,
+        );
+      }
       if (!(error instanceof SnapshotTamperedError)) throw error;
       throw new SnapshotTamperedError(error.message.replace(`snapshot ${root}`, "upload"));
     });

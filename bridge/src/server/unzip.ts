@@ -297,6 +297,15 @@ export function inflationGuard(
  * the disk is too full. The caller removes `target` on failure, so no partial snapshot stays
  * behind.
  */
+/**
+ * True for what macOS Finder adds to a zip: the `__MACOSX/` folder of resource forks and
+ * `.DS_Store` files. Unpacked, they would count as files added to a snapshot with a manifest.
+ */
+function isMacMetadata(name: string): boolean {
+  const parts = name.split("/");
+  return parts[0] === "__MACOSX" || parts[parts.length - 1] === ".DS_Store";
+}
+
 export async function unzipSafely(
   zipPath: string,
   target: string,
@@ -328,6 +337,7 @@ export async function unzipSafely(
     const total: InflationTotal = { bytes: 0 };
     let files = 0;
     for (const { entry, name } of named) {
+      if (isMacMetadata(name)) continue;
       const destination = join(root, name);
       if (name.endsWith("/")) {
         await mkdir(destination, { recursive: true });

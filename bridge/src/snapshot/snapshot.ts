@@ -5,6 +5,7 @@ import type { z } from "zod";
 import { ConfigError, SnapshotFileError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { DEFAULT_SOURCE_TIME_ZONE } from "../normalize/dates.js";
+import { unreadFileReason } from "../mapping/propose-files.js";
 import { STATE_DIR } from "../netmera/journal.js";
 import { listSnapshotFiles, MANIFEST_PENDING } from "../netmera/snapshot-files.js";
 import { matchHeaders, type MatchedHeaders, type TableKind } from "./headers.js";
@@ -81,15 +82,47 @@ export async function openSnapshot(root: string, options: OpenSnapshotOptions): 
     logger.warn({ root }, "snapshot has no manifest.json; hashing its files instead");
     hash = snapshotHashOf(await hashSnapshotFiles(root));
   }
+  const files = manifest ? Object.keys(manifest.files).sort() : await listSnapshotFiles(root);
+  assertReadableFiles(root, files);
   return {
     root,
     manifest,
     hash,
     sourceTimeZone: manifest?.sourceTimeZone ?? DEFAULT_SOURCE_TIME_ZONE,
     app: manifest?.app,
-    files: manifest ? Object.keys(manifest.files).sort() : await listSnapshotFiles(root),
+    files,
     logger,
   };
+}
+
+/**
+ * Reject a folder in which no reader takes any file: an empty folder, or the folder above a
+ * snapshot. Read as a snapshot, it would plan nothing and report success.
+ */
+function assertReadableFiles(root: string, files: string[]): void {
+  if (files.some((file) => unreadFileReason(file) === undefined)) {
+    return;
+  }
+  if (files.length === 0) {
+    throw new ConfigError(
+      `snapshot folder ${root} holds no files; pass the folder that pull wrote, with users/, events/ and manifest.json`,
+    );
+  }
+  const folders = new Set(files.map((file) => file.split("/")[0]));
+  const [only] = folders;
+  const below =
+    folders.size === 1 && only !== undefined && files.every((file) => file.includes("/"))
+      ? files.map((file) => file.slice(only.length + 1))
+      : [];
+  if (below.some((file) => unreadFileReason(file) === undefined)) {
+    throw new ConfigError(
+      `snapshot folder ${root} holds its files one folder down, in ${only}/; pass ${join(root, only as string)}`,
+    );
+  }
+  throw new ConfigError(
+    `snapshot folder ${root} holds no file that netmera-odoo reads (users/, profiles/, tags/, ` +
+      "devices/, events/, segments.json …); is it the snapshot folder?",
+  );
 }
 
 /**
