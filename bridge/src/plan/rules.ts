@@ -20,10 +20,12 @@ const BUILT_IN: Record<string, ColumnRule> = {
   pushToken: { kind: "skip", reason: "push tokens never leave the snapshot" },
 };
 
-/** Defaults for meanings the mapping has no entry for (older mappings, hand-written ones). */
+/**
+ * Defaults for the device meanings the mapping has no entry for (installation files, older
+ * mappings). E-mail and phone have none: a reviewer who deletes their entries keeps that
+ * personal data out of Odoo, and the columns are reported as not planned.
+ */
 const DEFAULT_TARGETS: Record<string, MappingTarget> = {
-  email: { model: "res.partner", field: "email", type: "char", action: "existing" },
-  msisdn: { model: "res.partner", field: "mobile", type: "char", action: "existing" },
   deviceModel: {
     model: "res.partner",
     field: "netmera_device_model",
