@@ -98,8 +98,9 @@ describe("over-long CSV cells", () => {
   });
 
   it("stops csv-parse past 3 MiB", async () => {
-    // The lone CR in line 2 hands the file to csv-parse, which cannot skip a record.
-    const path = file(`extId,note\nu1,a\rb\nu2,${"c".repeat(3_200_000)}\nu3,ok\n`);
+    // The text after a closing quote in line 2 hands the file to csv-parse, which cannot skip
+    // a record.
+    const path = file(`extId,note\nu1,"a"b\nu2,${"c".repeat(3_200_000)}\nu3,ok\n`);
     const table = await openTable(path, "users/cr.csv", silentLogger);
     await expect(rows(table)).rejects.toThrow(
       'users/cr.csv: line 3, column 2 ("note"): the row runs past 3,145,728 bytes and is not ' +
@@ -109,7 +110,7 @@ describe("over-long CSV cells", () => {
   });
 
   it("quarantines a long cell in csv-parse", async () => {
-    const path = file(`extId,note\nu1,a\rb\nu2,${"c".repeat(70_000)}\nu3,ok\n`);
+    const path = file(`extId,note\nu1,"a"b\nu2,${"c".repeat(70_000)}\nu3,ok\n`);
     const table = await openTable(path, "users/cr-long.csv", silentLogger);
     const read = await rows(table);
     expect(read.map((row) => [row.line, row.problem])).toEqual([

@@ -207,9 +207,9 @@ export class FastCsvScanner {
 
 /**
  * Record delimiters for csv-parse. Files whose first line ends in a lone CR keep csv-parse's
- * own detection. All others accept LF and CRLF on any record: exports that were concatenated
- * or edited by hand mix them, and one detected ending would glue the other kind of rows
- * together.
+ * own detection. All others accept LF, CRLF and a lone CR on any record: exports that were
+ * concatenated or edited by hand mix them, and one detected ending would glue the other kind
+ * of rows together. A CR inside a quoted field stays part of the value.
  */
 function recordDelimiterOf(sample: string): string[] | undefined {
   const cr = sample.indexOf("\r");
@@ -217,7 +217,7 @@ function recordDelimiterOf(sample: string): string[] | undefined {
   if (cr >= 0 && (lf < 0 || cr < lf) && sample.charCodeAt(cr + 1) !== LF) {
     return undefined;
   }
-  return ["\r\n", "\n"];
+  return ["\r\n", "\n", "\r"];
 }
 
 /**

@@ -157,6 +157,17 @@ export function decodeCells(text: string): (string | null)[] {
   return text.split(UNIT_SEPARATOR).map((cell) => (cell === "" ? null : cell));
 }
 
+/**
+ * True for a row whose cells are the header names again. The key column is compared first, so
+ * other rows cost one comparison.
+ */
+function repeatsHeader(cells: (string | undefined)[], headers: string[], keyAt: number): boolean {
+  if (cells[keyAt]?.trim() !== headers[keyAt]?.trim()) {
+    return false;
+  }
+  return headers.every((header, index) => (cells[index]?.trim() ?? "") === header.trim());
+}
+
 function rowText(cells: (string | undefined)[]): string {
   return cells.map((cell) => cell ?? "").join(" | ");
 }
@@ -273,6 +284,18 @@ async function stageUserFile(
       }
       if (row.cells.every((cell) => cell === undefined)) {
         counts.emptyUserRows += 1;
+        continue;
+      }
+      if (repeatsHeader(row.cells, table.headers, Math.max(extIdAt, 0))) {
+        counts.badUserRows += 1;
+        hooks.onProblem({
+          file,
+          line: row.line,
+          column: "",
+          value: tokenColumns.length > 0 ? "" : rowText(row.cells),
+          reason:
+            "row rejected: it repeats the header line, as when two exports are joined into one file",
+        });
         continue;
       }
       let extId = extIdAt >= 0 ? row.cells[extIdAt]?.trim() : undefined;
