@@ -189,6 +189,9 @@ export async function detectEncoding(
     if (!isUtf16(stated ?? fromHead?.encoding)) {
       assertText(head, file);
     }
+    if (stated && stated !== "utf-8" && !isUtf16(stated)) {
+      assertNotUtf8(head, file, stated);
+    }
     if (stated) {
       detected = {
         encoding: stated,
@@ -210,6 +213,30 @@ export async function detectEncoding(
   }
   decisions.set(key, { ...detected, path });
   return { ...detected, path };
+}
+
+/**
+ * Reject a single-byte encoding stated for text that is UTF-8: read so, every Turkish letter
+ * would become two wrong characters ("ş" as "ÅŸ"). Text in Latin-1 or Windows-1254 with letters
+ * beyond ASCII is practically never also valid UTF-8, so valid UTF-8 with such letters in the
+ * first block is taken as UTF-8.
+ */
+function assertNotUtf8(head: Buffer, file: string, stated: TextEncoding): void {
+  const first = head.findIndex((byte) => byte >= 0x80);
+  if (first < 0 || !isValidUtf8(head) || utf8SequencesBeforeInvalid(head) === 0) {
+    return;
+  }
+  let line = 1;
+  for (let i = 0; i < first; i += 1) {
+    if (head[i] === 0x0a) line += 1;
+  }
+  const decoded = new TextDecoder("utf-8").decode(head.subarray(first, first + 4));
+  const letter = String.fromCodePoint(decoded.codePointAt(0) ?? 0xfffd);
+  throw new SnapshotFileError(
+    file,
+    `its encoding is stated as ${stated}, but the text is UTF-8 ("${letter}" on line ${line}), ` +
+      `which ${stated} would read as other letters; remove the statement for this file`,
+  );
 }
 
 function isUtf16(encoding: TextEncoding | undefined): boolean {
