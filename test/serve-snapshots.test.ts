@@ -83,6 +83,23 @@ describe("snapshot upload", () => {
     expect(again.body).toEqual({ ...response.body, existing: true });
   });
 
+  it("replaces a stored copy that lost a file when the zip comes again", async () => {
+    const users = "extId;email\nu1;a@example.com\n";
+    const zip = buildZip([
+      { name: "manifest.json", data: manifestFor({ "users/segment-1.csv": users }) },
+      { name: "users/segment-1.csv", data: users },
+    ]);
+    const first = await upload(zip);
+    const stored = join(dataDir, "snapshots", first.body.snapshotId, "users/segment-1.csv");
+    rmSync(stored);
+
+    const again = await upload(zip);
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual({ ...first.body, existing: false });
+    expect(readFileSync(stored, "utf8")).toBe(users);
+    expect(leftovers()).toEqual([]);
+  });
+
   it("reads a snapshot zipped inside one top-level folder", async () => {
     const users = "extId;email\nu1;a@example.com\n";
     const manifest = manifestFor({ "users/segment-1.csv": users });

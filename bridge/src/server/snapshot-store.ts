@@ -108,6 +108,30 @@ async function receive(body: Readable, limiter: Transform, path: string): Promis
   }
 }
 
+/**
+ * Check a stored snapshot against its manifest before an upload of the same zip reuses it. A
+ * file removed or changed on disk since would otherwise stay broken however often the zip is
+ * uploaded again.
+ */
+async function storedIntact(
+  target: string,
+  meta: Omit<StoredSnapshot, "existing">,
+  logger: Logger,
+): Promise<boolean> {
+  if (!meta.verified) return true;
+  try {
+    await openSnapshot(target, { logger, verify: true });
+    return true;
+  } catch (error) {
+    if (!(error instanceof SnapshotTamperedError)) throw error;
+    logger.warn(
+      { snapshotId: meta.snapshotId, err: error },
+      "stored snapshot changed on disk; unpacking the upload again",
+    );
+    return false;
+  }
+}
+
 /** Top-level folders of a snapshot itself, which are never taken for a wrapping folder. */
 const SNAPSHOT_FOLDERS = new Set<string>(KNOWN_FOLDERS);
 
@@ -183,7 +207,13 @@ export async function storeSnapshotUpload(
     const snapshotId = `upload-${sha256.slice(0, 16)}`;
     const target = dataDir.snapshotDir(snapshotId);
     const metaPath = `${target}.upload.json`;
-    if (existsSync(target)) return { ...(await readMeta(metaPath)), existing: true };
+    if (existsSync(target)) {
+      const meta = await readMeta(metaPath);
+      if (await storedIntact(target, meta, logger)) return { ...meta, existing: true };
+      // A stored copy that no longer matches its manifest is replaced by this upload.
+      await rm(target, { recursive: true, force: true });
+      await rm(metaPath, { force: true });
+    }
 
     await mkdir(unpackDir);
     const { files, unpackedBytes } = await unzipSafely(zipPath, unpackDir, limits);
