@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { confirmMapping, loadMapping, saveMapping } from "../bridge/src/mapping/store.js";
 import { computeMappingHash, type Mapping } from "../bridge/src/mapping/types.js";
+import { OwnersPendingError } from "../bridge/src/migrate/owners.js";
 import { JobManager } from "../bridge/src/server/job-manager.js";
 import type { JobRunners } from "../bridge/src/server/jobs.js";
 import { scheduleResync, type ResyncSchedule } from "../bridge/src/server/resync.js";
@@ -161,6 +162,95 @@ describe("scheduled re-sync", () => {
     expect(snapshots).toHaveLength(3);
     expect(snapshots).toContain("upload-0123456789abcdef");
     expect(readdirSync(join(root, "resync"))).toHaveLength(2);
+  });
+
+  it("continues a run that waits for owners instead of pulling again", async () => {
+    const { jobs, calls } = recordingJobs();
+    let migrations = 0;
+    const waitingJobs: JobRunners = {
+      ...jobs,
+      pull: async (params, context) => {
+        await writingPull(params, context);
+        return jobs.pull(params, context);
+      },
+      plan: async (params, context) => {
+        mkdirSync(params.outDir, { recursive: true });
+        return jobs.plan(params, context);
+      },
+      migrate: async (params, context) => {
+        migrations += 1;
+        await jobs.migrate(params, context);
+        if (migrations <= 2) throw new OwnersPendingError(7, "contacts", []);
+        return { created: 0 };
+      },
+    };
+    const capture = captureLogger();
+    manager = new JobManager({ logger: capture.logger });
+    schedule = scheduleResync({
+      cron: "0 0 1 1 *",
+      mappingFile: join(root, "mapping.json"),
+      keep: 3,
+      gdprAgreement: "DPA-2026-01",
+      jobs: waitingJobs,
+      manager,
+      dataDir: new DataDir(root),
+      logger: capture.logger,
+    });
+
+    for (let round = 0; round < 4; round += 1) {
+      expect(schedule.trigger()).not.toBeNull();
+      await manager.settled("resync");
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+
+    // Pulled once, waited twice on the same plan, then a fresh pull after the run finished.
+    expect(calls.map((call) => call.job)).toEqual([
+      "pull",
+      "plan",
+      "migrate",
+      "migrate",
+      "migrate",
+      "pull",
+      "plan",
+      "migrate",
+    ]);
+    const plans = calls
+      .filter((call) => call.job === "migrate")
+      .map((call) => (call.params as { planDir: string }).planDir);
+    expect(new Set(plans.slice(0, 3)).size).toBe(1);
+    expect(plans[3]).not.toBe(plans[0]);
+    expect(readdirSync(join(root, "snapshots"))).toHaveLength(2);
+  });
+
+  it("removes old folders of failed re-syncs too", async () => {
+    const { jobs } = recordingJobs();
+    const failing: JobRunners = {
+      ...jobs,
+      pull: async (params, context) => {
+        await writingPull(params, context);
+        throw new Error("Netmera unreachable");
+      },
+    };
+    const capture = captureLogger();
+    manager = new JobManager({ logger: capture.logger });
+    schedule = scheduleResync({
+      cron: "0 0 1 1 *",
+      mappingFile: join(root, "mapping.json"),
+      keep: 2,
+      gdprAgreement: "DPA-2026-01",
+      jobs: failing,
+      manager,
+      dataDir: new DataDir(root),
+      logger: capture.logger,
+    });
+
+    for (let round = 0; round < 4; round += 1) {
+      expect(schedule.trigger()).not.toBeNull();
+      await manager.settled("resync");
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+
+    expect(readdirSync(join(root, "snapshots"))).toHaveLength(2);
   });
 
   it("fails a re-sync whose mapping changed after its confirmation", async () => {

@@ -86,7 +86,49 @@ export function scheduleResync(options: ResyncOptions): ResyncSchedule {
   const { jobs, manager, dataDir, logger } = options;
   const plansDir = join(dataDir.root, "resync");
 
+  /**
+   * Re-sync whose migrate stopped for the owner queue. Its run waits for people in Odoo, so the
+   * next tick migrates the same plan into the same run instead of pulling a new snapshot, which
+   * would open one more run that waits in the same way.
+   */
+  let waiting: string | undefined;
+
+  const migrateOnly = async (name: string, context: Parameters<JobRunners["plan"]>[1]) => {
+    const folder = join(plansDir, name);
+    context.logger.info(
+      { snapshotId: name },
+      "re-sync continues the run that waits for its owner queue, without a new pull",
+    );
+    context.onProgress({ step: "migrate" });
+    const result = await jobs.migrate(
+      {
+        runId: null,
+        planDir: join(folder, "plan-out"),
+        mappingFile: join(folder, "mapping.json"),
+        gdprAgreement: options.gdprAgreement,
+      },
+      context,
+    );
+    return { snapshotId: name, result };
+  };
+
   const work = async (name: string, context: Parameters<JobRunners["plan"]>[1]) => {
+    try {
+      const done =
+        name === waiting ? await migrateOnly(name, context) : await pullAndMigrate(name, context);
+      waiting = undefined;
+      return done;
+    } catch (error) {
+      if ((error as { code?: unknown }).code === "owners_pending") waiting = name;
+      throw error;
+    } finally {
+      // Failed re-syncs count too: each holds a snapshot with push tokens.
+      await removeOldest(dataDir.snapshotsDir(), options.keep, context.logger);
+      await removeOldest(plansDir, options.keep, context.logger);
+    }
+  };
+
+  const pullAndMigrate = async (name: string, context: Parameters<JobRunners["plan"]>[1]) => {
     const snapshotDir = dataDir.snapshotDir(name);
     const folder = join(plansDir, name);
     const planDir = join(folder, "plan-out");
@@ -106,9 +148,6 @@ export function scheduleResync(options: ResyncOptions): ResyncSchedule {
       { runId: null, planDir, mappingFile, gdprAgreement },
       context,
     );
-
-    await removeOldest(dataDir.snapshotsDir(), options.keep, context.logger);
-    await removeOldest(plansDir, options.keep, context.logger);
     return { snapshotId: name, result };
   };
 
@@ -118,7 +157,10 @@ export function scheduleResync(options: ResyncOptions): ResyncSchedule {
       return null;
     }
 
-    const name = `resync-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+    const name =
+      waiting !== undefined && existsSync(join(plansDir, waiting, "plan-out"))
+        ? waiting
+        : `resync-${new Date().toISOString().replace(/[:.]/g, "-")}`;
     logger.info({ snapshotId: name }, "re-sync started");
     return manager.start(RESYNC_KEY, "resync", null, (context) => work(name, context));
   };
