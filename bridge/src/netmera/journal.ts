@@ -127,6 +127,25 @@ export class PullJournal {
     }
   }
 
+  /** Items of a list whose `key` field repeats one listed earlier, counted on disk. */
+  repeatedItems(name: string, key: string): number {
+    const row = this.db
+      .prepare(
+        `SELECT COUNT(json_extract(item.value, ?)) - COUNT(DISTINCT json_extract(item.value, ?)) AS n
+         FROM pages, json_each(pages.items) AS item WHERE pages.list = ?`,
+      )
+      .get(`$.${key}`, `$.${key}`, name) as { n: number };
+    return row.n;
+  }
+
+  /** Forget the pages of a list, so that it is fetched again from its first page. */
+  resetList(name: string): void {
+    this.transaction(() => {
+      this.db.prepare("DELETE FROM pages WHERE list = ?").run(name);
+      this.db.prepare("DELETE FROM lists WHERE name = ?").run(name);
+    });
+  }
+
   itemCount(name: string): number {
     let count = 0;
     const rows = this.db

@@ -17,6 +17,8 @@ interface Membership {
   file: string | null;
   members: number;
   reason: string | null;
+  /** Why the list may not be the segment's members at one moment, when it changed while read. */
+  changedWhileRead?: string;
 }
 
 /**
@@ -104,8 +106,8 @@ async function pullMembership(context: PullContext, segment: SegmentSummary): Pr
 
   const list = `segment:${segment.id}`;
   const query = new URLSearchParams({ id: segment.id, max: String(frozen.pageSize) });
-  try {
-    await fetchList(
+  const fetchMembers = () =>
+    fetchList(
       client,
       journal,
       list,
@@ -120,6 +122,21 @@ async function pullMembership(context: PullContext, segment: SegmentSummary): Pr
         context.progress.addItems(items.length);
       },
     );
+  let changedWhileRead: string | undefined;
+  try {
+    await fetchMembers();
+    // Pages are read by offset, so a segment recalculated meanwhile lists some members twice
+    // and leaves out others. Such a list is read once more from its first page.
+    changedWhileRead = membershipChange(journal, list, segment);
+    if (changedWhileRead !== undefined) {
+      context.logger.warn(
+        { segment: segment.id, change: changedWhileRead },
+        "segment changed while its members were read; reading it again",
+      );
+      journal.resetList(list);
+      await fetchMembers();
+      changedWhileRead = membershipChange(journal, list, segment);
+    }
   } catch (error) {
     if (!isNotExportable(error) || journal.listState(list) !== undefined) {
       throw error;
@@ -142,9 +159,44 @@ async function pullMembership(context: PullContext, segment: SegmentSummary): Pr
     "list",
     journal.items(list),
   );
-  const membership: Membership = { exportable: true, file, members, reason: null };
+  const membership: Membership = {
+    exportable: true,
+    file,
+    members,
+    reason: null,
+    ...(changedWhileRead === undefined ? {} : { changedWhileRead }),
+  };
   journal.setMeta(`membership:${segment.id}`, JSON.stringify(membership));
+  if (changedWhileRead !== undefined) {
+    context.logger.warn(
+      { segment: segment.id, change: changedWhileRead },
+      "segment changed again while read a second time; its member list may miss users who joined during the pull",
+    );
+    return `${members} members (changed while read: ${changedWhileRead})`;
+  }
   return `${members} members`;
+}
+
+/**
+ * Describe how a fetched member list shows that the segment changed while it was read: a
+ * member listed twice. A count other than getSegments gave is only reported, since that count
+ * may date from the segment's last calculation. Undefined for a sound list.
+ */
+function membershipChange(
+  journal: PullContext["journal"],
+  list: string,
+  segment: SegmentSummary,
+): string | undefined {
+  const repeated = journal.repeatedItems(list, "externalId");
+  if (repeated > 0) {
+    const count = journal.itemCount(list);
+    const counted =
+      segment.userCount === null
+        ? ""
+        : `; ${count} listed, getSegments counted ${segment.userCount}`;
+    return `${repeated} member(s) listed twice${counted}`;
+  }
+  return undefined;
 }
 
 function isNotExportable(error: unknown): boolean {
