@@ -10,7 +10,7 @@ import { planRowLine } from "../bridge/src/plan/outputs.js";
 import { writeFiles } from "./input-support.js";
 import { runCli } from "./support/cli.js";
 
-// The bridge sends plan rows to Odoo through this serializer; it refuses what XML cannot hold.
+// The bridge sends plan rows to Odoo through this serializer, which rejects what XML cannot hold.
 const serializer = createRequire(import.meta.url)("xmlrpc/lib/serializer.js") as {
   serializeMethodCall(method: string, params: unknown[]): string;
 };

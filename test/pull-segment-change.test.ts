@@ -40,6 +40,7 @@ async function pullWhileSegmentChanges(every: boolean) {
     },
   });
   servers.push(server);
+
   const out = join(await mkdtemp(join(tmpdir(), "pull-segment-change-")), "snapshot");
   const program = new Command("netmera-odoo").exitOverride();
   registerPull(program, {
@@ -55,6 +56,7 @@ async function pullWhileSegmentChanges(every: boolean) {
     ...["--out", out, "--exports", await makeExportsDir(), "--base-url", server.url],
     ...["--since", SINCE.toISOString(), "--until", UNTIL.toISOString(), "--rate", "1000"],
   ]);
+
   const members = (
     JSON.parse(readFileSync(join(out, "segment-users/101.json"), "utf8")) as {
       list: { externalId: string }[];

@@ -8,7 +8,7 @@ import { runCli } from "./support/cli.js";
 const work = mkdtempSync(join(tmpdir(), "unfinished-pull-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** A folder as pull leaves it when it stops: users written, the journal there, no manifest. */
+/** Write a folder as pull leaves it when it stops: users written, the journal there, no manifest. */
 function interruptedPull(name: string, marker: string): string {
   const root = join(work, name);
   writeFiles(root, {
