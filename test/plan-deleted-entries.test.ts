@@ -1,35 +1,22 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Mapping } from "../bridge/src/mapping/types.js";
-import { writeFiles } from "./input-support.js";
-import { runCli } from "./support/cli.js";
+import { planSnapshot } from "./support/plan-snapshot.js";
 
 const work = mkdtempSync(join(tmpdir(), "plan-deleted-entries-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
+const USERS =
+  "extId,Email,MSISDN,City\nu1,u1@example.com,+905321112233,Bursa\nu2,u2@example.com,,Ankara\n";
+
 /** Plan a two-user snapshot after deleting the mapping entries `drop` selects. */
 async function planWithout(name: string, drop: (entry: Mapping["entries"][number]) => boolean) {
-  const snapshot = join(work, name, "snapshot");
-  const out = join(work, name, "out");
-  writeFiles(snapshot, {
-    "users/people.csv":
-      "extId,Email,MSISDN,City\nu1,u1@example.com,+905321112233,Bursa\nu2,u2@example.com,,Ankara\n",
+  const plan = await planSnapshot(join(work, name), { "users/people.csv": USERS }, (mapping) => {
+    mapping.entries = mapping.entries.filter((entry) => !drop(entry));
   });
-  const mappingFile = join(out, "mapping.json");
-  expect((await runCli(["map", snapshot, "--out", out])).code).toBe(0);
-  const mapping = JSON.parse(readFileSync(mappingFile, "utf8")) as Mapping;
-  mapping.entries = mapping.entries.filter((entry) => !drop(entry));
-  writeFileSync(mappingFile, JSON.stringify(mapping, null, 2));
-  expect(
-    (await runCli(["map", snapshot, "--confirm", "--by", "test", "--mapping", mappingFile])).code,
-  ).toBe(0);
-  expect((await runCli(["plan", snapshot, "--out", out, "--no-progress"])).code).toBe(0);
-  return readFileSync(join(out, "plan", "contacts.ndjson"), "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => (JSON.parse(line) as { values: Record<string, unknown> }).values);
+  return plan.rows.map((row) => row.values);
 }
 
 describe("mapping entries a reviewer deleted", () => {

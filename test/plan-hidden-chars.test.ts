@@ -1,14 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { xmlIdFor } from "../bridge/src/core/xml-id.js";
 import { checkHiddenCharacters, markXmlForbidden } from "../bridge/src/normalize/hidden-chars.js";
 import { planRowLine } from "../bridge/src/plan/outputs.js";
-import { writeFiles } from "./input-support.js";
-import { runCli } from "./support/cli.js";
+import { planRows, planSnapshot, type PlannedSnapshot } from "./support/plan-snapshot.js";
 
 // The bridge sends plan rows to Odoo through this serializer, which rejects what XML cannot hold.
 const serializer = createRequire(import.meta.url)("xmlrpc/lib/serializer.js") as {
@@ -16,27 +14,18 @@ const serializer = createRequire(import.meta.url)("xmlrpc/lib/serializer.js") as
 };
 
 const work = mkdtempSync(join(tmpdir(), "plan-hidden-"));
-const snapshot = join(work, "snapshot");
-const out = join(work, "out");
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-interface Row {
-  xml_id: string;
-  values: Record<string, unknown>;
-}
-
-let rows: Row[] = [];
-let flags: Record<string, string>[] = [];
-let quarantine: Record<string, string>[] = [];
+let plan: PlannedSnapshot;
 
 function contact(extId: string): Record<string, unknown> {
-  const row = rows.find((candidate) => candidate.xml_id === xmlIdFor("user", extId));
-  if (!row) throw new Error(`no contact for ${JSON.stringify(extId)}`);
-  return row.values;
+  const values = plan.contacts.get(xmlIdFor("user", extId));
+  if (!values) throw new Error(`no contact for ${JSON.stringify(extId)}`);
+  return values;
 }
 
 beforeAll(async () => {
-  writeFiles(snapshot, {
+  plan = await planSnapshot(work, {
     "users/people.csv":
       "extId,First Name,Last Name,Email\n" +
       "u1,Ay\u0001şe,Yıl\u200bmaz,u1@example.com\n" +
@@ -46,39 +35,19 @@ beforeAll(async () => {
     "tags/vip.csv": "External ID\nu1\nu2\nu4\n",
     "companies.csv": "companyId,name,city\nC-1,Acme\u0001 Ltd,Bur\u0002sa\nC-2,\u0003,Ankara\n",
   });
-  const mapping = join(out, "mapping.json");
-  expect((await runCli(["map", snapshot, "--out", out])).code).toBe(0);
-  expect(
-    (await runCli(["map", snapshot, "--confirm", "--by", "test", "--mapping", mapping])).code,
-  ).toBe(0);
-  const plan = await runCli(["plan", snapshot, "--out", out, "--no-progress"]);
-  expect(plan.stderr).toBe("");
-  expect(plan.code).toBe(0);
-  rows = readFileSync(join(out, "plan", "contacts.ndjson"), "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Row);
-  flags = parse(readFileSync(join(out, "flags.csv")), { columns: true }) as Record<
-    string,
-    string
-  >[];
-  quarantine = parse(readFileSync(join(out, "quarantine.csv")), { columns: true }) as Record<
-    string,
-    string
-  >[];
 });
 
 describe("control characters in contact values", () => {
   it("are removed, so that every contact row can be sent over XML-RPC", () => {
-    expect(rows).toHaveLength(4);
+    expect(plan.rows).toHaveLength(4);
     expect(contact("u1").name).toBe("Ayşe Yıl\u200bmaz");
-    for (const row of rows) {
+    for (const row of plan.rows) {
       expect(() => serializer.serializeMethodCall("import_batch", [row.values])).not.toThrow();
     }
   });
 
   it("are flagged with the column, the code point and the place", () => {
-    const u1 = flags.filter((flag) => flag.xml_id === xmlIdFor("user", "u1"));
+    const u1 = plan.flags.filter((flag) => flag.xml_id === xmlIdFor("user", "u1"));
     expect(u1.map((flag) => [flag.flag, flag.detail])).toEqual(
       expect.arrayContaining([
         [
@@ -95,7 +64,9 @@ describe("control characters in contact values", () => {
 
   it("drop a value that holds nothing else, with a quarantine row", () => {
     expect(contact("u2").name).toBe("Demir");
-    const dropped = quarantine.filter((row) => row.line === "3" && row.column === "First Name");
+    const dropped = plan.quarantine.filter(
+      (row) => row.line === "3" && row.column === "First Name",
+    );
     expect(dropped).toHaveLength(1);
     expect(dropped[0]?.reason).toBe(
       "value dropped: it holds only control characters, which Odoo's XML-RPC cannot carry; the contact is planned without it",
@@ -105,24 +76,23 @@ describe("control characters in contact values", () => {
   it("leave the extId's external ID as it was and clean the stored extId", () => {
     const values = contact("u3\u0007");
     expect(values.netmera_external_id).toBe("u3");
-    const flag = flags.find((row) => row.xml_id === xmlIdFor("user", "u3\u0007"));
+    const flag = plan.flags.find((row) => row.xml_id === xmlIdFor("user", "u3\u0007"));
     expect(flag?.flag).toBe("control_characters");
     expect(flag?.detail).toContain('column "extId": removed U+0007');
   });
 
   it("leave values without hidden characters alone", () => {
     expect(contact("u4").name).toBe("Zeynep Arslan");
-    expect(flags.filter((flag) => flag.xml_id === xmlIdFor("user", "u4"))).toEqual([]);
+    expect(plan.flags.filter((flag) => flag.xml_id === xmlIdFor("user", "u4"))).toEqual([]);
   });
 });
 
 describe("control characters in companies", () => {
   it("are removed from the name and the city, with flags", () => {
-    const lines = readFileSync(join(out, "plan", "companies.ndjson"), "utf8").split("\n");
-    const companies = lines.filter(Boolean).map((line) => JSON.parse(line) as Row);
+    const companies = planRows(plan.out, "companies");
     expect(companies.map((row) => row.values.name)).toEqual(["Acme Ltd"]);
     expect(companies[0]?.values.city).toBe("Bursa");
-    const details = flags
+    const details = plan.flags
       .filter((flag) => flag.xml_id === xmlIdFor("company", "C-1"))
       .map((flag) => flag.detail);
     expect(details).toEqual([
@@ -132,7 +102,7 @@ describe("control characters in companies", () => {
   });
 
   it("reject a company whose name is only control characters", () => {
-    const rejected = quarantine.filter((row) => row.file === "companies.csv");
+    const rejected = plan.quarantine.filter((row) => row.file === "companies.csv");
     expect(rejected.map((row) => [row.line, row.reason])).toEqual([
       [
         "3",

@@ -1,24 +1,17 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { xmlIdFor } from "../bridge/src/core/xml-id.js";
-import type { Mapping } from "../bridge/src/mapping/types.js";
-import { writeFiles } from "./input-support.js";
-import { runCli } from "./support/cli.js";
+import { planSnapshot, type PlannedSnapshot } from "./support/plan-snapshot.js";
 
 const work = mkdtempSync(join(tmpdir(), "plan-mapping-conflict-"));
-const snapshot = join(work, "snapshot");
-const out = join(work, "out");
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-let contacts = new Map<string, Record<string, unknown>>();
-let flags: Record<string, string>[] = [];
-let quarantine: Record<string, string>[] = [];
+let plan: PlannedSnapshot;
 
 beforeAll(async () => {
-  writeFiles(snapshot, {
+  const files = {
     "profile-attributes.json": JSON.stringify({
       customProfileAttributes: [
         { code: "membershipTier", dataType: "STRING", name: "Tier" },
@@ -30,41 +23,18 @@ beforeAll(async () => {
       "u1,gold,call before noon\n" +
       "u2,silver,silver\n" +
       "u3,,only a note\n",
-  });
-  const mappingFile = join(out, "mapping.json");
-  expect((await runCli(["map", snapshot, "--out", out])).code).toBe(0);
+  };
   // A reviewer sends the note to the tier's field, as if to merge the two.
-  const mapping = JSON.parse(readFileSync(mappingFile, "utf8")) as Mapping;
-  const tier = mapping.entries.find((entry) => entry.source.name === "membershipTier");
-  for (const entry of mapping.entries) {
-    if (entry.source.name === "customerNote" && tier) entry.target = { ...tier.target };
-  }
-  writeFileSync(mappingFile, JSON.stringify(mapping, null, 2));
-  expect(
-    (await runCli(["map", snapshot, "--confirm", "--by", "test", "--mapping", mappingFile])).code,
-  ).toBe(0);
-  const plan = await runCli(["plan", snapshot, "--out", out, "--no-progress"]);
-  expect(plan.stderr).toBe("");
-  expect(plan.code).toBe(0);
-  const lines = readFileSync(join(out, "plan", "contacts.ndjson"), "utf8").split("\n");
-  contacts = new Map(
-    lines
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as { xml_id: string; values: Record<string, unknown> })
-      .map((row) => [row.xml_id, row.values]),
-  );
-  flags = parse(readFileSync(join(out, "flags.csv")), { columns: true }) as Record<
-    string,
-    string
-  >[];
-  quarantine = parse(readFileSync(join(out, "quarantine.csv")), { columns: true }) as Record<
-    string,
-    string
-  >[];
+  plan = await planSnapshot(work, files, (mapping) => {
+    const tier = mapping.entries.find((entry) => entry.source.name === "membershipTier");
+    for (const entry of mapping.entries) {
+      if (entry.source.name === "customerNote" && tier) entry.target = { ...tier.target };
+    }
+  });
 });
 
 function field(extId: string): unknown {
-  return contacts.get(xmlIdFor("user", extId))?.x_netmera_membership_tier;
+  return plan.contacts.get(xmlIdFor("user", extId))?.x_netmera_membership_tier;
 }
 
 describe("two columns mapped to one field", () => {
@@ -74,7 +44,7 @@ describe("two columns mapped to one field", () => {
   });
 
   it("report the other value as dropped, with a flag", () => {
-    const dropped = quarantine.filter((row) => row.column === "customerNote");
+    const dropped = plan.quarantine.filter((row) => row.column === "customerNote");
     expect(dropped.map((row) => [row.line, row.value, row.reason])).toEqual([
       [
         "2",
@@ -84,7 +54,7 @@ describe("two columns mapped to one field", () => {
           "the contact is planned without it",
       ],
     ]);
-    const flagged = flags.filter((row) => row.flag === "mapping_conflict");
+    const flagged = plan.flags.filter((row) => row.flag === "mapping_conflict");
     expect(flagged.map((row) => [row.xml_id, row.detail])).toEqual([
       [
         xmlIdFor("user", "u1"),
