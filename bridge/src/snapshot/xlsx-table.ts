@@ -94,6 +94,26 @@ function rowCells(values: unknown, place: RowPlace): (string | undefined)[] {
   return cells;
 }
 
+/**
+ * Index (0-based) of the first cell that holds a number beyond 2^53, or -1. Excel keeps 15
+ * significant digits, so such a number (a long numeric extId, say) has already lost its last
+ * digits, and two different ids may have become one.
+ */
+function impreciseNumberAt(values: unknown): number {
+  const list = Array.isArray(values) ? values : [];
+  for (let i = 1; i < list.length; i += 1) {
+    const value: unknown = list[i];
+    const number =
+      typeof value === "object" && value !== null && "result" in value
+        ? (value as { result: unknown }).result
+        : value;
+    if (typeof number === "number" && Math.abs(number) > Number.MAX_SAFE_INTEGER) {
+      return i - 1;
+    }
+  }
+  return -1;
+}
+
 // NOTE: ExcelJS keeps the workbook's shared-string table in memory, so an XLSX export's memory
 // grows with its number of distinct texts (one sheet holds at most 1,048,576 rows). CSV exports
 // stream in constant memory.
@@ -151,7 +171,11 @@ export async function openXlsxTable(path: string, file: string, _logger: Logger)
   let headers: string[] | undefined;
   let sheetName = "";
 
-  async function* sheetRows(): AsyncGenerator<{ line: number; cells: (string | undefined)[] }> {
+  async function* sheetRows(): AsyncGenerator<{
+    line: number;
+    cells: (string | undefined)[];
+    imprecise: number;
+  }> {
     let close: (() => void) | undefined;
     try {
       let first = true;
@@ -166,6 +190,7 @@ export async function openXlsxTable(path: string, file: string, _logger: Logger)
             yield {
               line: row.number,
               cells: rowCells(row.values, { file, sheet: name, row: row.number }),
+              imprecise: impreciseNumberAt(row.values),
             };
           }
           continue;
@@ -230,6 +255,12 @@ export async function openXlsxTable(path: string, file: string, _logger: Logger)
         row.cells.slice(headerCount).some((c) => c !== undefined)
       ) {
         tableRow.problem = `has values in ${row.cells.length} columns, the header has ${headerCount}`;
+      } else if (row.imprecise >= 0) {
+        const column = row.imprecise;
+        tableRow.problem =
+          `column ${column + 1} ("${headerList[column] ?? ""}") holds the number ${cells[column] ?? ""}, ` +
+          "longer than the 15 digits Excel keeps, so its last digits are lost; store the column " +
+          "as text in the export";
       }
       yield tableRow;
     }
