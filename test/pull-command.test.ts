@@ -8,6 +8,7 @@ import { registerPull } from "../bridge/src/commands/pull.js";
 import { silentLogger } from "../bridge/src/core/log.js";
 import { API_KEY, makeDataset, SINCE, UNTIL } from "./fixtures/pull/dataset.js";
 import { makeExportsDir } from "./fixtures/pull/exports-dir.js";
+import { captureLogger } from "./serve-fixtures.js";
 import { startNetmeraServer, type NetmeraServer } from "./support/netmera-server.js";
 
 const servers: NetmeraServer[] = [];
@@ -22,14 +23,14 @@ function text(stream: PassThrough): () => string {
   return () => Buffer.concat(chunks).toString("utf8");
 }
 
-async function runCommand(args: string[], env: NodeJS.ProcessEnv) {
+async function runCommand(args: string[], env: NodeJS.ProcessEnv, logger = silentLogger) {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const out = text(stdout);
   const err = text(stderr);
   const program = new Command("netmera-odoo").exitOverride();
   program.configureOutput({ writeOut: () => undefined, writeErr: (line) => stderr.write(line) });
-  registerPull(program, { stdout, stderr, env, logger: silentLogger });
+  registerPull(program, { stdout, stderr, env, logger });
   const error = await program.parseAsync(["node", "netmera-odoo", "pull", ...args]).then(
     () => undefined,
     (caught: unknown) => caught as Error,
@@ -91,6 +92,25 @@ describe("pull command", () => {
         "and the same command, run again once the cause is fixed, resumes it",
     );
     expect(server.requests).toHaveLength(1);
+  });
+
+  it("reports a request that keeps failing once, as its error", async () => {
+    const { server, args } = await serverArgs();
+    server.inject({ endpoint: "app/profile-attributes", times: 5, response: { status: 503 } });
+    const capture = captureLogger();
+
+    const result = await runCommand(
+      [...args, "--max-attempts", "2"],
+      { NETMERA_API_KEY: API_KEY },
+      capture.logger,
+    );
+
+    expect(result.error?.message).toContain("failed after 2 attempts");
+    const warnings = capture
+      .lines()
+      .map((line) => JSON.parse(line) as { level: number; msg: string })
+      .filter((line) => line.level >= 40);
+    expect(warnings.filter((line) => line.msg.includes("failed after"))).toEqual([]);
   });
 
   it("requires NETMERA_API_KEY", async () => {

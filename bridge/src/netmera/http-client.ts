@@ -132,10 +132,9 @@ export class NetmeraClient {
       const giveUp = !outcome.retryable || attempt >= this.backoff.maxAttempts;
       if (giveUp) {
         const error = this.failure(request, url, outcome, attempt);
-        // Callers expect some 4xx responses (an unknown extId, a connector segment), so only
-        // exhausted retries are logged as errors here.
-        const level = outcome.retryable ? "error" : "debug";
-        this.options.logger[level](
+        // The error is thrown, and whoever stops on it reports it (the command's last line, a
+        // serve job's log), so it is logged here only for debugging, not printed twice.
+        this.options.logger.debug(
           { endpoint, attempt, httpStatus: outcome.httpStatus },
           error.message,
         );
