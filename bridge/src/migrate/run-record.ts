@@ -58,8 +58,9 @@ function toRecord(raw: Record<string, unknown>): RunRecord {
     id: Number(raw.id),
     name: String(raw.name ?? `run ${raw.id}`),
     state: String(raw.state),
-    snapshotHash: String(raw.snapshot_hash ?? ""),
-    mappingHash: String(raw.mapping_hash ?? ""),
+    // Odoo sends false for an empty field.
+    snapshotHash: typeof raw.snapshot_hash === "string" ? raw.snapshot_hash : "",
+    mappingHash: typeof raw.mapping_hash === "string" ? raw.mapping_hash : "",
     isSample: Boolean(raw.is_sample),
     sampleSize: Number(raw.sample_size || 0),
     authorisedAt: (raw.gdpr_confirmed_at as string | false) ?? false,
@@ -187,6 +188,14 @@ function checkRunMatches(run: RunRecord, identity: RunIdentity): void {
     throw new ConfigError(
       `run ${run.id} ("${run.name}") is ${run.state.replace("_", " ")}; leave out --run to ` +
         "start a new run (unchanged records are skipped, so nothing is written twice)",
+    );
+  }
+
+  if (!run.snapshotHash && !run.mappingHash) {
+    throw new ConfigError(
+      `run ${run.id} ("${run.name}") has no snapshot or mapping: it was created in Odoo, not by ` +
+        "migrate or the snapshot upload on the run form. Upload the snapshot and its confirmed " +
+        "mapping on that form, or start without a run id so that migrate creates the run",
     );
   }
 
