@@ -102,6 +102,23 @@ describe("serve settings", () => {
     );
   });
 
+  it("names a re-sync time zone that does not exist", () => {
+    const config = configFile(
+      "serve.json",
+      JSON.stringify({
+        resync: {
+          cron: "0 2 * * *",
+          timezone: "Europe/Istanbull",
+          mapping: "m.json",
+          gdprAgreement: "D",
+        },
+      }),
+    );
+    expect(() => resolveServeSettings({ config }, { NETMERA_ODOO_BRIDGE_TOKEN: TOKEN })).toThrow(
+      `config file ${config} is invalid: resync.timezone: is not an IANA time zone name`,
+    );
+  });
+
   it("rejects a re-sync without Netmera settings", () => {
     const config = configFile(
       "serve.yaml",

@@ -4,6 +4,7 @@ import { dirname, resolve } from "node:path";
 import cron from "node-cron";
 import { z } from "zod";
 import { ConfigError } from "../core/errors.js";
+import { isValidTimeZone } from "../normalize/dates.js";
 import { readBridgeToken } from "./auth.js";
 
 const uploadsSchema = z
@@ -42,7 +43,10 @@ const resyncSchema = z
   .object({
     /** node-cron expression; six fields (with seconds) or five. */
     cron: z.string().refine((value) => cron.validate(value), "is not a valid cron expression"),
-    timezone: z.string().min(1).optional(),
+    timezone: z
+      .string()
+      .refine((value) => isValidTimeZone(value), "is not an IANA time zone name")
+      .optional(),
     /** The confirmed mapping.json every re-sync plans with, relative to the config file. */
     mapping: z.string().min(1),
     /** Re-sync snapshots and plans kept on disk; older ones are removed. */
