@@ -25,9 +25,12 @@ describe("matchHeaders", () => {
     expect(meaningOf(header)).toBe("extId");
   });
 
-  it.each(["Email", "E-mail", "e_mail", "EMAIL", "E-Posta", "E-Mail Adresi"])("reads %j as the email", (header) => {
-    expect(meaningOf(header)).toBe("email");
-  });
+  it.each(["Email", "E-mail", "e_mail", "EMAIL", "E-Posta", "E-Mail Adresi"])(
+    "reads %j as the email",
+    (header) => {
+      expect(meaningOf(header)).toBe("email");
+    },
+  );
 
   it.each(["MSISDN", "GSM", "Phone", "Mobile", "Telefon"])("reads %j as the MSISDN", (header) => {
     expect(meaningOf(header)).toBe("msisdn");
