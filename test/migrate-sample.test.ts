@@ -154,7 +154,9 @@ describeOdoo("migrate the sample snapshot", () => {
     sampleRunId = printedRunId(result.stdout);
     expect(tableRow(result.stdout, "contacts")).toMatchObject({ read: 3, created: 3, check: "ok" });
     expect(result.stdout).toContain(`Sample run ${sampleRunId}`);
-    expect(result.stdout).toContain(`netmera-odoo rollback --run ${sampleRunId}`);
+    expect(result.stdout).toContain(
+      ["netmera-odoo rollback --run", String(sampleRunId), ...connectionArgs(odoo)].join(" "),
+    );
     const links = [...result.stdout.matchAll(/\/web#id=(\d+)&model=res\.partner/g)];
     expect(links).toHaveLength(3);
     expect(await partnerCount([["netmera_external_id", "!=", false]])).toBe(3);

@@ -70,7 +70,9 @@ export async function buildSampleReport(
     `Netmera Migration › Runs › "${run.name}" for the ledger of every record written.`,
     "Keep it: run migrate without --sample; records already written are recognised by external",
     "ID and content hash and are not written twice.",
-    `Undo it: netmera-odoo rollback --run ${run.id} (or the Rollback button on the run).`,
+    `Undo it: the Rollback button on the run, or netmera-odoo rollback --run ${run.id} ` +
+      `--odoo-url ${client.url} --db ${client.db} --user ${client.login}`,
+    "(the password in ODOO_PASSWORD, as for migrate).",
   );
   return lines.join("\n");
 }
