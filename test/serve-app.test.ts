@@ -132,6 +132,36 @@ describe("bridge API validation", () => {
     });
   });
 
+  it("answers 400 for JSON that is not an object", async () => {
+    const { app } = build(recordingJobs().jobs);
+    const response = await request(app)
+      .post("/runs/3/plan")
+      .set("X-Bridge-Token", TOKEN)
+      .set("Content-Type", "application/json")
+      .send("null");
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({
+      error: "request body must be a JSON object",
+      requestId: expect.any(String),
+    });
+  });
+
+  it("answers 415 for a body that is not JSON at all", async () => {
+    const { jobs, calls } = recordingJobs();
+    const { app } = build(jobs);
+    const response = await request(app)
+      .post("/runs/3/plan")
+      .set("X-Bridge-Token", TOKEN)
+      .set("Content-Type", "text/plain")
+      .send('{"snapshotId": "upload-0123456789abcdef"}');
+    expect(response.status).toBe(415);
+    expect(response.body).toEqual({
+      error: "request body is text/plain; send JSON with content-type application/json",
+      requestId: expect.any(String),
+    });
+    expect(calls).toEqual([]);
+  });
+
   it("names the limit of a JSON body that is too large", async () => {
     const capture = captureLogger();
     const app = createApp({

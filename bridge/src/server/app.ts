@@ -89,9 +89,30 @@ export function createApp(deps: AppDeps): Express {
     res.status(stored.existing ? 200 : 201).json(stored);
   });
 
+  app.use(rejectNonJsonBodies());
   app.use(express.json({ limit: deps.jsonLimit ?? "16mb" }));
   app.use(runRoutes({ jobs: deps.jobs, manager, dataDir }));
   app.use(notFound());
   app.use(errorHandler(logger));
   return app;
+}
+
+/**
+ * Answer 415 to a body that is not JSON on the JSON routes. express.json skips such a body, so
+ * the route would otherwise report its fields as missing, which sends the caller looking in the
+ * wrong place.
+ */
+function rejectNonJsonBodies(): express.RequestHandler {
+  return (req, res, next) => {
+    const length = Number(req.headers["content-length"] ?? 0);
+    const chunked = req.headers["transfer-encoding"] !== undefined;
+    if ((length > 0 || chunked) && !req.is("application/json")) {
+      res.status(415).json({
+        error: `request body is ${req.headers["content-type"] ?? "without a content type"}; send JSON with content-type application/json`,
+        requestId: res.locals.requestId,
+      });
+      return;
+    }
+    next();
+  };
 }

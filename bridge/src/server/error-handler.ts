@@ -10,6 +10,17 @@ export function notFound(): RequestHandler {
   };
 }
 
+/** True for a body that is valid JSON but not an object or array (`null`, `1`, `"x"`). */
+function parsesAsJson(body: unknown): boolean {
+  if (typeof body !== "string") return false;
+  try {
+    JSON.parse(body);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function isBodyParserError(
   error: unknown,
 ): error is { status: number; type: string; limit?: number } {
@@ -54,7 +65,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (isBodyParserError(error) && error.status < 500) {
       const message =
         error.type === "entity.parse.failed"
-          ? "request body is not valid JSON"
+          ? parsesAsJson((error as { body?: unknown }).body)
+            ? "request body must be a JSON object"
+            : "request body is not valid JSON"
           : error.type === "entity.too.large" && typeof error.limit === "number"
             ? `request body is larger than the limit of ${error.limit} bytes for JSON bodies; ` +
               "upload snapshots as a zip to POST /snapshots"
