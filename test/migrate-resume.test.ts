@@ -287,9 +287,12 @@ describeOdoo("migrate resume and outage", () => {
   });
 
   it("waits out an Odoo restart mid-run and finishes", async () => {
+    // Three times the rows, and Odoo killed after the first batch: on a quiet machine the
+    // smaller plan could finish between the batch check and the kill, leaving no outage.
+    const contacts = 3 * CONTACTS;
     const planDir = await writeSyntheticPlan(mkdtempSync(join(tmpdir(), "migrate-outage-")), {
-      contacts: CONTACTS,
-      start: CONTACTS,
+      contacts,
+      start: 4 * CONTACTS,
     });
     const runId = await authorisedRun(planDir);
 
@@ -297,7 +300,7 @@ describeOdoo("migrate resume and outage", () => {
       migrateArgs(planDir, ["--batch-rows", String(BATCH_ROWS), "--concurrency", "2"]),
       env,
     );
-    await waitForBatches(runId, 3);
+    await waitForBatches(runId, 1);
     await odoo.kill();
     await sleep(3000);
     await odoo.start();
@@ -306,10 +309,10 @@ describeOdoo("migrate resume and outage", () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain("Odoo call failed, retrying");
     expect(tableRow(result.stdout, "contacts")).toMatchObject({
-      read: CONTACTS,
-      created: CONTACTS,
+      read: contacts,
+      created: contacts,
       check: "ok",
     });
-    await expectContacts(CONTACTS, CONTACTS);
+    await expectContacts(4 * CONTACTS, contacts);
   });
 });
