@@ -159,7 +159,7 @@ describe("snapshot upload", () => {
 
     expect(response.status).toBe(422);
     expect(response.body.error).toBe(
-      "invalid snapshot: the upload holds no file that netmera-odoo reads " +
+      "invalid snapshot: the upload contains no file that netmera-odoo reads " +
         "(users/, profiles/, tags/, devices/, events/, segments.json …); is it the snapshot folder?",
     );
     expect(snapshotFolders()).toEqual([]);

@@ -72,18 +72,22 @@ export async function openSnapshot(root: string, options: OpenSnapshotOptions): 
   await assertSnapshotFolder(root);
   const manifest = await readManifest(root);
   let hash: string;
+  let files: string[];
   if (manifest) {
     if (options.verify !== false) {
       await verifyManifest(root, manifest, logger);
     }
     hash = snapshotHashOf(manifest.files);
+    files = Object.keys(manifest.files).sort();
+    assertReadableFiles(root, files);
   } else {
     assertPullFinished(root);
+    // Checked before hashing, which would read every file of a wrong folder first.
+    files = await listSnapshotFiles(root);
+    assertReadableFiles(root, files);
     logger.warn({ root }, "snapshot has no manifest.json; hashing its files instead");
     hash = snapshotHashOf(await hashSnapshotFiles(root));
   }
-  const files = manifest ? Object.keys(manifest.files).sort() : await listSnapshotFiles(root);
-  assertReadableFiles(root, files);
   return {
     root,
     manifest,
@@ -105,7 +109,7 @@ function assertReadableFiles(root: string, files: string[]): void {
   }
   if (files.length === 0) {
     throw new ConfigError(
-      `snapshot folder ${root} holds no files; pass the folder that pull wrote, with users/, events/ and manifest.json`,
+      `snapshot folder ${root} contains no files; pass the folder that pull wrote, with users/, events/ and manifest.json`,
     );
   }
   const folders = new Set(files.map((file) => file.split("/")[0]));
@@ -116,11 +120,11 @@ function assertReadableFiles(root: string, files: string[]): void {
       : [];
   if (below.some((file) => unreadFileReason(file) === undefined)) {
     throw new ConfigError(
-      `snapshot folder ${root} holds its files one folder down, in ${only}/; pass ${join(root, only as string)}`,
+      `snapshot folder ${root} has its files one folder down, in ${only}/; pass ${join(root, only as string)}`,
     );
   }
   throw new ConfigError(
-    `snapshot folder ${root} holds no file that netmera-odoo reads (users/, profiles/, tags/, ` +
+    `snapshot folder ${root} contains no file that netmera-odoo reads (users/, profiles/, tags/, ` +
       "devices/, events/, segments.json …); is it the snapshot folder?",
   );
 }
