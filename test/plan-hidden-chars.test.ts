@@ -56,7 +56,7 @@ describe("control characters in contact values", () => {
         ],
         [
           "invisible_characters",
-          `column "Last Name" holds U+200B (users/people.csv line 2), which does not show; check the value`,
+          `column "Last Name" contains U+200B (users/people.csv line 2), which does not show; check the value`,
         ],
       ]),
     );
@@ -69,7 +69,7 @@ describe("control characters in contact values", () => {
     );
     expect(dropped).toHaveLength(1);
     expect(dropped[0]?.reason).toBe(
-      "value dropped: it holds only control characters, which Odoo's XML-RPC cannot carry; the contact is planned without it",
+      "value dropped: it contains only control characters, which Odoo's XML-RPC cannot carry; the contact is planned without it",
     );
   });
 
@@ -106,7 +106,7 @@ describe("control characters in companies", () => {
     expect(rejected.map((row) => [row.line, row.reason])).toEqual([
       [
         "3",
-        "row rejected: the company name holds only control characters, which Odoo's XML-RPC cannot carry",
+        "row rejected: the company name contains only control characters, which Odoo's XML-RPC cannot carry",
       ],
     ]);
   });
@@ -137,14 +137,14 @@ describe("plan rows of other phases", () => {
 
   it("stop plan with the row and the code point", () => {
     expect(() => planRowLine(row("VIP\u0001"))).toThrow(
-      "segments.json: the row planned as netmera_segment_x from segments.json line 4 holds the character U+0001, which Odoo's XML-RPC cannot carry; remove it from the source and run plan again",
+      "segments.json: the row planned as netmera_segment_x from segments.json line 4 contains the character U+0001, which Odoo's XML-RPC cannot carry; remove it from the source and run plan again",
     );
   });
 
   it("stop plan on a lone surrogate and U+FFFF", () => {
-    expect(() => planRowLine(row("a\ud800"))).toThrow("holds the character U+D800");
-    expect(() => planRowLine(row("a\uffff"))).toThrow("holds the character U+FFFF");
-    expect(() => planRowLine(row("a\bc"))).toThrow("holds the character U+0008");
+    expect(() => planRowLine(row("a\ud800"))).toThrow("contains the character U+D800");
+    expect(() => planRowLine(row("a\uffff"))).toThrow("contains the character U+FFFF");
+    expect(() => planRowLine(row("a\bc"))).toThrow("contains the character U+0008");
   });
 
   it("pass backslashes, emoji and line breaks", () => {

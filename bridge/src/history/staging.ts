@@ -120,8 +120,9 @@ export class HistoryStaging {
   private finished = false;
 
   /**
-   * The page cache is small on purpose: it runs after the contacts phase, whose heap V8 keeps,
-   * and 64 MiB took a whole plan's peak to 321 MiB, past the 300 MB budget (24 MiB: 233 MiB).
+   * Open the staging database in a new folder under `parentDir`. The page cache is small because
+   * history runs after the contacts phase, whose heap V8 keeps: with 64 MiB a whole plan of
+   * 100,000 users peaked at 321 MiB, past the 300 MB budget, and with 24 MiB at 233 MiB.
    */
   constructor(parentDir: string, cacheMb = 24) {
     this.dir = mkdtempSync(join(parentDir, "history-staging-"));

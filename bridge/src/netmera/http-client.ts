@@ -132,8 +132,8 @@ export class NetmeraClient {
       const giveUp = !outcome.retryable || attempt >= this.backoff.maxAttempts;
       if (giveUp) {
         const error = this.failure(request, url, outcome, attempt);
-        // The error is thrown, and whoever stops on it reports it (the command's last line, a
-        // serve job's log), so it is logged here only for debugging, not printed twice.
+        // The caller that catches the error reports it (the command's last line, a serve job's
+        // log), so it is logged here at debug level only, to avoid printing it twice.
         this.options.logger.debug(
           { endpoint, attempt, httpStatus: outcome.httpStatus },
           error.message,

@@ -17,7 +17,7 @@ interface Membership {
   file: string | null;
   members: number;
   reason: string | null;
-  /** Why the list may not be the segment's members at one moment, when it changed while read. */
+  /** Reason the list may not match the segment's members at one moment, set when it changed while read. */
   changedWhileRead?: string;
 }
 

@@ -201,8 +201,8 @@ function conflictLoser(used: Candidate, other: Candidate): QuarantineEntry {
 }
 
 /**
- * The chosen value without characters XML cannot carry (see normalize/hidden-chars.ts), trimmed
- * again when some were removed. Removed and invisible characters are reported as flags.
+ * Remove the characters XML cannot carry from a chosen value (see normalize/hidden-chars.ts) and
+ * trim it again when some were removed. Removed and invisible characters are reported as flags.
  */
 function withoutHiddenCharacters(
   value: unknown,
@@ -227,7 +227,7 @@ function withoutHiddenCharacters(
   if (checked.invisible) {
     report(
       "invisible_characters",
-      `column "${sourced.column}" holds ${checked.invisible} (${place(sourced)}), which does not show; check the value`,
+      `column "${sourced.column}" contains ${checked.invisible} (${place(sourced)}), which does not show; check the value`,
     );
   }
   return checked.removed ? checked.text.trim() : checked.text;
@@ -319,7 +319,7 @@ export function buildContact(user: MergedUser, environment: ContactEnvironment):
       flags.push({ xml_id: xmlId, extid, flag, detail }),
     );
     if (cleaned === "") {
-      drop(sourced, "it holds only control characters, which Odoo's XML-RPC cannot carry");
+      drop(sourced, "it contains only control characters, which Odoo's XML-RPC cannot carry");
       continue;
     }
     chosen = { sourced, value: cleaned };

@@ -121,9 +121,9 @@ export function planRowLine(row: Omit<PlanRow, "hash">): string {
 }
 
 /**
- * A JSON escape that stands for a character XML cannot carry: a C0 control other than tab and
- * line breaks, or a lone surrogate (JSON.stringify writes both as escapes and valid pairs as
- * they are), preceded by an even number of backslashes. U+FFFE and U+FFFF appear as they are.
+ * JSON text of a character XML cannot carry. JSON.stringify writes a C0 control other than tab
+ * and line breaks, and a lone surrogate, as an escape preceded by an even number of backslashes.
+ * It writes valid surrogate pairs, U+FFFE and U+FFFF as they are.
  */
 const XML_UNSAFE_JSON =
   /(?<!\\)(?:\\\\)*\\(u00(?:0[0-8bcef]|1[0-9a-f])|ud[89a-f][0-9a-f]{2}|b|f)|[\ufffe\uffff]/;
@@ -153,7 +153,7 @@ function checkXmlSafe(json: string, row: Omit<PlanRow, "hash">): void {
   const where = row.source ? `${row.source.file} line ${row.source.line}` : "a snapshot file";
   throw new SnapshotFileError(
     row.source?.file ?? "plan",
-    `the row planned as ${row.xml_id ?? "a row"} from ${where} holds the character ` +
+    `the row planned as ${row.xml_id ?? "a row"} from ${where} contains the character ` +
       `U+${code.toString(16).toUpperCase().padStart(4, "0")}, which Odoo's XML-RPC cannot carry; ` +
       "remove it from the source and run plan again",
   );

@@ -70,7 +70,7 @@ export const companiesPhase: PhaseProducer = {
           column: header("name"),
           value: name,
           reason:
-            "row rejected: the company name holds only control characters, which Odoo's XML-RPC cannot carry",
+            "row rejected: the company name contains only control characters, which Odoo's XML-RPC cannot carry",
         });
         continue;
       }

@@ -98,9 +98,8 @@ export function createApp(deps: AppDeps): Express {
 }
 
 /**
- * Answer 415 to a body that is not JSON on the JSON routes. express.json skips such a body, so
- * the route would otherwise report its fields as missing, which sends the caller looking in the
- * wrong place.
+ * Reject a body that is not JSON on the JSON routes with 415. express.json skips such a body, so
+ * the route would otherwise report its fields as missing and mislead the caller.
  */
 function rejectNonJsonBodies(): express.RequestHandler {
   return (req, res, next) => {

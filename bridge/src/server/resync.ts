@@ -122,7 +122,7 @@ export function scheduleResync(options: ResyncOptions): ResyncSchedule {
       if ((error as { code?: unknown }).code === "owners_pending") waiting = name;
       throw error;
     } finally {
-      // Failed re-syncs count too: each holds a snapshot with push tokens.
+      // Failed re-syncs count too, because each contains a snapshot with push tokens.
       await removeOldest(dataDir.snapshotsDir(), options.keep, context.logger);
       await removeOldest(plansDir, options.keep, context.logger);
     }

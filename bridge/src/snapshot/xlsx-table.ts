@@ -95,7 +95,7 @@ function rowCells(values: unknown, place: RowPlace): (string | undefined)[] {
 }
 
 /**
- * Index (0-based) of the first cell that holds a number beyond 2^53, or -1. Excel keeps 15
+ * Return the index (0-based) of the first cell that contains a number beyond 2^53, or -1. Excel keeps 15
  * significant digits, so such a number (a long numeric extId, say) has already lost its last
  * digits, and two different ids may have become one.
  */
