@@ -63,12 +63,34 @@ describe("unsupported delimiters", () => {
 });
 
 describe("binary files", () => {
-  it("rejects a NUL byte with its offset", async () => {
+  it("rejects a NUL byte with its line, column, header and offset", async () => {
     const bytes = Buffer.concat([Buffer.from("External ID,Email\nu1,a"), Buffer.from([0, 1, 2])]);
     writeFiles(root, { "users/a.csv": bytes });
     await expect(openUsers("users/a.csv")).rejects.toThrow(
-      "users/a.csv: is not a text file: NUL byte at byte offset 22; export it again as CSV " +
-        "(UTF-8, UTF-16 or Windows-1254) or as .xlsx",
+      'users/a.csv: line 2, column 2 ("Email"): NUL byte at byte offset 22, so this is not a ' +
+        "text file; export it again as CSV (UTF-8, UTF-16 or Windows-1254) or as .xlsx",
+    );
+  });
+
+  it("places a NUL byte after quoted line breaks and delimiters, under a UTF-8 header", async () => {
+    const text = 'extId;"Ad; Soyad";Şehir\r\nu1;"Ali\nVeli; Kaya";İzmir\r\nu2;Ayşe;An';
+    const bytes = Buffer.concat([Buffer.from(text), Buffer.from([0]), Buffer.from("kara\r\n")]);
+    writeFiles(root, { "users/a.csv": bytes });
+    await expect(openUsers("users/a.csv")).rejects.toThrow(
+      `users/a.csv: line 4, column 3 ("Şehir"): NUL byte at byte offset ${Buffer.byteLength(text)},`,
+    );
+  });
+
+  it("names a header of a Windows-1254 file and a NUL on the header line", async () => {
+    const header = Buffer.from([0x53, 0xfd, 0x72, 0x61]); // "Sıra" in Windows-1254
+    const bytes = Buffer.concat([Buffer.from("extId,"), header, Buffer.from("\nu1,a\x00b\n")]);
+    writeFiles(root, { "users/a.csv": bytes });
+    await expect(openUsers("users/a.csv")).rejects.toThrow(
+      'users/a.csv: line 2, column 2 ("Sıra"): NUL byte at byte offset 15,',
+    );
+    writeFiles(root, { "users/a.csv": Buffer.from("extId,na\x00me\nu1,a\n") });
+    await expect(openUsers("users/a.csv")).rejects.toThrow(
+      "users/a.csv: line 1, column 2: NUL byte at byte offset 8,",
     );
   });
 
@@ -77,7 +99,7 @@ describe("binary files", () => {
     const zip = Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00]);
     writeFiles(root, { "tags/vip.csv": Buffer.concat([zip, Buffer.alloc(64, 0x41)]) });
     await expect(members("tags/vip.csv")).rejects.toThrow(
-      "tags/vip.csv: is not a text file: NUL byte at byte offset 5",
+      "tags/vip.csv: line 1, column 1: NUL byte at byte offset 5, so this is not a text file",
     );
   });
 

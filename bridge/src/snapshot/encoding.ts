@@ -5,6 +5,7 @@ import { Transform, type TransformCallback } from "node:stream";
 import iconv from "iconv-lite";
 import { SnapshotFileError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
+import { detectDelimiter } from "./delimiter.js";
 
 export type TextEncoding =
   "utf-8" | "utf-16le" | "utf-16be" | "windows-1254" | "iso-8859-9" | "iso-8859-1" | "windows-1252";
@@ -270,8 +271,8 @@ function assertText(head: Buffer, file: string): void {
   if (nul >= 0) {
     throw new SnapshotFileError(
       file,
-      `is not a text file: NUL byte at byte offset ${nul}; export it again as CSV ` +
-        "(UTF-8, UTF-16 or Windows-1254) or as .xlsx",
+      `${nulPlace(head, nul, file)}: NUL byte at byte offset ${nul}, so this is not a text ` +
+        "file; export it again as CSV (UTF-8, UTF-16 or Windows-1254) or as .xlsx",
     );
   }
   let controls = 0;
@@ -290,6 +291,74 @@ function assertText(head: Buffer, file: string): void {
         `the first at byte offset ${first}; export it again as CSV or as .xlsx`,
     );
   }
+}
+
+/** Split one CSV line into its cells, honouring double quotes (`""` is a quote). */
+function splitLine(line: string, delimiter: string): string[] {
+  const cells: string[] = [];
+  let cell = "";
+  let inQuotes = false;
+  for (let i = 0; i < line.length; i += 1) {
+    const char = line[i];
+    if (char === '"') {
+      if (inQuotes && line[i + 1] === '"') {
+        cell += '"';
+        i += 1;
+      } else {
+        inQuotes = !inQuotes;
+      }
+    } else if (char === delimiter && !inQuotes) {
+      cells.push(cell);
+      cell = "";
+    } else {
+      cell += char;
+    }
+  }
+  cells.push(cell);
+  return cells;
+}
+
+/**
+ * `line L, column C ("header")` of a NUL byte in the first block. Worked out only once a NUL is
+ * found, so the check itself stays one `indexOf`. Line feeds, quotes and delimiters are ASCII,
+ * which UTF-8 and the single-byte code pages encode alike, so the bytes are scanned as Latin-1;
+ * only the header line is decoded properly, for its names.
+ */
+function nulPlace(head: Buffer, nul: number, file: string): string {
+  const text = head.toString("latin1");
+  let delimiter = ",";
+  try {
+    delimiter = detectDelimiter(text.replaceAll("\u0000", " "), file);
+  } catch {
+    // Undecidable delimiter: count commas, the common case; the line is right either way.
+  }
+  let line = 1;
+  let column = 0;
+  let headerEnd = -1;
+  let inQuotes = false;
+  for (let i = 0; i < nul; i += 1) {
+    const char = text[i];
+    if (char === '"') {
+      inQuotes = !inQuotes;
+    } else if (char === "\n") {
+      line += 1;
+      if (!inQuotes) {
+        column = 0;
+        if (headerEnd < 0) headerEnd = i;
+      }
+    } else if (char === delimiter && !inQuotes) {
+      column += 1;
+    }
+  }
+  if (headerEnd < 0) {
+    return `line ${line}, column ${column + 1}`;
+  }
+  const bytes = head.subarray(0, headerEnd);
+  const headerText = isValidUtf8(bytes)
+    ? bytes.toString("utf8")
+    : iconv.decode(bytes, "windows-1254");
+  const header = splitLine(headerText.replace(/^\ufeff/, "").replace(/\r$/, ""), delimiter)[column];
+  return `line ${line}, column ${column + 1}${header === undefined ? "" : ` (${JSON.stringify(header)})`}`;
 }
 
 function decideFromHead(head: Buffer): DetectedEncoding | undefined {
