@@ -1,7 +1,7 @@
 import express, { type Express } from "express";
 import type { Logger } from "../core/log.js";
 import { requireToken } from "./auth.js";
-import { PayloadTooLargeError } from "./errors.js";
+import { PayloadTooLargeError, UnsupportedMediaTypeError } from "./errors.js";
 import { errorHandler, notFound } from "./error-handler.js";
 import { JobManager, type JobRecord } from "./job-manager.js";
 import type { JobRunners } from "./jobs.js";
@@ -69,6 +69,15 @@ export function createApp(deps: AppDeps): Express {
 
   // Registered before the JSON parser: the body is a zip stream that goes to disk as it comes.
   app.post("/snapshots", async (req, res) => {
+    // A form upload (curl -F, a browser form) wraps the zip in multipart boundaries, so no zip
+    // reader can open it. This route reads the body itself as the zip.
+    if (req.is("multipart/*")) {
+      throw new UnsupportedMediaTypeError(
+        `upload is ${req.get("content-type")?.split(";")[0]}; send the zip itself as the ` +
+          "request body with Content-Type: application/zip (curl --data-binary @snapshot.zip " +
+          "-H 'Content-Type: application/zip'), not as a form field",
+      );
+    }
     const declared = Number(req.get("content-length") ?? 0);
     if (declared > uploadLimits.maxUploadBytes) {
       throw new PayloadTooLargeError(

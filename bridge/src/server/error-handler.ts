@@ -32,6 +32,16 @@ function isBodyParserError(
   );
 }
 
+/** True for the error a request stream raises when its client disconnects mid-body. */
+function clientAborted(error: unknown, req: { readonly aborted?: boolean; destroyed: boolean }) {
+  const code = (error as { code?: unknown } | null)?.code;
+  return (
+    error instanceof Error &&
+    (code === "ECONNRESET" || code === "ECONNABORTED") &&
+    (req.destroyed || error.message === "aborted")
+  );
+}
+
 /**
  * The one error handler. A `BridgeError` gets a response with its status and message (Odoo faults
  * with a short form, see `publicMessage`); a JSON body that does not parse gets 400. Anything
@@ -73,6 +83,16 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
               "upload snapshots as a zip to POST /snapshots"
             : error.type;
       res.status(error.status).json({ error: message, requestId });
+      return;
+    }
+
+    if (clientAborted(error, req)) {
+      // The client went away mid-request (closed, timed out, dropped the upload): nothing
+      // failed on this side and no one is left to answer.
+      logger.warn(
+        { requestId, method: req.method, path: req.path, received: req.socket.bytesRead },
+        "client closed the connection before the request body ended",
+      );
       return;
     }
 

@@ -27,6 +27,12 @@ export class PayloadTooLargeError extends BridgeError {
   override readonly status = 413;
 }
 
+/** A body in a form the route does not read, such as a zip sent as a multipart form. */
+export class UnsupportedMediaTypeError extends BridgeError {
+  override readonly code = "unsupported_media_type";
+  override readonly status = 415;
+}
+
 /** An uploaded archive that is not a zip, or whose entries would escape or flood the target. */
 export class UnsafeArchiveError extends BridgeError {
   override readonly code = "unsafe_archive";
