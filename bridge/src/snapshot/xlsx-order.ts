@@ -1,5 +1,7 @@
+import { basename } from "node:path";
 import { Readable } from "node:stream";
 import yauzl, { type Entry, type ZipFile } from "yauzl";
+import { checkXlsxTextRuns } from "./xlsx-text-runs.js";
 
 /**
  * Parts that ExcelJS's streaming reader must read before a worksheet, in this order. When a
@@ -121,13 +123,15 @@ async function* reordered(zip: ZipFile, entries: Entry[]): AsyncGenerator<Buffer
 /**
  * Stream the zip at `path` with its entries reordered for ExcelJS's streaming reader:
  * relations, workbook, shared strings and styles first, worksheets last. Entries are copied
- * compressed, one at a time, so memory does not grow with the file.
+ * compressed, one at a time, so memory does not grow with the file. A workbook with a text too
+ * long for any cell is rejected first, naming `file` (see checkXlsxTextRuns).
  */
-export async function orderedXlsxStream(path: string): Promise<Readable> {
+export async function orderedXlsxStream(path: string, file = basename(path)): Promise<Readable> {
   const zip = await openZip(path);
   let entries: Entry[];
   try {
     entries = (await readEntries(zip)).filter((entry) => !entry.fileName.endsWith("/"));
+    await checkXlsxTextRuns(zip, entries, file);
   } catch (error) {
     zip.close();
     throw error;

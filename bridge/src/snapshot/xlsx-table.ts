@@ -124,8 +124,9 @@ function impreciseNumberAt(values: unknown): number {
 export async function openXlsxReader(
   path: string,
   options: Partial<ExcelJS.stream.xlsx.WorkbookStreamReaderOptions>,
+  file?: string,
 ): Promise<XlsxReader> {
-  const stream = await orderedXlsxStream(path);
+  const stream = await orderedXlsxStream(path, file);
   return {
     reader: withEmptyModel(new ExcelJS.stream.xlsx.WorkbookReader(stream, options)),
     // ExcelJS leaves its input open when a caller stops reading early, as the header pass does.
@@ -139,14 +140,18 @@ export interface XlsxReader {
   close(): void;
 }
 
-function createReader(path: string): Promise<XlsxReader> {
-  return openXlsxReader(path, {
-    worksheets: "emit",
-    sharedStrings: "cache",
-    hyperlinks: "ignore",
-    styles: "cache",
-    entries: "ignore",
-  });
+function createReader(path: string, file: string): Promise<XlsxReader> {
+  return openXlsxReader(
+    path,
+    {
+      worksheets: "emit",
+      sharedStrings: "cache",
+      hyperlinks: "ignore",
+      styles: "cache",
+      entries: "ignore",
+    },
+    file,
+  );
 }
 
 /**
@@ -179,7 +184,7 @@ export async function openXlsxTable(path: string, file: string, _logger: Logger)
     let close: (() => void) | undefined;
     try {
       let first = true;
-      const opened = await createReader(path);
+      const opened = await createReader(path, file);
       close = opened.close;
       for await (const worksheet of opened.reader) {
         const name = (worksheet as unknown as { name?: string }).name ?? "";
