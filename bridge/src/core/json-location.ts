@@ -265,3 +265,100 @@ class JsonChecker {
     }
   }
 }
+
+/** A key that occurs twice in one JSON object: offsets of both occurrences' opening quotes. */
+export interface DuplicateKey {
+  key: string;
+  offset: number;
+  firstOffset: number;
+}
+
+/**
+ * Find the first key that occurs twice in one object of a valid JSON text. `JSON.parse` keeps
+ * the last value without a word, so a duplicate must be found in the text. Cheap first test:
+ * the parsed value holds as many keys as the text has key ends (`":` after an unescaped quote);
+ * only when the counts differ is the text scanned key by key. A quote that opens a string
+ * starting with `:`, or white space between a key and its colon, also make the counts differ,
+ * and then the scan finds nothing.
+ */
+export function findDuplicateKey(text: string, parsed: unknown): DuplicateKey | undefined {
+  if (countKeyEnds(text) === countKeys(parsed)) {
+    return undefined;
+  }
+  return new DuplicateKeyScanner(text).scan();
+}
+
+function countKeyEnds(text: string): number {
+  let count = 0;
+  for (let at = text.indexOf('":'); at >= 0; at = text.indexOf('":', at + 2)) {
+    let backslashes = 0;
+    while (text.charCodeAt(at - 1 - backslashes) === 0x5c) backslashes += 1;
+    if (backslashes % 2 === 0) count += 1;
+  }
+  return count;
+}
+
+function countKeys(value: unknown): number {
+  if (value === null || typeof value !== "object") {
+    return 0;
+  }
+  let count = 0;
+  if (Array.isArray(value)) {
+    for (const item of value) count += countKeys(item);
+    return count;
+  }
+  for (const key in value) {
+    count += 1 + countKeys((value as Record<string, unknown>)[key]);
+  }
+  return count;
+}
+
+class DuplicateKeyScanner {
+  private index = 0;
+
+  constructor(private readonly text: string) {}
+
+  scan(): DuplicateKey | undefined {
+    const objects: (Map<string, number> | undefined)[] = [];
+    let expectKey = false;
+    while (this.index < this.text.length) {
+      const char = this.text[this.index];
+      if (char === '"') {
+        const start = this.index;
+        const value = this.readString();
+        const keys = objects[objects.length - 1];
+        if (expectKey && keys) {
+          const first = keys.get(value);
+          if (first !== undefined) {
+            return { key: value, offset: start, firstOffset: first };
+          }
+          keys.set(value, start);
+        }
+        expectKey = false;
+        continue;
+      }
+      if (char === "{") {
+        objects.push(new Map());
+        expectKey = true;
+      } else if (char === "[") {
+        objects.push(undefined);
+      } else if (char === "}" || char === "]") {
+        objects.pop();
+      } else if (char === ",") {
+        expectKey = objects[objects.length - 1] !== undefined;
+      }
+      this.index += 1;
+    }
+    return undefined;
+  }
+
+  private readString(): string {
+    const start = this.index;
+    this.index += 1;
+    while (this.index < this.text.length && this.text[this.index] !== '"') {
+      this.index += this.text[this.index] === "\\" ? 2 : 1;
+    }
+    this.index += 1;
+    return JSON.parse(this.text.slice(start, this.index)) as string;
+  }
+}

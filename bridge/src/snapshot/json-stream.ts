@@ -2,6 +2,7 @@ import { createReadStream } from "node:fs";
 import { extname } from "node:path";
 import { createInterface } from "node:readline";
 import { SnapshotFileError } from "../core/errors.js";
+import { findDuplicateKey, locationOfOffset } from "../core/json-location.js";
 
 export interface JsonRecord {
   /** 1-based line where the record starts. */
@@ -82,6 +83,7 @@ export async function* streamJsonRecords(path: string, file: string): AsyncGener
     let chunk = chunkValue as string;
     if (first) {
       first = false;
+      assertNotUtf16(chunk, file);
       if (chunk.charCodeAt(0) === 0xfeff) {
         chunk = chunk.slice(1);
       }
@@ -133,6 +135,7 @@ export async function* streamJsonRecords(path: string, file: string): AsyncGener
                 { cause: error },
               );
             }
+            assertUniqueKeys(text, value, file, captureLine, captureColumn);
             for (const item of expandPage(value)) {
               yield { line: captureLine, value: item };
             }
@@ -195,22 +198,75 @@ async function* streamNdjson(path: string, file: string): AsyncGenerator<JsonRec
   let line = 0;
   for await (const text of lines) {
     line += 1;
+    if (line === 1) {
+      assertNotUtf16(text, file);
+    }
     const trimmed = line === 1 ? text.replace(/^\ufeff/, "").trim() : text.trim();
     if (trimmed === "") {
       continue;
     }
+    // trim() also drops a byte-order mark, which is not a column of the line.
+    const start =
+      text.charCodeAt(0) === OPEN_OBJECT
+        ? 0
+        : text.length -
+          text.trimStart().length +
+          (line === 1 && text.startsWith("\ufeff") ? -1 : 0);
     let value: unknown;
     try {
       value = JSON.parse(trimmed);
     } catch (error) {
-      const start =
-        text.length - text.trimStart().length + (line === 1 && text.startsWith("\ufeff") ? -1 : 0);
       throw new SnapshotFileError(file, recordSyntaxMessage(trimmed, error, line, start + 1), {
         cause: error,
       });
     }
+    assertUniqueKeys(trimmed, value, file, line, start + 1);
     yield { line, value };
   }
+}
+
+/**
+ * Reject a JSON file in UTF-16 (or UTF-32), which reaches the parser as replacement characters
+ * for a byte-order mark, or with NUL characters between the ASCII ones. It is not decoded
+ * instead: RFC 8259 requires UTF-8 for JSON exchanged between systems, Netmera's API and the
+ * pull write UTF-8, and so a UTF-16 file is one saved again by hand (Notepad's "Unicode"). One
+ * clear rule is simpler to trust than a second decoding path for these files.
+ */
+function assertNotUtf16(start: string, file: string): void {
+  const bom = start.startsWith("\ufffd\ufffd");
+  if (bom || start.charCodeAt(0) === 0 || start.charCodeAt(1) === 0) {
+    const how = bom ? "it starts with a UTF-16 byte-order mark" : "its characters hold NUL bytes";
+    throw new SnapshotFileError(
+      file,
+      `is not UTF-8 but UTF-16 text (${how}); JSON files must be UTF-8 (with or without a ` +
+        "byte-order mark), so save it again as UTF-8",
+    );
+  }
+}
+
+/** Reject an object with a key twice; the record starts at `startLine`, `startColumn`. */
+function assertUniqueKeys(
+  text: string,
+  value: unknown,
+  file: string,
+  startLine: number,
+  startColumn: number,
+): void {
+  const duplicate = findDuplicateKey(text, value);
+  if (!duplicate) {
+    return;
+  }
+  const place = (offset: number) => {
+    const at = locationOfOffset(text, offset);
+    const column = at.line === 1 ? startColumn + at.column - 1 : at.column;
+    return `line ${startLine + at.line - 1}, column ${column}`;
+  };
+  throw new SnapshotFileError(
+    file,
+    `${place(duplicate.offset)}: the key ${JSON.stringify(duplicate.key)} occurs a second time ` +
+      `in the same object (first at ${place(duplicate.firstOffset)}); a JSON reader would keep ` +
+      "only the last value, so remove or rename one of them",
+  );
 }
 
 /** Build the syntax error message of one record, located in the file from the record's start. */
@@ -426,12 +482,19 @@ export function describeJsonSyntaxError(text: string, error: unknown): string {
   );
 }
 
-/** Parse a JSON file's text (a leading byte-order mark is ignored); errors name line and column. */
+/**
+ * Parse a JSON file's text (a leading byte-order mark is ignored); errors name line and column,
+ * and an object with the same key twice is an error.
+ */
 export function parseJsonText(text: string, file: string): unknown {
+  assertNotUtf16(text, file);
   const body = text.replace(/^\ufeff/, "");
+  let value: unknown;
   try {
-    return JSON.parse(body);
+    value = JSON.parse(body);
   } catch (error) {
     throw new SnapshotFileError(file, describeJsonSyntaxError(body, error), { cause: error });
   }
+  assertUniqueKeys(body, value, file, 1, 1);
+  return value;
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { locateJsonPath } from "../core/json-location.js";
 
 /**
  * zod schemas of the snapshot's JSON files. They follow what Netmera's REST API returns (see the
@@ -19,16 +20,20 @@ export const profileAttributeSchema = z.looseObject({
   description: optionalText,
 });
 
-export const profileAttributesFileSchema = z.union([
+/**
+ * The file as the API returns it, `{standardProfileAttributes: […], customProfileAttributes:
+ * […]}`, or a plain list of definitions. A plain list is rewritten into the object before
+ * validation rather than tried as a second union branch: a union that fails names no field
+ * ("Invalid input" at the root), while one schema names the field and what it expected.
+ */
+export const profileAttributesFileSchema = z.preprocess(
+  (file) =>
+    Array.isArray(file) ? { standardProfileAttributes: [], customProfileAttributes: file } : file,
   z.looseObject({
     standardProfileAttributes: z.array(profileAttributeSchema).default([]),
     customProfileAttributes: z.array(profileAttributeSchema).default([]),
   }),
-  z.array(profileAttributeSchema).transform((list) => ({
-    standardProfileAttributes: [],
-    customProfileAttributes: list,
-  })),
-]);
+);
 
 /** One entry of GET /rest/3.0/app/events. */
 export const eventDefinitionSchema = z.looseObject({
@@ -52,10 +57,14 @@ export const segmentSchema = z.looseObject({
   ruleText: optionalText,
 });
 
-export const segmentsFileSchema = z.union([
-  z.looseObject({ list: z.array(segmentSchema) }).transform((file) => file.list),
+/** A list of segments, or the API's page `{list: […]}` (one schema, for the reason above). */
+export const segmentsFileSchema = z.preprocess(
+  (file) =>
+    file !== null && typeof file === "object" && !Array.isArray(file) && "list" in file
+      ? file.list
+      : file,
   z.array(segmentSchema),
-]);
+);
 
 /** One member of GET /rest/3.0/getSegmentUsers (`externalId`, `email`, `msisdn`). */
 export const memberRecordSchema = z.looseObject({
@@ -110,3 +119,59 @@ export type EventDefinition = z.infer<typeof eventDefinitionSchema>;
 export type Segment = z.infer<typeof segmentSchema>;
 export type MemberRecord = z.infer<typeof memberRecordSchema>;
 export type DeviceRecord = z.infer<typeof deviceRecordSchema>;
+
+/** What a zod type name means in a JSON file. */
+const EXPECTED: Record<string, string> = {
+  array: "a list ([…])",
+  object: "an object ({…})",
+  string: "a text in double quotes",
+  number: "a number",
+  boolean: "true or false",
+};
+
+function found(value: unknown): string {
+  if (value === undefined) return "nothing (the field is missing)";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "an object";
+  const shown = JSON.stringify(value);
+  const text = shown.length > 40 ? `${shown.slice(0, 40)}…` : shown;
+  return typeof value === "string" ? `the text ${text}` : `${typeof value} ${text}`;
+}
+
+function valueAt(json: unknown, path: readonly PropertyKey[]): unknown {
+  let value = json;
+  for (const key of path) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+/**
+ * Describe schema issues of a JSON file as `field (line L, column C): expected …, found …`, so
+ * that a file of the wrong shape names the field to fix. `text` is the file's text without a
+ * byte-order mark and `json` its parsed value. A missing field is located at its parent.
+ */
+export function describeSchemaIssues(
+  text: string,
+  json: unknown,
+  issues: readonly z.core.$ZodIssue[],
+): string {
+  return issues
+    .map((issue) => {
+      // A list at the root is indexed by numbers only, so a leading key is the object a schema
+      // wrapped the list in before validating it, and is not in the file.
+      const path =
+        Array.isArray(json) && typeof issue.path[0] === "string" ? issue.path.slice(1) : issue.path;
+      const field = path.join(".") || "(root)";
+      const at = locateJsonPath(text, path) ?? locateJsonPath(text, path.slice(0, -1));
+      const where = at ? ` (line ${at.line}, column ${at.column})` : "";
+      const expected = issue.code === "invalid_type" ? EXPECTED[issue.expected] : undefined;
+      const problem = expected
+        ? `expected ${expected}, found ${found(valueAt(json, path))}`
+        : issue.message;
+      return `${field}${where}: ${problem}`;
+    })
+    .join("; ");
+}

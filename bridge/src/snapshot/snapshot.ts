@@ -17,6 +17,7 @@ import {
   type Manifest,
 } from "./manifest.js";
 import {
+  describeSchemaIssues,
   eventDefinitionsFileSchema,
   profileAttributesFileSchema,
   segmentsFileSchema,
@@ -364,13 +365,15 @@ export async function readJsonFile<S extends z.ZodType>(
   if (!snapshot.files.includes(file)) {
     return undefined;
   }
-  const json = parseJsonText(await readFile(snapshotPath(snapshot, file), "utf8"), file);
+  const text = await readFile(snapshotPath(snapshot, file), "utf8");
+  const json = parseJsonText(text, file);
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
-    const issues = parsed.error.issues
-      .slice(0, 20)
-      .map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`)
-      .join("; ");
+    const issues = describeSchemaIssues(
+      text.replace(/^\ufeff/, ""),
+      json,
+      parsed.error.issues.slice(0, 20),
+    );
     throw new SnapshotFileError(file, `does not match the expected format: ${issues}`);
   }
   return parsed.data;
