@@ -24,6 +24,18 @@ function run(...args: string[]): Promise<CliResult> {
   return runCli(args);
 }
 
+/** Run export-csv on the test snapshot; the mapping is the confirmed one unless given. */
+function exportCsv(
+  planDir: string,
+  out: string,
+  options: { mapping?: string; ownerLogins?: string } = {},
+): Promise<CliResult> {
+  const args = ["export-csv", snapshot, "--plan", planDir, "--mapping", options.mapping ?? mapping];
+  args.push("--out", out);
+  if (options.ownerLogins) args.push("--owner-logins", options.ownerLogins);
+  return runCli(args);
+}
+
 function rows(dir: string, file: string): Record<string, string>[] {
   return parse(readFileSync(join(dir, file), "utf8"), { columns: true }) as Record<
     string,
@@ -49,16 +61,7 @@ afterAll(() => {
 
 describe("export-csv refusals", () => {
   it("rejects an unconfirmed mapping", async () => {
-    const result = await run(
-      "export-csv",
-      snapshot,
-      "--plan",
-      plan,
-      "--mapping",
-      mapping,
-      "--out",
-      join(work, "pkg0"),
-    );
+    const result = await exportCsv(plan, join(work, "pkg0"));
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("the mapping has not been confirmed");
     expect(result.stderr).toContain(
@@ -77,16 +80,7 @@ describe("export-csv refusals", () => {
     expect(
       (await run("map", snapshot, "--confirm", "--by", "Test", "--mapping", editedPath)).code,
     ).toBe(0);
-    const result = await run(
-      "export-csv",
-      snapshot,
-      "--plan",
-      plan,
-      "--mapping",
-      editedPath,
-      "--out",
-      join(work, "pkg1"),
-    );
+    const result = await exportCsv(plan, join(work, "pkg1"), { mapping: editedPath });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("was built from another mapping or snapshot");
   });
@@ -98,16 +92,7 @@ describe("export-csv refusals", () => {
     const busy = join(work, "busy");
     mkdirSync(busy);
     writeFileSync(join(busy, "keep.txt"), "x");
-    const result = await run(
-      "export-csv",
-      snapshot,
-      "--plan",
-      plan,
-      "--mapping",
-      mapping,
-      "--out",
-      busy,
-    );
+    const result = await exportCsv(plan, busy);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("is not empty");
   });
@@ -119,16 +104,7 @@ describe("export-csv refusals", () => {
     const text = readFileSync(contacts, "utf8");
     writeFileSync(contacts, text.replace(/"email":"[^"]+"/, '"email":"evil@attacker.example"'));
     const out = join(work, "pkg-tampered");
-    const result = await run(
-      "export-csv",
-      snapshot,
-      "--plan",
-      tampered,
-      "--mapping",
-      mapping,
-      "--out",
-      out,
-    );
+    const result = await exportCsv(tampered, out);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
       `the plan in ${tampered} changed after plan wrote it, so no import package was written`,
@@ -141,16 +117,7 @@ describe("export-csv refusals", () => {
     const cut = join(work, "plan-missing-file");
     cpSync(plan, cut, { recursive: true });
     rmSync(join(cut, "plan", "history.ndjson"));
-    const result = await run(
-      "export-csv",
-      snapshot,
-      "--plan",
-      cut,
-      "--mapping",
-      mapping,
-      "--out",
-      join(work, "pkg-missing-file"),
-    );
+    const result = await exportCsv(cut, join(work, "pkg-missing-file"));
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
       `${join(cut, "plan", "history.ndjson")} not found, but plan/manifest.json lists it`,
@@ -168,16 +135,7 @@ describe("export-csv package", () => {
       (await run("plan", snapshot, "--mapping", mapping, "--out", plan, "--no-progress")).code,
     ).toBe(0);
     pkg = join(work, "pkg");
-    const result = await run(
-      "export-csv",
-      snapshot,
-      "--plan",
-      plan,
-      "--mapping",
-      mapping,
-      "--out",
-      pkg,
-    );
+    const result = await exportCsv(plan, pkg);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
   }, 120_000);
@@ -325,18 +283,7 @@ describe("export-csv package", () => {
     );
 
     const out = join(work, "pkg-logins");
-    const result = await run(
-      "export-csv",
-      snapshot,
-      "--plan",
-      plan,
-      "--mapping",
-      mapping,
-      "--out",
-      out,
-      "--owner-logins",
-      loginsFile,
-    );
+    const result = await exportCsv(plan, out, { ownerLogins: loginsFile });
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
 
@@ -357,18 +304,7 @@ describe("export-csv package", () => {
     const bad = join(work, "owners-bad.csv");
     writeFileSync(bad, "owner_email,login\na@example.com,a\n");
     const out = join(work, "pkg-bad-owners");
-    const result = await run(
-      "export-csv",
-      snapshot,
-      "--plan",
-      plan,
-      "--mapping",
-      mapping,
-      "--out",
-      out,
-      "--owner-logins",
-      bad,
-    );
+    const result = await exportCsv(plan, out, { ownerLogins: bad });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
       `${bad} line 1: missing column owner_email or odoo_login (the header of owners.csv has both); found "owner_email,login"`,
@@ -379,18 +315,7 @@ describe("export-csv package", () => {
   it("rejects two logins for one owner", async () => {
     const bad = join(work, "owners-twice.csv");
     writeFileSync(bad, "owner_email,odoo_login\na@example.com,a\nA@example.com,b\n");
-    const result = await run(
-      "export-csv",
-      snapshot,
-      "--plan",
-      plan,
-      "--mapping",
-      mapping,
-      "--out",
-      join(work, "pkg-twice"),
-      "--owner-logins",
-      bad,
-    );
+    const result = await exportCsv(plan, join(work, "pkg-twice"), { ownerLogins: bad });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
       `${bad} line 3, column "odoo_login": "b" for a@example.com, but line 2 gives "a"`,
