@@ -33,6 +33,8 @@ IMPORT_CONTEXT = {
     "mail_create_nolog": True,
     "mail_create_nosubscribe": True,
     "mail_notrack": True,
+    # Marks writes of the import itself, for the overrides that keep each row's own values.
+    "netmera_import": True,
 }
 
 MANAGER_GROUP = "netmera_migration.group_netmera_migration_manager"

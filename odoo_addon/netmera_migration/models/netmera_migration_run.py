@@ -380,6 +380,7 @@ class NetmeraMigrationRun(models.Model):
             )
 
         for run in self:
+            run._check_authorisable()
             run._set_state("authorised")
             run.write(
                 {
@@ -398,6 +399,70 @@ class NetmeraMigrationRun(models.Model):
                     )
                 )
         return True
+
+    def _check_authorisable(self):
+        """Raise a UserError saying what to do first when the run cannot be authorised now.
+
+        The authorisation covers one snapshot under one confirmed mapping, so a run needs both
+        first. A run made with New has neither.
+        """
+        self.ensure_one()
+        if self.state == "mapping_confirmed":
+            return
+        if self.state == "draft" and not self.mapping_json and not self.snapshot_hash:
+            raise UserError(
+                _(
+                    "Run %(name)s has no snapshot or mapping yet, so there is nothing to "
+                    "authorise. Click Upload Snapshot on the run form to add the snapshot zip and "
+                    "its mapping, then Confirm Mapping; or start a bridge job on this run with "
+                    "the snapshot and the confirmed mapping (netmera-odoo migrate --run "
+                    "%(id)s --mapping FILE, or POST /runs/%(id)s/sample), which attaches them. "
+                    "Then authorise the run.",
+                    name=self.name,
+                    id=self.id,
+                )
+            )
+        if self.state == "draft":
+            raise UserError(
+                _(
+                    "The mapping of run %(name)s is not confirmed yet: click Confirm Mapping on "
+                    "the run form (or upload the mapping confirmed with netmera-odoo map "
+                    "--confirm), then authorise the run.",
+                    name=self.name,
+                )
+            )
+        if self.state == "authorised":
+            raise UserError(
+                _(
+                    "Run %(name)s is already authorised under agreement %(agreement)s; nothing "
+                    "changed.",
+                    name=self.name,
+                    agreement=self.gdpr_agreement_ref,
+                )
+            )
+        raise UserError(
+            _(
+                "Run %(name)s is %(state)s: a run is authorised before its first record moves. "
+                "Start a new run for another transfer.",
+                name=self.name,
+                state=dict(self._fields["state"].selection)[self.state],
+            )
+        )
+
+    @api.model
+    def addon_version(self):
+        """Return the addon version installed in this database, for the bridge's preflight.
+
+        It is the version of the last install or upgrade (-u netmera_migration), so files
+        replaced without an upgrade still show the older version whose schema the database has.
+        """
+        self._check_manager()
+        module = (
+            self.env["ir.module.module"]
+            .sudo()
+            .search([("name", "=", "netmera_migration")], limit=1)
+        )
+        return module.latest_version or ""
 
     def action_start(self):
         """Move the run to running; the bridge calls this before its first batch and to resume."""

@@ -33,6 +33,17 @@ class ResPartner(models.Model):
         help="The Netmera user belonged to no tag or segment.",
     )
 
+    def _handle_first_contact_creation(self):
+        """Leave a company's empty address empty when the import creates its first contact.
+
+        Odoo gives a company without an address the address of its first child contact. An
+        imported company row states its own address, empty included, so the contact's address
+        stays the contact's. Outside the import, Odoo's behaviour is unchanged.
+        """
+        if self.env.context.get("netmera_import"):
+            return None
+        return super()._handle_first_contact_creation()
+
     @api.model
     def _netmera_own_address(self, values, vals):
         """Return the address a child contact keeps from its plan row, or None.

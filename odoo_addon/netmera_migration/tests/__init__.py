@@ -12,3 +12,4 @@ from . import test_reconciliation
 from . import test_run_guards
 from . import test_link_removal
 from . import test_import_slot
+from . import test_company_address

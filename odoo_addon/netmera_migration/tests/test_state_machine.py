@@ -61,7 +61,7 @@ class TestStateMachine(NetmeraMigrationCase):
     def test_illegal_transitions_raise(self):
         """Skipping a state or leaving a final state raises UserError."""
         run = self.make_run(state="draft")
-        with self.assertRaisesRegex(UserError, "cannot go from draft to authorised"):
+        with self.assertRaisesRegex(UserError, "mapping of run Run is not confirmed yet"):
             run.action_confirm_gdpr("DPA-1")
         with self.assertRaisesRegex(UserError, "needs a confirmed mapping"):
             run.action_start()
@@ -103,6 +103,47 @@ class TestStateMachine(NetmeraMigrationCase):
         with self.assertRaisesRegex(UserError, "data processing agreement"):
             run.action_confirm_gdpr("  ")
         self.assertEqual(run.state, "mapping_confirmed")
+
+    def test_gdpr_on_run_made_with_new(self):
+        """A run that holds only a name says how to give it a snapshot and a mapping."""
+        run = self.Run.create({"name": "serve A"})
+
+        with self.assertRaises(UserError) as caught:
+            run.action_confirm_gdpr("DPA-1")
+
+        self.assertEqual(
+            str(caught.exception),
+            "Run serve A has no snapshot or mapping yet, so there is nothing to authorise. "
+            "Click Upload Snapshot on the run form to add the snapshot zip and its mapping, then "
+            "Confirm Mapping; or start a bridge job on this run with the snapshot and the "
+            f"confirmed mapping (netmera-odoo migrate --run {run.id} --mapping FILE, or POST "
+            f"/runs/{run.id}/sample), which attaches them. Then authorise the run.",
+        )
+        self.assertEqual(run.state, "draft")
+        self.assertFalse(run.gdpr_confirmed_at)
+
+    def test_gdpr_twice_and_after_start(self):
+        """Authorising again, or after records moved, names the state instead of a transition."""
+        run = self.make_run(state="authorised")
+        with self.assertRaisesRegex(
+            UserError,
+            "^Run Run is already authorised under agreement DPA-TEST-1; nothing changed.$",
+        ):
+            run.action_confirm_gdpr("DPA-2")
+        self.assertEqual(run.gdpr_agreement_ref, "DPA-TEST-1")
+
+        run.action_start()
+        with self.assertRaisesRegex(
+            UserError, "^Run Run is Running: a run is authorised before its first record moves."
+        ):
+            run.action_confirm_gdpr("DPA-2")
+
+    def test_addon_version_is_the_installed_one(self):
+        """The bridge's preflight reads the version of the last install or upgrade."""
+        module = self.env["ir.module.module"].search([("name", "=", "netmera_migration")])
+
+        self.assertEqual(self.Run.addon_version(), module.latest_version)
+        self.assertRegex(self.Run.addon_version(), r"^\d+\.\d+\.\d+\.\d+\.\d+$")
 
     def test_gdpr_wizard_authorises(self):
         """The wizard passes its agreement reference to the run."""
