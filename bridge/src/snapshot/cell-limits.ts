@@ -59,6 +59,17 @@ export function tooLongProblem(headers: readonly string[], tooLong: TooLong): st
   );
 }
 
+/**
+ * Build the reason for a JSON record whose value at `field` (a key path such as
+ * `profile.name`) feeds one cell and is over the cell limit, in the words a CSV cell gets.
+ */
+export function tooLongFieldProblem(field: string, length: number): string {
+  return (
+    `field ${JSON.stringify(field)} holds ${count(length)} characters, more than the ` +
+    `${count(MAX_CELL_CHARS)} a cell may hold`
+  );
+}
+
 /** Return a cell's first characters, marked with an ellipsis when the cell is longer. */
 export function cellPrefix(value: string): string {
   return value.length > PREFIX_CHARS ? `${value.slice(0, PREFIX_CHARS)}…` : value;

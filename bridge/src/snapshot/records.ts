@@ -1,6 +1,7 @@
 import { extname } from "node:path";
 import { SnapshotFileError } from "../core/errors.js";
 import { isNullLiteral, isPlaceholderExtId } from "../normalize/text.js";
+import { MAX_CELL_CHARS, tooLongFieldProblem } from "./cell-limits.js";
 import { PUSH_TOKEN_MEANING, spellingsOf } from "./headers.js";
 import { streamJsonRecords } from "./json-stream.js";
 import {
@@ -82,6 +83,39 @@ function hasTokenField(record: Record<string, unknown>): boolean {
   return TOKEN_KEYS.some((key) => text(record[key]) !== undefined);
 }
 
+/**
+ * Reason for a record with a text value over the cell limit among `keys`, as CSV and XLSX
+ * cells get it, or undefined. Only the keys a row is built from are looked at: a few length
+ * reads per record.
+ */
+function longValue(
+  record: Record<string, unknown>,
+  keys: readonly string[],
+  prefix = "",
+): string | undefined {
+  for (const key of keys) {
+    const value = record[key];
+    if (typeof value === "string" && value.length > MAX_CELL_CHARS) {
+      return tooLongFieldProblem(prefix + key, value.length);
+    }
+  }
+  return undefined;
+}
+
+const MEMBER_KEYS = ["externalId", "extId", "email", "msisdn"];
+const DEVICE_KEYS = [
+  "extId",
+  "externalId",
+  "installationId",
+  "platform",
+  "deviceModel",
+  "model",
+  "appVersion",
+  "appV",
+  "osVersion",
+  "osV",
+];
+
 const IDENTIFIERS = ["extId", "email", "msisdn"];
 
 /** An OS version such as `13` or `16.7.2`, as opposed to a platform name. */
@@ -121,6 +155,11 @@ export async function* readMembers(snapshot: Snapshot, file: string): AsyncGener
           line: record.line,
           problem: `invalid member record: ${zodProblem(parsed.error)}`,
         };
+        continue;
+      }
+      const tooLong = longValue(parsed.data, MEMBER_KEYS);
+      if (tooLong) {
+        yield { file, line: record.line, problem: tooLong };
         continue;
       }
       yield {
@@ -170,6 +209,11 @@ export async function* readDevices(snapshot: Snapshot, file: string): AsyncGener
         continue;
       }
       const device = parsed.data;
+      const tooLong = longValue(device, DEVICE_KEYS);
+      if (tooLong) {
+        yield { file, line: record.line, hasPushToken: false, problem: tooLong };
+        continue;
+      }
       yield {
         file,
         line: record.line,
@@ -267,11 +311,19 @@ export async function* readProfiles(snapshot: Snapshot, file: string): AsyncGene
       continue;
     }
     const values = new Map<string, string>();
+    let tooLong = longValue(parsed.data, ["extId"]);
     for (const [code, value] of Object.entries(parsed.data.profile ?? {})) {
       const cell = profileText(value);
       if (cell !== undefined) {
+        if (cell.length > MAX_CELL_CHARS) {
+          tooLong ??= tooLongFieldProblem(`profile.${code}`, cell.length);
+        }
         values.set(code, cell);
       }
+    }
+    if (tooLong) {
+      yield { file, line: record.line, values: new Map(), problem: tooLong };
+      continue;
     }
     const row: ProfileRow = {
       file,
@@ -304,7 +356,13 @@ export async function* readUserDevices(
       continue;
     }
     const extId = text(parsed.data.extId);
-    for (const device of parsed.data.devices ?? []) {
+    const longExtId = longValue(parsed.data, ["extId"]);
+    for (const [index, device] of (parsed.data.devices ?? []).entries()) {
+      const tooLong = longExtId ?? longValue(device, DEVICE_KEYS, `devices.${index}.`);
+      if (tooLong) {
+        yield { file, line: record.line, hasPushToken: false, problem: tooLong };
+        continue;
+      }
       yield {
         file,
         line: record.line,
