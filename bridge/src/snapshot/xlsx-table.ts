@@ -12,6 +12,8 @@ function pad(value: number, width = 2): string {
 /**
  * Cell value as text. Excel dates carry no time zone: ExcelJS returns the wall-clock value as
  * a UTC Date, so it is written back without an offset and read later in the source time zone.
+ * An error cell reads as its error code (`#N/A`), as a CSV saved by Excel writes it, so that the
+ * value is reported like any other that does not convert instead of becoming an empty cell.
  */
 export function xlsxCellText(value: unknown): string | undefined {
   if (value === null || value === undefined) {
@@ -33,9 +35,10 @@ export function xlsxCellText(value: unknown): string | undefined {
       return cell.richText.map((part) => part.text).join("");
     }
     if (cell.error !== undefined) {
-      return undefined;
+      return String(cell.error);
     }
-    if ("result" in cell) {
+    if ("result" in cell || "formula" in cell || "sharedFormula" in cell) {
+      // A formula without a stored result has no value, and openXlsxTable reports its row.
       return xlsxCellText(cell.result);
     }
     if (cell.text !== undefined) {
@@ -114,6 +117,25 @@ function impreciseNumberAt(values: unknown): number {
   return -1;
 }
 
+/**
+ * Find the first formula cell without a stored result: its 0-based column and its formula. Such
+ * a cell has no value to read, because the program that wrote the file did not compute it, or
+ * its result is an error, which ExcelJS's streaming reader does not return for formulas.
+ */
+function formulaWithoutResultAt(values: unknown): { column: number; formula: string } | undefined {
+  const list = Array.isArray(values) ? values : [];
+  for (let i = 1; i < list.length; i += 1) {
+    const value: unknown = list[i];
+    if (typeof value !== "object" || value === null || value instanceof Date) continue;
+    const cell = value as { formula?: unknown; sharedFormula?: unknown; result?: unknown };
+    const formula = cell.formula ?? cell.sharedFormula;
+    if (formula !== undefined && cell.result === undefined) {
+      return { column: i - 1, formula: String(formula) };
+    }
+  }
+  return undefined;
+}
+
 // NOTE: ExcelJS keeps the workbook's shared-string table in memory, so an XLSX export's memory
 // grows with its number of distinct texts (one sheet holds at most 1,048,576 rows). CSV exports
 // stream in constant memory.
@@ -180,6 +202,7 @@ export async function openXlsxTable(path: string, file: string, _logger: Logger)
     line: number;
     cells: (string | undefined)[];
     imprecise: number;
+    formula: { column: number; formula: string } | undefined;
   }> {
     let close: (() => void) | undefined;
     try {
@@ -196,6 +219,7 @@ export async function openXlsxTable(path: string, file: string, _logger: Logger)
               line: row.number,
               cells: rowCells(row.values, { file, sheet: name, row: row.number }),
               imprecise: impreciseNumberAt(row.values),
+              formula: formulaWithoutResultAt(row.values),
             };
           }
           continue;
@@ -248,8 +272,8 @@ export async function openXlsxTable(path: string, file: string, _logger: Logger)
         cells.push(undefined);
       }
       const tableRow: TableRow = { line: row.line, cells };
-      // NOTE: ExcelJS has already read the whole cell into memory here, so this check flags an
-      // over-long XLSX cell but cannot bound the memory it takes, unlike the CSV reader.
+      // ExcelJS has read the whole cell into memory by now. checkXlsxTextRuns rejected the file
+      // before this read if any text was long enough for that to matter.
       const over = findTooLong(cells);
       if (over) {
         cutCells(cells, over);
@@ -260,6 +284,13 @@ export async function openXlsxTable(path: string, file: string, _logger: Logger)
         row.cells.slice(headerCount).some((c) => c !== undefined)
       ) {
         tableRow.problem = `has values in ${row.cells.length} columns, the header has ${headerCount}`;
+      } else if (row.formula) {
+        const { column, formula } = row.formula;
+        cells[column] = undefined;
+        tableRow.problem =
+          `column ${column + 1} ("${headerList[column] ?? ""}") contains the formula =${formula} ` +
+          "without a stored result (not computed, or an error such as #DIV/0!), so its value is " +
+          "unknown; open the workbook in Excel or LibreOffice, save it again, or export it as CSV";
       } else if (row.imprecise >= 0) {
         const column = row.imprecise;
         tableRow.problem =
