@@ -19,6 +19,7 @@ import { cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { generateBenchSnapshot } from "./lib/bench-snapshot.js";
+import { bundleEntries } from "./lib/bundle.js";
 
 interface ChildReport {
   seconds: number;
@@ -29,36 +30,14 @@ interface ChildReport {
   phases: { name: string; read: number; planned: number; quarantined: number; skipped: number }[];
 }
 
-/**
- * Bundle the child with esbuild, so that plan runs as compiled JavaScript the way the installed
- * CLI does, without tsx's loader thread in the measured memory.
- */
-// esbuild is installed as a dependency of tsx, which runs these scripts.
+/** Bundle the child and the contact worker (see bundleEntries). */
 async function bundleChild(): Promise<string> {
-  const { build } = await import("esbuild");
-  // Inside node_modules, so that the bundle resolves its external packages from this checkout.
-  const outfile = resolve("node_modules/.cache/netmera-bench/bench-plan-child.mjs");
   // The contacts phase starts its worker threads from contact-worker.js beside its own module.
-  const entries: [string, string][] = [
-    ["scripts/lib/bench-plan-child.ts", outfile],
-    [
-      "bridge/src/plan/contact-worker.ts",
-      resolve("node_modules/.cache/netmera-bench/contact-worker.js"),
-    ],
-  ];
-  for (const [entry, output] of entries) {
-    await build({
-      entryPoints: [resolve(entry)],
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      packages: "external",
-      outfile: output,
-      logLevel: "warning",
-    });
-  }
-  return outfile;
+  const [child] = await bundleEntries([
+    ["scripts/lib/bench-plan-child.ts", "bench-plan-child.mjs"],
+    ["bridge/src/plan/contact-worker.ts", "contact-worker.js"],
+  ]);
+  return child as string;
 }
 
 function runChild(
