@@ -47,18 +47,31 @@ describe("history time zone conversion", () => {
     expect(stored("2015-07-15 12:00")).toBe("2015-07-15 09:00:00");
   });
 
-  it("moves wall times in a spring-forward gap past the jump", () => {
-    // Europe/Berlin skipped 02:00–03:00 on 2024-03-31; 02:30 means 03:30 CEST.
-    expect(stored("2024-03-31 02:30", "Europe/Berlin")).toBe("2024-03-31 01:30:00");
-    // America/New_York skipped 02:00–03:00 on 2024-03-10; 02:30 means 03:30 EDT.
-    expect(stored("2024-03-10 02:30", "America/New_York")).toBe("2024-03-10 07:30:00");
+  it("rejects wall times in a spring-forward gap, naming the jump", () => {
+    const clock = new ZoneClock("Europe/Berlin");
+    expect(parseTimestamp("2024-03-31 02:30", clock)).toEqual({
+      ok: false,
+      reason:
+        "is 2024-03-31 02:30, a local time that does not exist in Europe/Berlin: clocks jumped " +
+        "from 02:00 to 03:00 on 2024-03-31; give such times with their UTC offset or in UTC",
+    });
+    // The minutes on either side of the gap exist.
+    expect(stored("2024-03-31 01:59:59", "Europe/Berlin")).toBe("2024-03-31 00:59:59");
+    expect(stored("2024-03-31 03:00", "Europe/Berlin")).toBe("2024-03-31 01:00:00");
   });
 
-  it("takes the earlier instant for a repeated fall-back hour", () => {
-    // Europe/Berlin repeated 02:00–03:00 on 2024-10-27: first in CEST (+2), then in CET (+1).
-    expect(stored("2024-10-27 02:30", "Europe/Berlin")).toBe("2024-10-27 00:30:00");
+  it("rejects wall times of a repeated fall-back hour, naming both readings", () => {
+    const clock = new ZoneClock("Europe/Berlin");
+    expect(parseTimestamp("2024-10-27 02:30", clock)).toEqual({
+      ok: false,
+      reason:
+        "is 2024-10-27 02:30, a local time that occurs twice in Europe/Berlin: clocks went back " +
+        "from 03:00 to 02:00 on 2024-10-27, so it is 00:30 or 01:30 UTC; give such times with " +
+        "their UTC offset or in UTC",
+    });
     expect(stored("2024-10-27 03:30", "Europe/Berlin")).toBe("2024-10-27 02:30:00");
     expect(stored("2024-10-27 01:30", "Europe/Berlin")).toBe("2024-10-26 23:30:00");
+    expect(stored("2024-10-27T02:30:00+01:00", "Europe/Berlin")).toBe("2024-10-27 01:30:00");
   });
 
   it("gives offsets on both sides of a transition", () => {

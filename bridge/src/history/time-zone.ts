@@ -69,31 +69,64 @@ export class ZoneClock {
   }
 
   /**
-   * Convert a local wall-clock time to a UTC instant. Times that do not exist because clocks
-   * jumped forward are moved forward by the size of the jump, and times that occur twice when
-   * clocks fall back take the earlier instant (the "compatible" rule of Temporal and RFC 5545).
+   * Convert a local wall-clock time to a UTC instant. A time that does not exist (clocks jumped
+   * over it) or that occurs twice (clocks went back over it) gives NaN: either way the instant
+   * cannot be known without the UTC offset, and `localTimeProblem` says which it was. Both
+   * occur only on the day of a change, so the usual case costs two cached offset lookups.
    */
   toUtc(wall: WallTime): number {
-    const wallMs = Date.UTC(
-      wall.year,
-      wall.month - 1,
-      wall.day,
-      wall.hour,
-      wall.minute,
-      wall.second,
-      wall.millisecond,
-    );
+    const wallMs = wallAsUtc(wall);
     const offsetBefore = this.offsetAt(wallMs - DAY_MS);
     const offsetAfter = this.offsetAt(wallMs + DAY_MS);
+    if (offsetBefore === offsetAfter) {
+      return wallMs - offsetBefore;
+    }
     const earlier = wallMs - offsetBefore;
     const later = wallMs - offsetAfter;
-    const candidates = [earlier, later].filter((utc) => utc + this.offsetAt(utc) === wallMs);
-    if (candidates.length > 0) {
-      return Math.min(...candidates);
+    const earlierFits = earlier + this.offsetAt(earlier) === wallMs;
+    const laterFits = later + this.offsetAt(later) === wallMs;
+    if (earlierFits !== laterFits) {
+      return earlierFits ? earlier : later;
     }
+    return Number.NaN;
+  }
 
-    // In a gap the pre-transition offset maps the wall time to the instant just after the jump.
-    return earlier;
+  /**
+   * Why `toUtc` gave NaN for a wall time: the change of clocks it falls into, with the local
+   * times before and after the change, and for a repeated time its two UTC readings.
+   */
+  localTimeProblem(wall: WallTime): string {
+    const wallMs = wallAsUtc(wall);
+    const offsetBefore = this.offsetAt(wallMs - DAY_MS);
+    const offsetAfter = this.offsetAt(wallMs + DAY_MS);
+    // The instant of the change: the offset is offsetBefore at `low` and differs at `high`.
+    let low = wallMs - DAY_MS;
+    let high = wallMs + DAY_MS;
+    while (high - low > 1) {
+      const middle = Math.floor((low + high) / 2);
+      if (this.offsetAt(middle) === offsetBefore) {
+        low = middle;
+      } else {
+        high = middle;
+      }
+    }
+    const from = hourMinute(high + offsetBefore);
+    const to = hourMinute(high + offsetAfter);
+    const day = isoDate(new Date(high + offsetAfter));
+    const local = `${isoDate(new Date(wallMs))} ${hourMinute(wallMs)}`;
+    const advice = "give such times with their UTC offset or in UTC";
+    if (offsetAfter > offsetBefore) {
+      return (
+        `is ${local}, a local time that does not exist in ${this.zone}: clocks jumped from ` +
+        `${from} to ${to} on ${day}; ${advice}`
+      );
+    }
+    const first = hourMinute(wallMs - offsetBefore);
+    const second = hourMinute(wallMs - offsetAfter);
+    return (
+      `is ${local}, a local time that occurs twice in ${this.zone}: clocks went back from ` +
+      `${from} to ${to} on ${day}, so it is ${first} or ${second} UTC; ${advice}`
+    );
   }
 
   /** Local calendar day of an instant, as `YYYY-MM-DD`. */
@@ -134,6 +167,24 @@ export function odooDatetime(utcMs: number): string {
 function isoDate(date: Date): string {
   const year = String(date.getUTCFullYear()).padStart(4, "0");
   return `${year}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}`;
+}
+
+function wallAsUtc(wall: WallTime): number {
+  return Date.UTC(
+    wall.year,
+    wall.month - 1,
+    wall.day,
+    wall.hour,
+    wall.minute,
+    wall.second,
+    wall.millisecond,
+  );
+}
+
+/** `HH:MM` of an instant read as UTC. */
+function hourMinute(ms: number): string {
+  const date = new Date(ms);
+  return `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}`;
 }
 
 function pad(value: number): string {

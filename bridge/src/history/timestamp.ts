@@ -15,7 +15,8 @@ const MAX_MS = Date.UTC(2101, 0, 1);
  * Parse an event or delivery timestamp into a UTC instant. Epoch numbers (milliseconds with 12
  * or more digits, seconds with 9 to 11) and ISO 8601 texts with `Z` or an offset are instants.
  * ISO texts without an offset and `dd.MM.yyyy HH:mm[:ss]` texts are wall-clock times of the
- * snapshot's source time zone and are converted with its rules.
+ * snapshot's source time zone and are converted with its rules; a wall time that the zone skips
+ * or repeats when its clocks change is rejected, as it names no single instant.
  */
 export function parseTimestamp(raw: string, clock: ZoneClock): ParsedTimestamp {
   const text = raw.trim();
@@ -37,7 +38,7 @@ export function parseTimestamp(raw: string, clock: ZoneClock): ParsedTimestamp {
 
     const zone = iso[8];
     if (zone === undefined) {
-      return inRange(clock.toUtc(wall));
+      return local(wall, clock);
     }
 
     return inRange(wallAsUtc(wall) - offsetMs(zone));
@@ -54,7 +55,7 @@ export function parseTimestamp(raw: string, clock: ZoneClock): ParsedTimestamp {
       dotted[6],
       dotted[7],
     );
-    return wall ? inRange(clock.toUtc(wall)) : invalid();
+    return wall ? local(wall, clock) : invalid();
   }
 
   return {
@@ -122,6 +123,12 @@ function inRange(utcMs: number): ParsedTimestamp {
   }
 
   return { ok: true, utcMs };
+}
+
+/** A wall time of the source time zone; one that does not exist or occurs twice is rejected. */
+function local(wall: WallTime, clock: ZoneClock): ParsedTimestamp {
+  const utcMs = clock.toUtc(wall);
+  return Number.isNaN(utcMs) ? { ok: false, reason: clock.localTimeProblem(wall) } : inRange(utcMs);
 }
 
 function invalid(): ParsedTimestamp {

@@ -1,3 +1,4 @@
+import { ZoneClock } from "../history/time-zone.js";
 import { accept, reject, type Normalized } from "./result.js";
 
 export const DEFAULT_SOURCE_TIME_ZONE = "Europe/Istanbul";
@@ -61,33 +62,24 @@ export function wallClockAt(epochMs: number, timeZone: string): WallClock {
   };
 }
 
-/** Instant of a wall-clock time in a time zone (the earlier one when clocks go back). */
-function instantOf(clock: WallClock, timeZone: string): number {
-  const asUtc = Date.UTC(
-    clock.year,
-    clock.month - 1,
-    clock.day,
-    clock.hour,
-    clock.minute,
-    clock.second,
-    clock.millisecond,
-  );
-  let guess = asUtc;
-  // Two rounds settle the offset, including across a daylight-saving change.
-  for (let round = 0; round < 2; round += 1) {
-    const seen = wallClockAt(guess, timeZone);
-    const seenAsUtc = Date.UTC(
-      seen.year,
-      seen.month - 1,
-      seen.day,
-      seen.hour,
-      seen.minute,
-      seen.second,
-      seen.millisecond,
-    );
-    guess += asUtc - seenAsUtc;
+const zoneClocks = new Map<string, ZoneClock>();
+
+function zoneClock(timeZone: string): ZoneClock {
+  let clock = zoneClocks.get(timeZone);
+  if (!clock) {
+    clock = new ZoneClock(timeZone);
+    zoneClocks.set(timeZone, clock);
   }
-  return guess;
+  return clock;
+}
+
+/**
+ * Instant of a wall-clock time in a time zone, or NaN for a time the zone skips or repeats
+ * when its clocks change (`localTimeProblem` gives the reason). ZoneClock keeps the zone's
+ * offsets per hour, so this costs map lookups rather than two `Intl` calls.
+ */
+function instantOf(clock: WallClock, timeZone: string): number {
+  return zoneClock(timeZone).toUtc(clock);
 }
 
 /** Offsets (minutes east of UTC) of a zone under its current rules: winter and summer 2024. */
@@ -323,7 +315,9 @@ function readDate(raw: string, timeZone: string): Normalized<string> {
       return parsed;
     }
     const { clock, epochMs } = parsed.value;
-    return accept(midnightDate(epochMs, timeZone) ?? isoDate(clock.year, clock.month, clock.day));
+    // A time that the zone skips or repeats (NaN) still names its calendar date.
+    const midnight = Number.isNaN(epochMs) ? undefined : midnightDate(epochMs, timeZone);
+    return accept(midnight ?? isoDate(clock.year, clock.month, clock.day));
   }
   return reject("is not a date (expected epoch milliseconds, ISO 8601 or dd.MM.yyyy)");
 }
@@ -331,7 +325,8 @@ function readDate(raw: string, timeZone: string): Normalized<string> {
 /**
  * Normalise a date-time to Odoo's UTC `YYYY-MM-DD HH:MM:SS`. Epoch milliseconds and ISO 8601
  * with an offset are instants; ISO 8601 without an offset and `dd.MM.yyyy HH:mm[:ss]` are read
- * as wall-clock time in the source time zone.
+ * as wall-clock time in the source time zone. A wall-clock time that the zone skips or repeats
+ * when its clocks change names no single instant and is rejected with the change.
  */
 export function normalizeDateTime(
   raw: string,
@@ -348,6 +343,9 @@ export function normalizeDateTime(
       return parsed;
     }
     epochMs = parsed.value.epochMs;
+    if (Number.isNaN(epochMs)) {
+      return reject(zoneClock(timeZone).localTimeProblem(parsed.value.clock));
+    }
   } else {
     const dotted = DOTTED_DATE_TIME.exec(text) ?? DOTTED_DATE.exec(text);
     if (!dotted) {
@@ -374,6 +372,9 @@ export function normalizeDateTime(
       return reject("is not a valid time of day");
     }
     epochMs = instantOf(clock, timeZone);
+    if (Number.isNaN(epochMs)) {
+      return reject(zoneClock(timeZone).localTimeProblem(clock));
+    }
   }
   return accept(formatUtc(epochMs));
 }
