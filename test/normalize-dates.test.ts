@@ -107,3 +107,52 @@ describe("normalizeDateTime", () => {
     expect(normalizeDateTime("soon").ok).toBe(false);
   });
 });
+
+describe("epoch seconds in date and date-time columns", () => {
+  it("says that a date column's number is a date as epoch seconds, without converting it", () => {
+    // 1704067200 seconds is 2024-01-01T00:00Z; as milliseconds it is 1970-01-20 19:21 local.
+    expect(normalizeDate("1704067200")).toEqual({
+      ok: false,
+      reason:
+        "is epoch milliseconds for 1970-01-20 19:21 in Europe/Istanbul, not local midnight, so " +
+        "it is not a date; read as epoch seconds it is 2024-01-01 (midnight UTC), so the column " +
+        "probably holds seconds: export dates as epoch milliseconds or as YYYY-MM-DD",
+    });
+    // 2023-12-31T21:00Z is midnight in Istanbul.
+    expect(normalizeDate("1704056400")).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining(
+        "; read as epoch seconds it is 2024-01-01 (midnight in Europe/Istanbul), so the column",
+      ),
+    });
+    expect(normalizeDate("1704078000")).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(
+        / so it is not a date; read as epoch seconds it is 2024-01-01 06:00 there, not midnight either$/,
+      ),
+    });
+  });
+
+  it("gives no seconds reading for milliseconds that are not a plausible date as seconds", () => {
+    // 99,999,999,999 seconds would be in the year 5138.
+    expect(normalizeDate("99999999999")).toEqual({
+      ok: false,
+      reason:
+        "is epoch milliseconds for 1973-03-03 11:46 in Europe/Istanbul, not local midnight, so " +
+        "it is not a date",
+    });
+  });
+
+  it("rejects probable epoch seconds in a date-time column instead of planning 1970", () => {
+    expect(normalizeDateTime("1704067200")).toEqual({
+      ok: false,
+      reason:
+        "is epoch milliseconds for 1970-01-20 17:21 UTC, in the first weeks of 1970; read as " +
+        "epoch seconds it is 2024-01-01 00:00 UTC, so the column probably holds seconds: export " +
+        "date-times as epoch milliseconds or ISO 8601",
+    });
+    // Milliseconds of 2024 and a 1970 midnight (a date of birth) stay date-times.
+    expect(normalizeDateTime("1704067200000")).toEqual({ ok: true, value: "2024-01-01 00:00:00" });
+    expect(normalizeDateTime("3790800000")).toEqual({ ok: true, value: "1970-02-13 21:00:00" });
+  });
+});

@@ -274,6 +274,52 @@ export function normalizeDate(
 const EARLIEST_YEAR = 1800;
 const LATEST_YEAR = 2200;
 
+/** `YYYY-MM-DD HH:MM` of an instant in a time zone. */
+function localText(epochMs: number, timeZone: string): string {
+  const clock = wallClockAt(epochMs, timeZone);
+  return `${isoDate(clock.year, clock.month, clock.day)} ${pad(clock.hour)}:${pad(clock.minute)}`;
+}
+
+/**
+ * Years in which an epoch number read as seconds is a plausible date. Epoch seconds of such
+ * years have 9 or 10 digits, and read as milliseconds they fall within a few months of
+ * 1970-01-01, which no Netmera record holds.
+ */
+const SECONDS_FROM = Date.UTC(1900, 0, 1);
+const SECONDS_TO = Date.UTC(2101, 0, 1);
+
+function plausibleAsSeconds(value: number): boolean {
+  const ms = value * 1000;
+  return ms >= SECONDS_FROM && ms < SECONDS_TO;
+}
+
+/**
+ * Tail of the reason for an epoch number of a date column that is no date as milliseconds but
+ * would be one as seconds. It is not converted: seconds and milliseconds cannot be told apart
+ * from one value, and a silent factor of 1000 would hide a mistake in the export.
+ */
+function secondsDateHint(value: number, timeZone: string): string {
+  if (!plausibleAsSeconds(value)) {
+    return "";
+  }
+  const ms = value * 1000;
+  const local = midnightDate(ms, timeZone);
+  const utc = ms % DAY_MS === 0 ? new Date(ms).toISOString().slice(0, 10) : undefined;
+  const reading =
+    local !== undefined
+      ? `${local} (midnight in ${timeZone})`
+      : utc !== undefined
+        ? `${utc} (midnight UTC)`
+        : undefined;
+  if (reading === undefined) {
+    return `; read as epoch seconds it is ${localText(ms, timeZone)} there, not midnight either`;
+  }
+  return (
+    `; read as epoch seconds it is ${reading}, so the column probably holds seconds: ` +
+    "export dates as epoch milliseconds or as YYYY-MM-DD"
+  );
+}
+
 function readDate(raw: string, timeZone: string): Normalized<string> {
   const text = raw.trim();
   if (EPOCH_MS.test(text)) {
@@ -285,10 +331,10 @@ function readDate(raw: string, timeZone: string): Normalized<string> {
       return accept(isoDate(clock.year, clock.month, clock.day));
     }
     if (date === undefined) {
-      const clock = wallClockAt(Number(text), timeZone);
-      const at = `${isoDate(clock.year, clock.month, clock.day)} ${pad(clock.hour)}:${pad(clock.minute)}`;
+      const at = localText(Number(text), timeZone);
       return reject(
-        `is epoch milliseconds for ${at} in ${timeZone}, not local midnight, so it is not a date`,
+        `is epoch milliseconds for ${at} in ${timeZone}, not local midnight, so it is not a ` +
+          `date${secondsDateHint(Number(text), timeZone)}`,
       );
     }
     return accept(date);
@@ -323,6 +369,23 @@ function readDate(raw: string, timeZone: string): Normalized<string> {
 }
 
 /**
+ * Epoch numbers of a date-time column that are epoch seconds of 2000 to 2100 are, read as
+ * milliseconds, instants from 1970-01-11 to 1970-02-17, which no Netmera event or visit holds;
+ * they are rejected instead of planned in 1970. A local or UTC midnight in that range stays a
+ * date-time: it is how a date of birth early in 1970 is written in milliseconds.
+ */
+const SECONDS_2000 = Date.UTC(2000, 0, 1) / 1000;
+
+function probableSeconds(value: number, timeZone: string): boolean {
+  return (
+    value >= SECONDS_2000 &&
+    plausibleAsSeconds(value) &&
+    value % DAY_MS !== 0 &&
+    midnightDate(value, timeZone) === undefined
+  );
+}
+
+/**
  * Normalise a date-time to Odoo's UTC `YYYY-MM-DD HH:MM:SS`. Epoch milliseconds and ISO 8601
  * with an offset are instants; ISO 8601 without an offset and `dd.MM.yyyy HH:mm[:ss]` are read
  * as wall-clock time in the source time zone. A wall-clock time that the zone skips or repeats
@@ -336,6 +399,14 @@ export function normalizeDateTime(
   let epochMs: number;
   if (EPOCH_MS.test(text)) {
     epochMs = Number(text);
+    if (probableSeconds(epochMs, timeZone)) {
+      return reject(
+        `is epoch milliseconds for ${formatUtc(epochMs).slice(0, 16)} UTC, in the first weeks ` +
+          "of 1970; read as epoch seconds it is " +
+          `${formatUtc(epochMs * 1000).slice(0, 16)} UTC, so the column probably holds ` +
+          "seconds: export date-times as epoch milliseconds or ISO 8601",
+      );
+    }
   } else if (ISO_DATE.test(text) || ISO_DATE_TIME.test(text)) {
     const withTime = ISO_DATE.test(text) ? `${text}T00:00` : text;
     const parsed = parseIsoDateTime(withTime, timeZone);
