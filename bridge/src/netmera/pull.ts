@@ -57,6 +57,7 @@ export async function runPull(options: PullOptions): Promise<PullResult> {
     await checkExportsDir(resolve(options.exportsDir), out);
   }
 
+  const existed = existsSync(out);
   const resumed = await checkTarget(out);
   const journal = PullJournal.open(out);
   const progress = new PullProgress(options.progress, options.progressIntervalMs);
@@ -94,16 +95,51 @@ export async function runPull(options: PullOptions): Promise<PullResult> {
     return { manifest, coverage, resumed, ...progress.totals };
   } catch (error) {
     progress.stop();
+    const nothingDone = !resumed && journal.isOpen && !journal.isDone(FIRST_STEP);
     if (journal.isOpen) {
       journal.close();
+    }
+    if (nothingDone) {
+      await removeUnstartedPull(out, existed);
     }
 
     throw error;
   }
 }
 
+/** The first step, whose API call checks the key before any personal data is copied. */
+const FIRST_STEP = "profile-attributes";
+
+/**
+ * Remove what a new pull created when its first API call failed (a wrong key, a wrong base URL,
+ * Netmera down): the journal and the folder itself if the pull made it. No data was fetched
+ * yet, so there is nothing to resume, and a wrong key must not leave copied exports behind.
+ */
+async function removeUnstartedPull(out: string, existed: boolean): Promise<void> {
+  if (!existed) {
+    await rm(out, { recursive: true, force: true });
+    return;
+  }
+
+  // checkTarget accepted this folder only while it was empty apart from the pull's state.
+  for (const name of await readdir(out)) {
+    await rm(join(out, name), { recursive: true, force: true });
+  }
+}
+
 async function pullAll(context: PullContext): Promise<CoverageSummary> {
   const { journal, frozen } = context;
+
+  // First, so that a wrong API key stops the pull before the export files (personal data) are
+  // copied into the snapshot.
+  await runStep(context, FIRST_STEP, "profile attribute definitions", async () => {
+    const response = await context.client.request({
+      method: "GET",
+      url: "/rest/3.0/app/profile-attributes",
+    });
+    await context.writer.writeJson("profile-attributes.json", response.body);
+    return "profile-attributes.json written";
+  });
 
   await runStep(context, "exports", "export files", async () => {
     if (frozen.exportsDir === null) {
@@ -114,15 +150,6 @@ async function pullAll(context: PullContext): Promise<CoverageSummary> {
     journal.setMeta("exportFiles", JSON.stringify(summaries));
     const users = journal.countUsers(UserSource.exports);
     return `copied, ${summaries.length} user files with ${users} distinct extIds`;
-  });
-
-  await runStep(context, "profile-attributes", "profile attribute definitions", async () => {
-    const response = await context.client.request({
-      method: "GET",
-      url: "/rest/3.0/app/profile-attributes",
-    });
-    await context.writer.writeJson("profile-attributes.json", response.body);
-    return "profile-attributes.json written";
   });
 
   await runStep(context, "event-definitions", "event definitions", async () => {
