@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
 import { assertOnlyOwnFiles, assertOutsideSnapshot, planFolder } from "../core/out-dir.js";
-import { formatReconciliation } from "../plan/reconciliation.js";
+import { formatReconciliation, historyDurationNote } from "../plan/reconciliation.js";
 import { removeOwnWorkDirs } from "../plan/outputs.js";
 import { runPlan } from "../plan/run-plan.js";
 import type { CliContext } from "./context.js";
@@ -103,6 +103,10 @@ export function registerPlan(program: Command, context: CliContext): void {
         );
       }
       context.stdout.write(`${formatReconciliation(result.phases)}\n\n`);
+      const duration = historyDurationNote(result.phases);
+      if (duration) {
+        context.stdout.write(`${duration}\n\n`);
+      }
       context.stdout.write(
         `plan written to ${result.outDir}: ${result.quarantineRows} quarantine rows, ` +
           `${result.flagRows} flags\n`,
