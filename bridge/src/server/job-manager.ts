@@ -127,7 +127,7 @@ export class JobManager {
       createdAt: new Date().toISOString(),
     };
     const controller = new AbortController();
-    const logger = this.logger.child({ jobId: record.id, kind, runId });
+    const logger = jobLogger(this.logger, { jobId: record.id, kind, runId });
     const context: JobContext = {
       logger,
       signal: controller.signal,
@@ -294,4 +294,32 @@ export class JobManager {
     }
     this.forgetOldJobs();
   }
+}
+
+/**
+ * Create the logger of one job, whose lines carry the job id, kind and run. The work inside logs
+ * the run id too (migrate names the run it opened), and pino would then write the key twice.
+ * So the job's run is bound only when the job has one, and a line naming the same run drops its
+ * own key. A job without a run (a re-sync) takes the run id from the line.
+ */
+export function jobLogger(
+  logger: Logger,
+  job: { jobId: string; kind: string; runId: number | null },
+): Logger {
+  const { runId, ...rest } = job;
+  if (runId === null) return logger.child(rest);
+
+  return logger.child(
+    { ...rest, runId },
+    {
+      formatters: {
+        log(object: object) {
+          if (!("runId" in object)) return object;
+          const { runId: lineRunId, ...line } = object as Record<string, unknown>;
+          // Another run than the job's own stays visible under its own key.
+          return lineRunId === runId ? line : { ...line, otherRunId: lineRunId };
+        },
+      },
+    },
+  );
 }
