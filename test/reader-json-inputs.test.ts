@@ -45,7 +45,7 @@ describe("JSON files in UTF-16", () => {
     await expect(attributes()).rejects.toThrow(UTF16_BOM);
     writeFiles(root, { "segments.json": Buffer.from('[{"id": 1, "name": "VIP"}]', "utf16le") });
     await expect(readSegments(await openSnapshot(root, { logger: silentLogger }))).rejects.toThrow(
-      "segments.json: is not UTF-8 but UTF-16 text (its characters hold NUL bytes); JSON files " +
+      "segments.json: is not UTF-8 but UTF-16 text (its characters contain NUL bytes); JSON files " +
         "must be UTF-8",
     );
   });

@@ -266,7 +266,7 @@ class JsonChecker {
   }
 }
 
-/** A key that occurs twice in one JSON object: offsets of both occurrences' opening quotes. */
+/** Key that occurs twice in one JSON object, with the offsets of both opening quotes. */
 export interface DuplicateKey {
   key: string;
   offset: number;
@@ -276,7 +276,7 @@ export interface DuplicateKey {
 /**
  * Find the first key that occurs twice in one object of a valid JSON text. `JSON.parse` keeps
  * the last value without a word, so a duplicate must be found in the text. Cheap first test:
- * the parsed value holds as many keys as the text has key ends (`":` after an unescaped quote);
+ * the parsed value contains as many keys as the text has key ends (`":` after an unescaped quote);
  * only when the counts differ is the text scanned key by key. A quote that opens a string
  * starting with `:`, or white space between a key and its colon, also make the counts differ,
  * and then the scan finds nothing.

@@ -70,9 +70,9 @@ export class ZoneClock {
 
   /**
    * Convert a local wall-clock time to a UTC instant. A time that does not exist (clocks jumped
-   * over it) or that occurs twice (clocks went back over it) gives NaN: either way the instant
-   * cannot be known without the UTC offset, and `localTimeProblem` says which it was. Both
-   * occur only on the day of a change, so the usual case costs two cached offset lookups.
+   * over it) or that occurs twice (clocks went back over it) gives NaN, because its instant
+   * depends on the UTC offset; `localTimeProblem` explains which. Both occur only on the day of a
+   * change, so the usual case costs two cached offset lookups.
    */
   toUtc(wall: WallTime): number {
     const wallMs = wallAsUtc(wall);
@@ -92,13 +92,14 @@ export class ZoneClock {
   }
 
   /**
-   * Why `toUtc` gave NaN for a wall time: the change of clocks it falls into, with the local
-   * times before and after the change, and for a repeated time its two UTC readings.
+   * Describe why `toUtc` gave NaN for a wall time: the change of clocks it falls into, with the
+   * local times before and after it, and for a repeated time its two UTC readings.
    */
   localTimeProblem(wall: WallTime): string {
     const wallMs = wallAsUtc(wall);
     const offsetBefore = this.offsetAt(wallMs - DAY_MS);
     const offsetAfter = this.offsetAt(wallMs + DAY_MS);
+
     // The instant of the change: the offset is offsetBefore at `low` and differs at `high`.
     let low = wallMs - DAY_MS;
     let high = wallMs + DAY_MS;
@@ -110,6 +111,7 @@ export class ZoneClock {
         high = middle;
       }
     }
+
     const from = hourMinute(high + offsetBefore);
     const to = hourMinute(high + offsetAfter);
     const day = isoDate(new Date(high + offsetAfter));

@@ -15,8 +15,8 @@ const MAX_MS = Date.UTC(2101, 0, 1);
  * Parse an event or delivery timestamp into a UTC instant. Epoch numbers (milliseconds with 12
  * or more digits, seconds with 9 to 11) and ISO 8601 texts with `Z` or an offset are instants.
  * ISO texts without an offset and `dd.MM.yyyy HH:mm[:ss]` texts are wall-clock times of the
- * snapshot's source time zone and are converted with its rules; a wall time that the zone skips
- * or repeats when its clocks change is rejected, as it names no single instant.
+ * snapshot's source time zone and are converted with its rules. A wall time that the zone skips
+ * or repeats when its clocks change names no single instant, so it is rejected.
  */
 export function parseTimestamp(raw: string, clock: ZoneClock): ParsedTimestamp {
   const text = raw.trim();
@@ -125,7 +125,7 @@ function inRange(utcMs: number): ParsedTimestamp {
   return { ok: true, utcMs };
 }
 
-/** A wall time of the source time zone; one that does not exist or occurs twice is rejected. */
+/** Convert a wall time of the source time zone, rejecting one that does not exist or occurs twice. */
 function local(wall: WallTime, clock: ZoneClock): ParsedTimestamp {
   const utcMs = clock.toUtc(wall);
   return Number.isNaN(utcMs) ? { ok: false, reason: clock.localTimeProblem(wall) } : inRange(utcMs);

@@ -74,9 +74,9 @@ function zoneClock(timeZone: string): ZoneClock {
 }
 
 /**
- * Instant of a wall-clock time in a time zone, or NaN for a time the zone skips or repeats
- * when its clocks change (`localTimeProblem` gives the reason). ZoneClock keeps the zone's
- * offsets per hour, so this costs map lookups rather than two `Intl` calls.
+ * Convert a wall-clock time of a time zone to an instant, or to NaN for a time the zone skips or
+ * repeats when its clocks change. ZoneClock caches the offsets per hour, so the usual case costs
+ * map lookups instead of two `Intl` calls.
  */
 function instantOf(clock: WallClock, timeZone: string): number {
   return zoneClock(timeZone).toUtc(clock);
@@ -274,16 +274,15 @@ export function normalizeDate(
 const EARLIEST_YEAR = 1800;
 const LATEST_YEAR = 2200;
 
-/** `YYYY-MM-DD HH:MM` of an instant in a time zone. */
+/** Format an instant as `YYYY-MM-DD HH:MM` in a time zone. */
 function localText(epochMs: number, timeZone: string): string {
   const clock = wallClockAt(epochMs, timeZone);
   return `${isoDate(clock.year, clock.month, clock.day)} ${pad(clock.hour)}:${pad(clock.minute)}`;
 }
 
 /**
- * Years in which an epoch number read as seconds is a plausible date. Epoch seconds of such
- * years have 9 or 10 digits, and read as milliseconds they fall within a few months of
- * 1970-01-01, which no Netmera record holds.
+ * Range in which an epoch number read as seconds is a plausible date: the years 1900 to 2100.
+ * Such seconds have 9 or 10 digits, so they also match the millisecond pattern.
  */
 const SECONDS_FROM = Date.UTC(1900, 0, 1);
 const SECONDS_TO = Date.UTC(2101, 0, 1);
@@ -295,8 +294,8 @@ function plausibleAsSeconds(value: number): boolean {
 
 /**
  * Tail of the reason for an epoch number of a date column that is no date as milliseconds but
- * would be one as seconds. It is not converted: seconds and milliseconds cannot be told apart
- * from one value, and a silent factor of 1000 would hide a mistake in the export.
+ * would be one as seconds. It is not converted, because one value does not show whether it is in
+ * seconds or milliseconds, and a silent factor of 1000 would hide a mistake in the export.
  */
 function secondsDateHint(value: number, timeZone: string): string {
   if (!plausibleAsSeconds(value)) {
@@ -369,10 +368,10 @@ function readDate(raw: string, timeZone: string): Normalized<string> {
 }
 
 /**
- * Epoch numbers of a date-time column that are epoch seconds of 2000 to 2100 are, read as
- * milliseconds, instants from 1970-01-11 to 1970-02-17, which no Netmera event or visit holds;
- * they are rejected instead of planned in 1970. A local or UTC midnight in that range stays a
- * date-time: it is how a date of birth early in 1970 is written in milliseconds.
+ * Epoch seconds of 2000 to 2100 read as milliseconds are instants from 1970-01-11 to 1970-02-17.
+ * A date-time column gets such a number from an export in seconds, so it is rejected rather than
+ * planned in 1970. A local or UTC midnight in that range is kept, because a date of birth early
+ * in 1970 is written so in milliseconds.
  */
 const SECONDS_2000 = Date.UTC(2000, 0, 1) / 1000;
 

@@ -271,7 +271,7 @@ function assertText(head: Buffer, file: string): void {
   if (nul >= 0) {
     throw new SnapshotFileError(
       file,
-      `${nulPlace(head, nul, file)}: NUL byte at byte offset ${nul}, so this is not a text ` +
+      `${locateNul(head, nul, file)}: NUL byte at byte offset ${nul}, so this is not a text ` +
         "file; export it again as CSV (UTF-8, UTF-16 or Windows-1254) or as .xlsx",
     );
   }
@@ -319,19 +319,20 @@ function splitLine(line: string, delimiter: string): string[] {
 }
 
 /**
- * `line L, column C ("header")` of a NUL byte in the first block. Worked out only once a NUL is
- * found, so the check itself stays one `indexOf`. Line feeds, quotes and delimiters are ASCII,
- * which UTF-8 and the single-byte code pages encode alike, so the bytes are scanned as Latin-1;
- * only the header line is decoded properly, for its names.
+ * Locate a NUL byte of the first block as `line L, column C ("header")`. This runs only once a
+ * NUL is found, so the check itself stays one `indexOf`. Line feeds, quotes and delimiters are
+ * ASCII, which UTF-8 and the single-byte code pages encode alike, so the bytes are scanned as
+ * Latin-1. Only the header line is decoded, for its names.
  */
-function nulPlace(head: Buffer, nul: number, file: string): string {
+function locateNul(head: Buffer, nul: number, file: string): string {
   const text = head.toString("latin1");
   let delimiter = ",";
   try {
     delimiter = detectDelimiter(text.replaceAll("\u0000", " "), file);
   } catch {
-    // Undecidable delimiter: count commas, the common case; the line is right either way.
+    // The delimiter cannot be decided, so commas are counted. The line is right either way.
   }
+
   let line = 1;
   let column = 0;
   let headerEnd = -1;
@@ -353,12 +354,15 @@ function nulPlace(head: Buffer, nul: number, file: string): string {
   if (headerEnd < 0) {
     return `line ${line}, column ${column + 1}`;
   }
+
   const bytes = head.subarray(0, headerEnd);
   const headerText = isValidUtf8(bytes)
     ? bytes.toString("utf8")
     : iconv.decode(bytes, "windows-1254");
-  const header = splitLine(headerText.replace(/^\ufeff/, "").replace(/\r$/, ""), delimiter)[column];
-  return `line ${line}, column ${column + 1}${header === undefined ? "" : ` (${JSON.stringify(header)})`}`;
+  const headers = splitLine(headerText.replace(/^\ufeff/, "").replace(/\r$/, ""), delimiter);
+  const header = headers[column];
+  const name = header === undefined ? "" : ` (${JSON.stringify(header)})`;
+  return `line ${line}, column ${column + 1}${name}`;
 }
 
 function decideFromHead(head: Buffer): DetectedEncoding | undefined {

@@ -235,16 +235,18 @@ async function* streamNdjson(path: string, file: string): AsyncGenerator<JsonRec
 function assertNotUtf16(start: string, file: string): void {
   const bom = start.startsWith("\ufffd\ufffd");
   if (bom || start.charCodeAt(0) === 0 || start.charCodeAt(1) === 0) {
-    const how = bom ? "it starts with a UTF-16 byte-order mark" : "its characters hold NUL bytes";
+    const sign = bom
+      ? "it starts with a UTF-16 byte-order mark"
+      : "its characters contain NUL bytes";
     throw new SnapshotFileError(
       file,
-      `is not UTF-8 but UTF-16 text (${how}); JSON files must be UTF-8 (with or without a ` +
+      `is not UTF-8 but UTF-16 text (${sign}); JSON files must be UTF-8 (with or without a ` +
         "byte-order mark), so save it again as UTF-8",
     );
   }
 }
 
-/** Reject an object with a key twice; the record starts at `startLine`, `startColumn`. */
+/** Reject an object with a key twice, locating it from the record's start line and column. */
 function assertUniqueKeys(
   text: string,
   value: unknown,
@@ -483,8 +485,8 @@ export function describeJsonSyntaxError(text: string, error: unknown): string {
 }
 
 /**
- * Parse a JSON file's text (a leading byte-order mark is ignored); errors name line and column,
- * and an object with the same key twice is an error.
+ * Parse a JSON file's text, ignoring a leading byte-order mark. Errors name line and column, and
+ * an object with the same key twice is an error.
  */
 export function parseJsonText(text: string, file: string): unknown {
   assertNotUtf16(text, file);

@@ -84,9 +84,8 @@ function hasTokenField(record: Record<string, unknown>): boolean {
 }
 
 /**
- * Reason for a record with a text value over the cell limit among `keys`, as CSV and XLSX
- * cells get it, or undefined. Only the keys a row is built from are looked at: a few length
- * reads per record.
+ * Return the reason for a record with a text value over the cell limit under one of `keys`, as
+ * CSV and XLSX cells get it. Only the keys that rows are built from are checked.
  */
 function longValue(
   record: Record<string, unknown>,

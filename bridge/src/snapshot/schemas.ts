@@ -120,7 +120,7 @@ export type Segment = z.infer<typeof segmentSchema>;
 export type MemberRecord = z.infer<typeof memberRecordSchema>;
 export type DeviceRecord = z.infer<typeof deviceRecordSchema>;
 
-/** What a zod type name means in a JSON file. */
+/** Description of each zod type name, in the words of a JSON file. */
 const EXPECTED: Record<string, string> = {
   array: "a list ([…])",
   object: "an object ({…})",
@@ -134,8 +134,8 @@ function found(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "an object";
-  const shown = JSON.stringify(value);
-  const text = shown.length > 40 ? `${shown.slice(0, 40)}…` : shown;
+  const json = JSON.stringify(value);
+  const text = json.length > 40 ? `${json.slice(0, 40)}…` : json;
   return typeof value === "string" ? `the text ${text}` : `${typeof value} ${text}`;
 }
 
