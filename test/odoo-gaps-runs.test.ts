@@ -229,15 +229,18 @@ describeOdoo("runs against each other on one database", () => {
     expect(printedRunId(again.stdout)).toBe(ids[lost]);
   });
 
-  it("a run created in Odoo by hand is named as such", async () => {
+  it("a run created in Odoo by hand receives the plan", async () => {
     const id = await odooClient.executeKw<number>(RUN_MODEL, "create", [{ name: "by hand" }]);
 
     const result = await runCli(migrateArgs(["--run", String(id)]), env);
 
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
-      `run ${id} ("by hand") has no snapshot or mapping: it was created in Odoo, not by migrate ` +
-        "or the snapshot upload on the run form.",
+      `run ${id} ("by hand") has no GDPR authorisation yet: the data controller must authorise`,
+    );
+    expect(result.stderr).toContain(
+      "The run was created in Odoo without a snapshot or mapping; it now has this plan's " +
+        "snapshot and confirmed mapping.",
     );
     const message = result.stderr.split("\n").find((line) => line.startsWith("error:"));
     expect(message).not.toContain("false");

@@ -69,6 +69,8 @@ async function startOdoo(planDir: string, onBatch: (batch: Batch) => void) {
       }
       case "check_access_rights":
         return { result: true };
+      case "addon_version":
+        return { result: "18.0.1.1.0" };
       case "read":
         return {
           result: [

@@ -4,7 +4,7 @@ import { OdooClient, QUICK_RETRY_POLICY, type OdooConnection } from "../odoo/cli
 import { OdooConnectionError } from "../odoo/transport.js";
 import { checkOdoo, RUN_MODEL } from "../odoo/preflight.js";
 import type { RetryPolicy } from "../odoo/retry.js";
-import { readRun, type RunRecord } from "./run-record.js";
+import { isEmptyRun, readRun, type RunRecord } from "./run-record.js";
 
 /** The run-level actions that the Odoo buttons offer, for the command line. */
 
@@ -187,6 +187,7 @@ export function authoriseRun(
     logger,
     request.runId,
     async (client, run) => {
+      if (isEmptyRun(run)) throw nothingToAuthorise(run);
       // One call, so that the run is never authorised without the authoriser's name.
       await client.executeKw(RUN_MODEL, "action_confirm_gdpr", [[run.id], agreement], {
         authorised_by: by,
@@ -194,5 +195,20 @@ export function authoriseRun(
       return readRun(client, run.id);
     },
     request.timeoutMs,
+  );
+}
+
+/**
+ * Build the error for authorising a run made with New in Odoo. An authorisation covers one
+ * snapshot under one confirmed mapping, and this run has neither yet.
+ */
+function nothingToAuthorise(run: RunRecord): ConfigError {
+  return new ConfigError(
+    `run ${run.id} ("${run.name}") has no snapshot or mapping yet, so there is nothing to ` +
+      "authorise: it was created in Odoo with a name only. Give it the snapshot and the " +
+      `confirmed mapping first: run netmera-odoo migrate SNAPSHOT --plan DIR --mapping FILE ` +
+      `--run ${run.id} with the same connection options (it attaches both to the run and ` +
+      "stops before writing anything, waiting for this authorisation), or click Upload " +
+      "Snapshot and then Confirm Mapping on the run form. Then run authorise again.",
   );
 }

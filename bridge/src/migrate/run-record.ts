@@ -1,6 +1,7 @@
 import { ConfigError } from "../core/errors.js";
 import type { OdooClient } from "../odoo/client.js";
 import { RUN_MODEL } from "../odoo/preflight.js";
+import type { SettingNames } from "../odoo/setting-names.js";
 
 /** The addon's run record (`netmera.migration.run`): finding, creating and checking one. */
 
@@ -20,6 +21,8 @@ export interface RunRecord {
    * of 5 contact(s)`); set only then.
    */
   reusedFrom?: string;
+  /** True when this call gave a run created in Odoo its snapshot and mapping. */
+  attached?: boolean;
 }
 
 export interface RunIdentity {
@@ -74,15 +77,16 @@ export async function readRun(client: OdooClient, runId: number): Promise<RunRec
   });
   const raw = rows[0];
   if (!raw) {
-    throw new ConfigError(`run ${runId} not found on db "${client.db}"; check --run`);
+    throw new ConfigError(`run ${runId} not found on db "${client.db}"; check ${client.names.run}`);
   }
 
   return toRecord(raw);
 }
 
 /**
- * Return the run to continue: the one named by `--run` (which must match this plan), else an
- * open run for the same snapshot, mapping and sample size, else a new one.
+ * Return the run to continue: the one named by `--run` (which must match this plan, or be empty
+ * and then receives it), else an open run for the same snapshot, mapping and sample size, else a
+ * new one.
  */
 export async function findOrCreateRun(
   client: OdooClient,
@@ -91,8 +95,11 @@ export async function findOrCreateRun(
 ): Promise<{ run: RunRecord; created: boolean }> {
   const isSample = identity.sampleSize !== undefined;
   if (runId !== undefined) {
-    const run = await readRun(client, runId);
-    checkRunMatches(run, identity);
+    let run = await readRun(client, runId);
+    if (isEmptyRun(run) && identity.mappingJson && toOdooDatetime(identity.confirmedAt)) {
+      run = await attachPlan(client, run, identity);
+    }
+    checkRunMatches(run, identity, client.names);
     return { run, created: false };
   }
 
@@ -130,6 +137,45 @@ export async function findOrCreateRun(
     },
   ]);
   return { run: await readRun(client, id), created: true };
+}
+
+/**
+ * A run made with New in Odoo (or `create` over XML-RPC) has a name only. It is a draft that
+ * has no snapshot, mapping or authorisation, so nothing was imported into it.
+ */
+export function isEmptyRun(run: RunRecord): boolean {
+  return run.state === "draft" && !run.snapshotHash && !run.mappingHash && !run.authorisedAt;
+}
+
+/**
+ * Give an empty run this plan's snapshot and confirmed mapping, as the snapshot upload and the
+ * Confirm Mapping button on the run form would. The run then waits for its GDPR authorisation
+ * like a run that migrate created.
+ */
+async function attachPlan(
+  client: OdooClient,
+  run: RunRecord,
+  identity: RunIdentity,
+): Promise<RunRecord> {
+  await client.executeKw(RUN_MODEL, "write", [
+    [run.id],
+    {
+      snapshot_hash: identity.snapshotHash,
+      mapping_json: identity.mappingJson,
+      mapping_hash: identity.mappingHash,
+      mapping_confirmed_by: identity.confirmedBy,
+      mapping_confirmed_at: toOdooDatetime(identity.confirmedAt),
+      is_sample: identity.sampleSize !== undefined,
+      sample_size: identity.sampleSize ?? 0,
+      state: "mapping_confirmed",
+    },
+  ]);
+  await client.executeKw(RUN_MODEL, "message_post", [[run.id]], {
+    body:
+      `The bridge attached snapshot ${identity.snapshotHash.slice(0, 12)} and the mapping ` +
+      `confirmed by ${identity.confirmedBy} to this run; it waits for the GDPR authorisation.`,
+  });
+  return { ...(await readRun(client, run.id)), attached: true };
 }
 
 /** `Netmera 2ed43866 sample of 5 2026-12-05 04:10 UTC`: the name of a run migrate creates. */
@@ -183,11 +229,11 @@ export function describeKind(run: { isSample: boolean; sampleSize: number }): st
   return run.isSample ? `a sample of ${run.sampleSize} contact(s)` : "a full run";
 }
 
-function checkRunMatches(run: RunRecord, identity: RunIdentity): void {
+function checkRunMatches(run: RunRecord, identity: RunIdentity, names: SettingNames): void {
   if (CLOSED_STATES.includes(run.state)) {
     throw new ConfigError(
-      `run ${run.id} ("${run.name}") is ${run.state.replace("_", " ")}; leave out --run to ` +
-        "start a new run (unchanged records are skipped, so nothing is written twice)",
+      `run ${run.id} ("${run.name}") is ${run.state.replace("_", " ")}; ${names.newRun} ` +
+        "(unchanged records are skipped, so nothing is written twice)",
     );
   }
 
@@ -195,24 +241,27 @@ function checkRunMatches(run: RunRecord, identity: RunIdentity): void {
     throw new ConfigError(
       `run ${run.id} ("${run.name}") has no snapshot or mapping: it was created in Odoo, not by ` +
         "migrate or the snapshot upload on the run form. Upload the snapshot and its confirmed " +
-        "mapping on that form, or start without a run id so that migrate creates the run",
+        "mapping on that form, or pass the confirmed mapping with --mapping FILE so that " +
+        "migrate attaches it and this plan's snapshot to the run",
     );
   }
 
   if (run.snapshotHash !== identity.snapshotHash || run.mappingHash !== identity.mappingHash) {
     throw new ConfigError(
       `run ${run.id} ("${run.name}") was started for another snapshot or mapping ` +
-        `(snapshot ${run.snapshotHash.slice(0, 12)}, mapping ${run.mappingHash.slice(0, 12)}); ` +
-        "leave out --run to start a run for this plan",
+        `(snapshot ${run.snapshotHash.slice(0, 12) || "none"}, mapping ` +
+        `${run.mappingHash.slice(0, 12) || "none"}); ${names.newRun} for this plan`,
     );
   }
 
   const sampleSize = identity.sampleSize ?? 0;
   if (run.isSample !== (identity.sampleSize !== undefined) || run.sampleSize !== sampleSize) {
     const was = run.isSample ? `a sample of ${run.sampleSize}` : "a full run";
-    throw new ConfigError(
-      `run ${run.id} is ${was}; pass the same --sample to continue it, or leave out --run`,
-    );
+    const same =
+      names.run === "--run"
+        ? "pass the same --sample to continue it, or leave out --run"
+        : `continue it with the same kind of job (${run.isSample ? `a sample job with sampleSize ${run.sampleSize}` : "a migrate job"}), or ${names.newRun}`;
+    throw new ConfigError(`run ${run.id} is ${was}; ${same}`);
   }
 }
 
@@ -220,22 +269,29 @@ function checkRunMatches(run: RunRecord, identity: RunIdentity): void {
  * Refuse to write while the data controller has not authorised the transfer on this run. The
  * message names both ways to record it.
  */
-export function assertAuthorised(run: RunRecord, connection: { url: string; db: string }): void {
+export function assertAuthorised(
+  run: RunRecord,
+  connection: { url: string; db: string; names: SettingNames },
+): void {
   if (run.authorisedAt) return;
 
   const reused = run.reusedFrom
     ? ` It was ${run.reusedFrom} that an earlier migrate of this plan created and that was ` +
       `never authorised; it is now ${describeKind(run)}, and no other run was created.`
     : "";
+  const attached = run.attached
+    ? ` The run was created in Odoo without a snapshot or mapping; it now has this plan's ` +
+      "snapshot and confirmed mapping."
+    : "";
   throw new ConfigError(
     `run ${run.id} ("${run.name}") has no GDPR authorisation yet: the data controller must ` +
       "authorise this transfer of personal data before any record is written. Run " +
       `${run.id} (${describeKind(run)}) waits for that authorisation, and nothing was ` +
-      `written.${reused} In Odoo open ` +
+      `written.${reused}${attached} In Odoo open ` +
       `Netmera Migration › Runs › "${run.name}" and click "Confirm GDPR Authorisation", or run ` +
       `netmera-odoo authorise --run ${run.id} --by NAME --agreement REF --odoo-url ` +
-      `${connection.url} --db ${connection.db} --user LOGIN; then run migrate again ` +
-      `(it continues run ${run.id}).`,
+      `${connection.url} --db ${connection.db} --user LOGIN; then ` +
+      `${connection.names.continueRun} (it continues run ${run.id}).`,
   );
 }
 

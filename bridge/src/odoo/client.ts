@@ -1,6 +1,7 @@
 import { ConfigError, OdooConcurrencyError, OdooFaultError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryHooks, type RetryPolicy } from "./retry.js";
+import { CLI_SETTING_NAMES, type SettingNames } from "./setting-names.js";
 import { OdooConnectionError, XmlRpcEndpoint, XmlRpcFault } from "./transport.js";
 
 export interface OdooConnection {
@@ -10,6 +11,8 @@ export interface OdooConnection {
   login: string;
   /** Password or API key of `login`. */
   password: string;
+  /** How messages name these settings and the run; the command line's flags by default. */
+  names?: SettingNames;
 }
 
 export interface OdooClientOptions extends OdooConnection {
@@ -105,6 +108,8 @@ export class OdooClient {
   readonly url: string;
   readonly db: string;
   readonly login: string;
+  /** How messages name the connection settings and the run. */
+  readonly names: SettingNames;
   #password: string;
   #uid: number | undefined;
   private readonly logger: Logger;
@@ -119,6 +124,7 @@ export class OdooClient {
     this.url = options.url.replace(/\/+$/, "");
     this.db = options.db;
     this.login = options.login;
+    this.names = options.names ?? CLI_SETTING_NAMES;
     this.#password = options.password;
     this.logger = options.logger;
     const timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
@@ -163,8 +169,8 @@ export class OdooClient {
     if (typeof uid !== "number" || uid <= 0) {
       throw new ConfigError(
         `Odoo at ${this.url} rejected the login "${this.login}" on db "${this.db}": wrong ` +
-          "login or password. Check --user, and set ODOO_PASSWORD to that user's password or " +
-          "an API key (Odoo › Preferences › Account Security › New API Key).",
+          `login or password. Check ${this.names.login}, and set ${this.names.password} to ` +
+          "that user's password or an API key (Odoo › Preferences › Account Security › New API Key).",
       );
     }
 

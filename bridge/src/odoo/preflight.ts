@@ -7,6 +7,13 @@ export const RUN_MODEL = "netmera.migration.run";
 export const ADDON_NAME = "netmera_migration";
 export const SUPPORTED_MAJOR_VERSIONS = [17, 18];
 
+/**
+ * Addon version (the last three parts of the manifest's version) that has every addon method
+ * this bridge calls. Raise it together with the manifest's version whenever the bridge starts
+ * to call a new addon method. Version 1.1.0 added `addon_version`, which this check calls.
+ */
+export const REQUIRED_ADDON_VERSION = "1.1.0";
+
 export interface PreflightResult {
   version: OdooVersion;
   uid: number;
@@ -14,7 +21,8 @@ export interface PreflightResult {
 
 /**
  * Check, in this order, that Odoo answers, runs a supported version, accepts the login over the
- * external API, has the addon installed, and lets the user manage migration runs. Each failure
+ * external API, has the addon installed, lets the user manage migration runs, and runs an addon
+ * version that has every method this bridge calls. Each failure
  * is a `ConfigError` whose message says what is wrong and how to fix it.
  */
 export async function checkOdoo(client: OdooClient): Promise<PreflightResult> {
@@ -25,6 +33,8 @@ export async function checkOdoo(client: OdooClient): Promise<PreflightResult> {
   await checkAddon(client);
 
   await checkManager(client);
+
+  await checkAddonVersion(client);
 
   return { version, uid };
 }
@@ -40,7 +50,8 @@ async function checkVersion(client: OdooClient): Promise<OdooVersion> {
   if (!SUPPORTED_MAJOR_VERSIONS.includes(version.major)) {
     throw new ConfigError(
       `Odoo at ${client.url} runs version ${version.serverVersion}; netmera-odoo supports ` +
-        `Odoo ${SUPPORTED_MAJOR_VERSIONS.join(" and ")}. Point --odoo-url at an Odoo 17 or 18 server.`,
+        `Odoo ${SUPPORTED_MAJOR_VERSIONS.join(" and ")}. Point ${client.names.url} at an Odoo 17 or ` +
+        "18 server.",
     );
   }
 
@@ -56,7 +67,7 @@ async function checkLogin(client: OdooClient): Promise<number> {
 
     if (error instanceof OdooFaultError && /database .* does not exist/i.test(error.message)) {
       throw new ConfigError(
-        `Odoo at ${client.url} has no database "${client.db}"; check --db ` +
+        `Odoo at ${client.url} has no database "${client.db}"; check ${client.names.db} ` +
           `(the database selector at ${client.url}/web/database/selector lists them).`,
         { cause: error },
       );
@@ -117,6 +128,59 @@ async function checkManager(client: OdooClient): Promise<void> {
   );
 }
 
+async function checkAddonVersion(client: OdooClient): Promise<void> {
+  let installed: unknown;
+  try {
+    installed = await client.executeKw<unknown>(RUN_MODEL, "addon_version", []);
+  } catch (error) {
+    // Versions before 1.1.0 lack this method, and Odoo 17 and 18 then raise "does not exist".
+    if (
+      !(error instanceof OdooFaultError) ||
+      !/addon_version\b.*does not exist/.test(error.message)
+    ) {
+      throw error;
+    }
+    installed = undefined;
+  }
+
+  const problem = addonVersionProblem(installed, REQUIRED_ADDON_VERSION);
+  if (!problem) return;
+
+  throw new ConfigError(
+    `the ${ADDON_NAME} addon on db "${client.db}" at ${client.url} ${problem}, and this ` +
+      `bridge needs version ${REQUIRED_ADDON_VERSION} or later: it calls addon methods that ` +
+      "older versions lack. Upgrade the addon before migrating: put this release's " +
+      `odoo_addon/ on Odoo's addons path and start Odoo once with -d ${client.db} ` +
+      `-u ${ADDON_NAME}, or in Odoo open Apps, find "Netmera Migration" and click Upgrade. ` +
+      "Nothing was written.",
+  );
+}
+
+/**
+ * Compare the addon version that Odoo reports (`18.0.1.1.0`; on Odoo 17, Odoo puts its own
+ * series in front of the manifest's version) with `required` (`1.1.0`). Return why the addon is
+ * too old, or undefined when it is recent enough. `installed` is undefined for an addon that
+ * has no `addon_version` method.
+ */
+export function addonVersionProblem(installed: unknown, required: string): string | undefined {
+  if (installed === undefined)
+    return `is older than version 1.1.0 (it has no addon_version method)`;
+
+  const text = typeof installed === "string" ? installed.trim() : "";
+  const parts = text.split(".");
+  const own = parts.slice(-3).map(Number);
+  if (parts.length < 3 || own.some((part) => !Number.isInteger(part) || part < 0)) {
+    return `reports version ${JSON.stringify(installed)}, which is not a version number`;
+  }
+
+  const wanted = required.split(".").map(Number);
+  for (let index = 0; index < 3; index += 1) {
+    if (own[index]! > wanted[index]!) return undefined;
+    if (own[index]! < wanted[index]!) return `is version ${text}`;
+  }
+  return undefined;
+}
+
 function externalApiDenied(client: OdooClient, error: unknown): ConfigError {
   return new ConfigError(
     `Odoo at ${client.url} denied external API access for "${client.login}" on db ` +
@@ -146,8 +210,8 @@ export function explainConnectionError(client: OdooClient, error: unknown, path:
     if (error.kind === "refused") {
       return new ConfigError(
         `cannot reach Odoo at ${client.url}: nothing accepts connections there (${cause}). ` +
-          "Check the host and port in --odoo-url and that the Odoo server is running and " +
-          "reachable from this machine.",
+          `Check the host and port in ${client.names.url} and that the Odoo server is running ` +
+          "and reachable from this machine.",
         { cause: error },
       );
     }
@@ -155,7 +219,8 @@ export function explainConnectionError(client: OdooClient, error: unknown, path:
     if (error.kind === "dns") {
       return new ConfigError(
         `cannot reach Odoo at ${client.url}: the host name "${new URL(client.url).hostname}" ` +
-          `does not resolve (${cause}). Check the host name in --odoo-url and this machine's DNS.`,
+          `does not resolve (${cause}). Check the host name in ${client.names.url} and this ` +
+          "machine's DNS.",
         { cause: error },
       );
     }
@@ -168,8 +233,8 @@ export function explainConnectionError(client: OdooClient, error: unknown, path:
   if (error instanceof OdooUnavailableError) {
     const cause = (error.cause as Error | undefined)?.message ?? error.message;
     return new ConfigError(
-      `cannot reach Odoo at ${client.url} (${cause}). Check --odoo-url and that the server ` +
-        "is running and reachable from this machine.",
+      `cannot reach Odoo at ${client.url} (${cause}). Check ${client.names.url} and that the ` +
+        "server is running and reachable from this machine.",
       { cause: error },
     );
   }
@@ -181,7 +246,7 @@ export function explainConnectionError(client: OdooClient, error: unknown, path:
   ) {
     return new ConfigError(
       `${client.url} answered, but it is not an Odoo server: ${path} gave no XML-RPC ` +
-        `answer (${error.message}). Set --odoo-url to the Odoo base URL, the address of its ` +
+        `answer (${error.message}). Set ${client.names.url} to the Odoo base URL, the address of its ` +
         "login page without /web/login.",
       { cause: error },
     );

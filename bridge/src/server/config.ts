@@ -5,6 +5,7 @@ import cron from "node-cron";
 import { z } from "zod";
 import { ConfigError } from "../core/errors.js";
 import { isValidTimeZone } from "../normalize/dates.js";
+import type { SettingNames } from "../odoo/setting-names.js";
 import { readBridgeToken } from "./auth.js";
 
 const uploadsSchema = z
@@ -89,6 +90,8 @@ export interface OdooSettings {
   db: string;
   login: string;
   password: string;
+  /** How job messages name these settings; the jobs set it. */
+  names?: SettingNames;
 }
 
 export interface ServeSettings {

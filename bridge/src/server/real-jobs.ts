@@ -12,6 +12,7 @@ import { rollbackRun } from "../migrate/run-actions.js";
 import { runPull } from "../netmera/pull.js";
 import { OdooClient, QUICK_RETRY_POLICY } from "../odoo/client.js";
 import { RUN_MODEL } from "../odoo/preflight.js";
+import { SERVE_SETTING_NAMES } from "../odoo/setting-names.js";
 import { runPlan } from "../plan/run-plan.js";
 import type { OdooSettings, ServeSettings } from "./config.js";
 import type { JobContext } from "./job-manager.js";
@@ -35,8 +36,9 @@ function progressLines(context: JobContext): Writable {
   });
 }
 
+/** The Odoo connection of a job; its messages name the settings serve reads, not flags. */
 function requireOdoo(settings: ServeSettings): OdooSettings {
-  if (settings.odoo) return settings.odoo;
+  if (settings.odoo) return { ...settings.odoo, names: SERVE_SETTING_NAMES };
 
   throw new ConfigError(
     "this job writes to Odoo, but the bridge has no Odoo settings: set ODOO_URL, ODOO_DB, " +
@@ -208,7 +210,11 @@ export function realJobs(settings: ServeSettings): JobRunners {
       // section, with a few quick retries, since a person waits for the PDF.
       const client =
         settings.odoo && runId !== null
-          ? new OdooClient({ ...settings.odoo, logger: context.logger, retry: QUICK_RETRY_POLICY })
+          ? new OdooClient({
+              ...requireOdoo(settings),
+              logger: context.logger,
+              retry: QUICK_RETRY_POLICY,
+            })
           : null;
       try {
         const run =
