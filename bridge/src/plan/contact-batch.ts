@@ -3,7 +3,7 @@ import { NumberFormatTable, type NumberFormat } from "../normalize/numbers.js";
 import type { Normalized } from "../normalize/result.js";
 import type { StagedGroup } from "../snapshot/staging.js";
 import { foldExtIdCase } from "../snapshot/extid-case.js";
-import { mergeGroup } from "../snapshot/users.js";
+import { isValuesKey, mergeGroup } from "../snapshot/users.js";
 import { buildContact, type ContactEnvironment } from "./contact-builder.js";
 import { emptyState } from "./context.js";
 import { planRowLine } from "./outputs.js";
@@ -24,6 +24,8 @@ export interface ContactBatchResult {
   merged: number;
   /** Rows without extId merged into an earlier row of the same e-mail or MSISDN. */
   mergedAnonymous: number;
+  /** Rows without extId, e-mail or MSISDN merged into an earlier row with the same values. */
+  mergedSameValues: number;
   quarantine: QuarantineEntry[];
   flags: FlagEntry[];
   /** Lower-case e-mail, contact external ID and extId, three entries per contact with an e-mail. */
@@ -60,10 +62,13 @@ export function buildContactBatch(
   let withoutUserRow = 0;
   let merged = 0;
   let mergedAnonymous = 0;
+  let mergedSameValues = 0;
   for (const group of groups) {
     const user = mergeGroup(group, files);
     if (user.userRows === 0) {
       withoutUserRow += 1;
+    } else if (user.userRows > 1 && isValuesKey(user.key)) {
+      mergedSameValues += user.userRows - 1;
     } else if (user.userRows > 1 && user.extId === undefined) {
       mergedAnonymous += user.userRows - 1;
     } else if (user.userRows > 1) {
@@ -88,6 +93,7 @@ export function buildContactBatch(
     withoutUserRow,
     merged,
     mergedAnonymous,
+    mergedSameValues,
     quarantine,
     flags,
     emails,

@@ -3,7 +3,12 @@ import { sha256OfText, xmlIdFor } from "../core/xml-id.js";
 import { normalizeArray } from "../normalize/arrays.js";
 import { checkHiddenCharacters } from "../normalize/hidden-chars.js";
 import { foldKey } from "../normalize/text.js";
-import type { DeviceInfo, MergedUser, SourcedValue } from "../snapshot/users.js";
+import {
+  isValuesKey,
+  type DeviceInfo,
+  type MergedUser,
+  type SourcedValue,
+} from "../snapshot/users.js";
 import type { PlanState } from "./context.js";
 import { convertValue, type ConvertContext } from "./convert.js";
 import { accept, type Normalized } from "../normalize/result.js";
@@ -429,7 +434,11 @@ export function buildContact(user: MergedUser, environment: ContactEnvironment):
       extid,
       flag: "anonymous",
       detail:
-        "no extId; the contact needs enrichment" + (fullName ? "" : " and has a placeholder name"),
+        (isValuesKey(user.key)
+          ? "no extId, e-mail or MSISDN, so the contact is known by its values and a re-sync " +
+            "after any of them changes creates a new contact; it needs enrichment"
+          : "no extId; the contact needs enrichment") +
+        (fullName ? "" : " and has a placeholder name"),
     });
   }
   const uniqueCategories = [...new Set(categories)];

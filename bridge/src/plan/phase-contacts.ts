@@ -124,6 +124,11 @@ async function produceContacts(
       "merged into an earlier row without extId with the same e-mail or MSISDN",
       result.mergedAnonymous,
     );
+    countSkip(
+      counts,
+      "merged into an earlier row without extId, e-mail or MSISDN that has the same values",
+      result.mergedSameValues,
+    );
     for (const entry of result.quarantine) {
       const pending = outputs.quarantine(entry);
       if (pending) await pending;

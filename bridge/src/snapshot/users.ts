@@ -1,4 +1,5 @@
 import type { Logger } from "../core/log.js";
+import { sha256OfText } from "../core/xml-id.js";
 import { normalizeEmail } from "../normalize/email.js";
 import { isPlaceholderExtId } from "../normalize/text.js";
 import { meaningOfCode, PUSH_TOKEN_MEANING, type ColumnMeaning } from "./headers.js";
@@ -69,6 +70,31 @@ export function isAnonymousKey(key: string): boolean {
   return key.startsWith(ANONYMOUS_PREFIX);
 }
 
+const VALUES_KEY_PREFIX = `${ANONYMOUS_PREFIX}values:`;
+
+/** True for the key of a user row without extId, e-mail or MSISDN (see valuesKey). */
+export function isValuesKey(key: string): boolean {
+  return key.startsWith(VALUES_KEY_PREFIX);
+}
+
+/**
+ * Build the key of a user row without extId, e-mail or MSISDN from its values by column meaning.
+ * A key from the row's place in the file changed when an export gained or lost a row above it,
+ * and a re-sync then wrote one person's values over another person's contact. Rows with the same
+ * values get the same key and become one contact, because no value distinguishes them.
+ */
+function valuesKey(cells: (string | undefined)[], columns: UserColumn[]): string {
+  const pairs: string[] = [];
+  for (let i = 0; i < cells.length; i += 1) {
+    const value = cells[i];
+    if (value !== undefined) {
+      pairs.push(`${columns[i]?.meaning ?? ""}\u0000${value.trim()}`);
+    }
+  }
+  pairs.sort();
+  return VALUES_KEY_PREFIX + sha256OfText(pairs.join("\u0001")).slice(0, 32);
+}
+
 function emailIdent(email: string): string {
   return `email:${email.trim().toLowerCase()}`;
 }
@@ -90,11 +116,11 @@ export function msisdnIdent(msisdn: string): string {
   return `msisdn:${digits}`;
 }
 
-/** Key of a user without an extId: its email, else its MSISDN, else its place in the file. */
+/** Key of a user without an extId: its email, else its MSISDN, else a hash of its values. */
 function anonymousKey(
   email: string | undefined,
   msisdn: string | undefined,
-  fallback: string,
+  values: () => string,
 ): string {
   if (email) {
     return ANONYMOUS_PREFIX + emailIdent(email);
@@ -102,7 +128,7 @@ function anonymousKey(
   if (msisdn) {
     return ANONYMOUS_PREFIX + msisdnIdent(msisdn);
   }
-  return ANONYMOUS_PREFIX + fallback;
+  return values();
 }
 
 /** Shortest push token: APNs device tokens are 64 hex digits, FCM tokens longer. */
@@ -313,10 +339,9 @@ async function stageUserFile(
       }
       const email = emailAt >= 0 ? row.cells[emailAt]?.trim() : undefined;
       const msisdn = msisdnAt >= 0 ? row.cells[msisdnAt]?.trim() : undefined;
-      const key = extId || anonymousKey(email, msisdn, `row:${file}:${row.line}`);
       if (extId && identities) {
-        if (email) staging.addIdentity(emailIdent(email), key);
-        if (msisdn) staging.addIdentity(msisdnIdent(msisdn), key);
+        if (email) staging.addIdentity(emailIdent(email), extId);
+        if (msisdn) staging.addIdentity(msisdnIdent(msisdn), extId);
       }
       for (let i = 0; i < row.cells.length; i += 1) {
         const value = row.cells[i];
@@ -330,6 +355,8 @@ async function stageUserFile(
         }
         hooks.onValue?.(columns[i]?.meaning ?? "", value, file);
       }
+      // After the push tokens are dropped, so that a new token does not make a new key.
+      const key = extId || anonymousKey(email, msisdn, () => valuesKey(row.cells, columns));
       staging.add(key, SOURCE_USER, fileId, row.line, encodeCells(row.cells));
     }
   }
