@@ -117,9 +117,19 @@ describe("duplicate keys", () => {
   });
 
   it("rejects a duplicate key written with white space before its colon", async () => {
-    writeFiles(root, { "profiles/a.ndjson": '{"extId" : "u1", "extId" : "u2"}\n' });
+    writeFiles(root, {
+      "profiles/a.ndjson": '{"extId" : "u1", "extId" : "u2"}\n',
+      "profiles/b.ndjson": '{"extId" :\t"u1", "extId": "u2"}\n',
+      "profiles/c.ndjson": '{"note": ":x", "extId": "u1", "extId": "u2"}\n',
+    });
     await expect(records("profiles/a.ndjson")).rejects.toThrow(
       'profiles/a.ndjson: line 1, column 18: the key "extId" occurs a second time',
+    );
+    await expect(records("profiles/b.ndjson")).rejects.toThrow(
+      'profiles/b.ndjson: line 1, column 18: the key "extId" occurs a second time',
+    );
+    await expect(records("profiles/c.ndjson")).rejects.toThrow(
+      'profiles/c.ndjson: line 1, column 31: the key "extId" occurs a second time',
     );
   });
 });

@@ -275,11 +275,11 @@ export interface DuplicateKey {
 
 /**
  * Find the first key that occurs twice in one object of a valid JSON text. `JSON.parse` keeps
- * the last value without a word, so a duplicate must be found in the text. Cheap first test:
- * the parsed value contains as many keys as the text has key ends (`":` after an unescaped quote);
- * only when the counts differ is the text scanned key by key. A quote that opens a string
- * starting with `:`, or white space between a key and its colon, also make the counts differ,
- * and then the scan finds nothing.
+ * the last value without a word, so a duplicate must be found in the text. A cheap first test
+ * compares the keys of the parsed value with the key ends of the text (a colon after an
+ * unescaped quote). A string that starts with a colon also counts as a key end, so the count is
+ * never below the number of keys written. Equal counts therefore mean no duplicate, and only
+ * unequal ones lead to a scan of the text key by key.
  */
 export function findDuplicateKey(text: string, parsed: unknown): DuplicateKey | undefined {
   if (countKeyEnds(text) === countKeys(parsed)) {
@@ -288,11 +288,18 @@ export function findDuplicateKey(text: string, parsed: unknown): DuplicateKey | 
   return new DuplicateKeyScanner(text).scan();
 }
 
+function isJsonWhitespace(code: number): boolean {
+  return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
+}
+
 function countKeyEnds(text: string): number {
   let count = 0;
-  for (let at = text.indexOf('":'); at >= 0; at = text.indexOf('":', at + 2)) {
+  for (let at = text.indexOf(":"); at >= 0; at = text.indexOf(":", at + 1)) {
+    let quote = at - 1;
+    while (isJsonWhitespace(text.charCodeAt(quote))) quote -= 1;
+    if (text.charCodeAt(quote) !== 0x22) continue;
     let backslashes = 0;
-    while (text.charCodeAt(at - 1 - backslashes) === 0x5c) backslashes += 1;
+    while (text.charCodeAt(quote - 1 - backslashes) === 0x5c) backslashes += 1;
     if (backslashes % 2 === 0) count += 1;
   }
   return count;
