@@ -13,7 +13,7 @@ import {
   type TooLong,
 } from "./cell-limits.js";
 import { OverlongRecordSkipper } from "./csv-overlong.js";
-import { detectDelimiter } from "./delimiter.js";
+import { delimiterDirective, detectDelimiter } from "./delimiter.js";
 import { createDecoder, detectEncoding, type DetectedEncoding } from "./encoding.js";
 import { cellValue, rowsOf, type Table, type TableRow } from "./table.js";
 
@@ -284,7 +284,11 @@ interface CsvRecord {
 export async function openCsvTable(path: string, file: string, logger: Logger): Promise<Table> {
   const detected = await detectEncoding(path, file, logger);
   const sample = await readSample(path, detected);
-  const delimiter = detectDelimiter(sample, file);
+  // A `sep=` line before the header (written by Excel) names the delimiter and is not a record
+  // of the table. Its line still counts, so the header is line 2.
+  const directive = delimiterDirective(sample, file);
+  const delimiter = directive ?? detectDelimiter(sample, file);
+  const recordsBeforeHeader = directive ? 1 : 0;
   logger.debug({ file, delimiter }, "delimiter chosen");
   const recordDelimiter = recordDelimiterOf(sample);
   let headers: string[] = [];
@@ -464,10 +468,15 @@ export async function openCsvTable(path: string, file: string, logger: Logger): 
     }
   }
 
-  const headerIterator = recordBatches();
-  const first = await headerIterator.next();
-  await headerIterator.return(undefined);
-  const headerRecord = first.done ? undefined : first.value[0];
+  let headerRecord: CsvRecord | undefined;
+  let seen = 0;
+  for await (const records of recordBatches()) {
+    headerRecord = records[recordsBeforeHeader - seen];
+    seen += records.length;
+    if (headerRecord || seen > recordsBeforeHeader) {
+      break;
+    }
+  }
   if (!headerRecord) {
     throw new SnapshotFileError(
       file,
@@ -493,12 +502,12 @@ export async function openCsvTable(path: string, file: string, logger: Logger): 
 
   async function* rowBatches(): AsyncGenerator<TableRow[]> {
     const expected = headers.length;
-    let isHeader = true;
+    let beforeRows = recordsBeforeHeader + 1;
     for await (const records of recordBatches()) {
       const rows: TableRow[] = [];
       for (const { line, record, tooLong } of records) {
-        if (isHeader) {
-          isHeader = false;
+        if (beforeRows > 0) {
+          beforeRows -= 1;
           continue;
         }
         // Empty fields after the last named column are the trailing delimiters above.

@@ -129,3 +129,23 @@ export function detectDelimiter(sample: string, file: string): Delimiter {
       "; quote header names that contain a delimiter character",
   );
 }
+
+/**
+ * Read the `sep=X` line that Excel writes before the header of a CSV file to name its
+ * delimiter. Returns that delimiter, or undefined when the first line is no such directive.
+ */
+export function delimiterDirective(sample: string, file: string): Delimiter | undefined {
+  const match = /^sep=(.?)[ ]*(?:\r\n|\n|\r|$)/i.exec(sample);
+  if (!match) {
+    return undefined;
+  }
+  const named = match[1] ?? "";
+  if (!(DELIMITERS as readonly string[]).includes(named)) {
+    throw new SnapshotFileError(
+      file,
+      `line 1: "sep=${named}" names the delimiter ${JSON.stringify(named)}, which is not ` +
+        `supported; use one of ${DELIMITERS.map(describe).join(", ")}`,
+    );
+  }
+  return named as Delimiter;
+}
