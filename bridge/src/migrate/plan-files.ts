@@ -5,6 +5,7 @@ import { createInterface } from "node:readline";
 import { z } from "zod";
 import { BridgeError, ConfigError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
+import { rowHash } from "../plan/row-hash.js";
 import { openSnapshot } from "../snapshot/snapshot.js";
 import { PHASES, type PhaseDefinition } from "./phases.js";
 
@@ -253,6 +254,15 @@ export async function* readPlanLines(path: string, file = path): AsyncGenerator<
     if (row === null || typeof row !== "object" || typeof row.values !== "object") {
       throw new BridgeError(
         `${file} line ${line}: a plan row needs a "values" object; re-run plan`,
+      );
+    }
+
+    // The manifest's file hash misses a row edited together with the manifest. Such a row keeps
+    // its old hash, and the addon would then skip it as already in Odoo on every later run.
+    if (row.hash !== undefined && row.hash !== rowHash(row.values)) {
+      throw new BridgeError(
+        `${file} line ${line}: the row's hash ${String(row.hash)} does not match its values ` +
+          `(${rowHash(row.values)}), so the row was edited after plan wrote it; re-run plan`,
       );
     }
 
