@@ -42,7 +42,7 @@ interface JobView {
   id: string;
   state: string;
   error?: string;
-  result?: { runId?: number };
+  result?: { runId?: number; sampleReport?: string | null };
 }
 
 function zipFolder(root: string): Buffer {
@@ -296,6 +296,14 @@ describeOdoo("runs made in Odoo and serve job messages", () => {
     const sampled = await sampleJob(bridge, id, { sampleSize: 3 });
     expect(sampled.state, sampled.error).toBe("succeeded");
     expect((await readRun(id)).state).toBe("sampled");
+    expect(sampled.result?.sampleReport).toContain(
+      "Keep it: start the full migration (Start Migration on the run, or POST /runs/ID/migrate); " +
+        "records already written",
+    );
+    expect(sampled.result?.sampleReport).toContain(
+      `Undo it: the Rollback button on the run, or POST /runs/${id}/rollback.`,
+    );
+    expect(sampled.result?.sampleReport).not.toContain("--");
 
     // Each job line names its run once, however often the work inside names it too.
     const jobLines = capture.lines().filter((line) => line.includes('"jobId"'));

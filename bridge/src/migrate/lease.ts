@@ -89,8 +89,8 @@ export async function assertRunFree(
     `run ${run.id} ("${run.name}") is being imported by another migrate: its last heartbeat ` +
       `came ${formatSeconds(age)} ago, within the lease of ${formatSeconds(lease)}, so nothing ` +
       "was sent to Odoo. Let that migrate finish, or stop it. If it is gone (killed, or its " +
-      "machine lost), run the same command again with --takeover to resume now, or run it " +
-      `again once no heartbeat has come for ${formatSeconds(lease)}.`,
+      `machine lost), ${client.names.resumeNow} once no heartbeat has come for ` +
+      `${formatSeconds(lease)}.`,
   );
 }
 

@@ -197,9 +197,9 @@ async function importRun(
         error.kind,
         error.endpoint,
         error.method,
-        `${error.message} Run ${run.id} stays running in Odoo: run migrate again once Odoo ` +
-          "answers, and it continues after the last committed batch (add --takeover if it " +
-          "finds the run's heartbeat within the lease).",
+        `${error.message} Run ${run.id} stays running in Odoo: ${client.names.continueRun} ` +
+          "once Odoo answers, and it continues after the last committed batch" +
+          `${client.names.takeoverNote}.`,
         { cause: error },
       );
     }

@@ -68,11 +68,15 @@ export async function buildSampleReport(
     "",
     "Where to look in Odoo: Contacts (each sampled contact carries its Netmera extId), and",
     `Netmera Migration › Runs › "${run.name}" for the ledger of every record written.`,
-    "Keep it: run migrate without --sample; records already written are recognised by external",
+    `Keep it: ${client.names.keepSample}; records already written are recognised by external`,
     "ID and content hash and are not written twice.",
-    `Undo it: the Rollback button on the run, or netmera-odoo rollback --run ${run.id} ` +
-      `--odoo-url ${client.url} --db ${client.db} --user ${client.login}`,
-    "(the password in ODOO_PASSWORD, as for migrate).",
+    ...(client.names.surface === "serve"
+      ? [`Undo it: the Rollback button on the run, or POST /runs/${run.id}/rollback.`]
+      : [
+          `Undo it: the Rollback button on the run, or netmera-odoo rollback --run ${run.id} ` +
+            `--odoo-url ${client.url} --db ${client.db} --user ${client.login}`,
+          "(the password in ODOO_PASSWORD, as for migrate).",
+        ]),
   );
   return lines.join("\n");
 }

@@ -4,6 +4,8 @@
  * id from the request path, so its job messages name those instead of flags.
  */
 export interface SettingNames {
+  /** Where the messages are read: a shell or an HTTP client (the run form in Odoo, a script). */
+  surface: "cli" | "serve";
   url: string;
   db: string;
   login: string;
@@ -14,6 +16,12 @@ export interface SettingNames {
   newRun: string;
   /** Advice to continue the run after it was authorised. */
   continueRun: string;
+  /** Advice to resume a run whose last migrate is gone, while its heartbeat is recent. */
+  resumeNow: string;
+  /** Advice on a run that migrate left running; empty where the next attempt resumes anyway. */
+  takeoverNote: string;
+  /** Advice to import everything after a sample. */
+  keepSample: string;
 }
 
 export const CLI_SETTING_NAMES: SettingNames = {
@@ -24,6 +32,10 @@ export const CLI_SETTING_NAMES: SettingNames = {
   run: "--run",
   newRun: "leave out --run to start a new run",
   continueRun: "run migrate again",
+  resumeNow: "run the same command again with --takeover to resume now, or run it again",
+  takeoverNote: " (add --takeover if it finds the run's heartbeat within the lease)",
+  keepSample: "run migrate without --sample",
+  surface: "cli",
 };
 
 export const SERVE_SETTING_NAMES: SettingNames = {
@@ -36,4 +48,9 @@ export const SERVE_SETTING_NAMES: SettingNames = {
     "start the job on a new run (in Odoo, Upload Snapshot without a run creates one, or click " +
     "New under Netmera Migration › Runs)",
   continueRun: "start the job again",
+  resumeNow: "start the job again",
+  // The job records its stop in the run's folder, so the next job on the run resumes at once.
+  takeoverNote: "",
+  keepSample: "start the full migration (Start Migration on the run, or POST /runs/ID/migrate)",
+  surface: "serve",
 };
