@@ -112,10 +112,13 @@ async function cutOffRollback(
   options: RollbackOptions,
 ): Promise<OdooConnectionError> {
   const again =
-    `netmera-odoo rollback --run ${run.id}` +
-    (options.leaseSeconds !== undefined ? ` --lease ${options.leaseSeconds}` : "") +
-    (options.force ? " --force" : "") +
-    " with the same connection options";
+    client.names.surface === "serve"
+      ? "a rollback job again from the Rollback button on the run or with POST " +
+        `/runs/${run.id}/rollback${options.force ? ' and the body {"force": true}' : ""}`
+      : `netmera-odoo rollback --run ${run.id}` +
+        (options.leaseSeconds !== undefined ? ` --lease ${options.leaseSeconds}` : "") +
+        (options.force ? " --force" : "") +
+        " with the same connection options";
   const cause =
     error.kind === "timeout"
       ? `Odoo did not answer the rollback of run ${run.id} in time (${error.message})`
