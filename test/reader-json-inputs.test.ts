@@ -4,8 +4,10 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../bridge/src/core/log.js";
 import { streamJsonRecords } from "../bridge/src/snapshot/json-stream.js";
+import { z } from "zod";
 import {
   openSnapshot,
+  readJsonFile,
   readProfileAttributes,
   readSegments,
 } from "../bridge/src/snapshot/snapshot.js";
@@ -155,6 +157,21 @@ describe("JSON files of the wrong shape", () => {
     await expect(readSegments(await openSnapshot(root, { logger: silentLogger }))).rejects.toThrow(
       "segments.json: does not match the expected format: (root) (line 1, column 1): expected a " +
         "list ([…]), found an object",
+    );
+  });
+
+  it("describes the furthest branch of a failed union", async () => {
+    // campaigns.json is a list, or a page with the list under "campaigns" or "list".
+    const schema = z.union([
+      z.looseObject({ campaigns: z.array(z.looseObject({ id: z.number() })) }),
+      z.looseObject({ list: z.array(z.looseObject({ id: z.number() })) }),
+      z.array(z.looseObject({ id: z.number() })),
+    ]);
+    writeFiles(root, { "campaigns.json": '{"list": [\n  {"id": 1},\n  {"id": "7"}\n]}' });
+    const snapshot = await openSnapshot(root, { logger: silentLogger });
+    await expect(readJsonFile(snapshot, "campaigns.json", schema)).rejects.toThrow(
+      "campaigns.json: does not match the expected format: list.1.id (line 3, column 10): " +
+        'expected a number, found the text "7"',
     );
   });
 

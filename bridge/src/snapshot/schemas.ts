@@ -136,7 +136,7 @@ function found(value: unknown): string {
   if (typeof value === "object") return "an object";
   const json = JSON.stringify(value);
   const text = json.length > 40 ? `${json.slice(0, 40)}…` : json;
-  return typeof value === "string" ? `the text ${text}` : `${typeof value} ${text}`;
+  return typeof value === "string" ? `the text ${text}` : `the ${typeof value} ${text}`;
 }
 
 function valueAt(json: unknown, path: readonly PropertyKey[]): unknown {
@@ -146,6 +146,25 @@ function valueAt(json: unknown, path: readonly PropertyKey[]): unknown {
     value = (value as Record<PropertyKey, unknown>)[key];
   }
   return value;
+}
+
+function depth(issues: readonly z.core.$ZodIssue[]): number {
+  return Math.max(...issues.map((issue) => issue.path.length));
+}
+
+/**
+ * Replace each failed union ("Invalid input" at the union's path) by the issues of the branch
+ * that got furthest into the file, which is the shape the file most likely meant.
+ */
+function withUnionBranches(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  return issues.flatMap((issue) => {
+    if (issue.code !== "invalid_union" || issue.errors.length === 0) {
+      return [issue];
+    }
+    const branch = issue.errors.reduce((best, next) => (depth(next) > depth(best) ? next : best));
+    const nested = branch.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] }));
+    return withUnionBranches(nested as z.core.$ZodIssue[]);
+  });
 }
 
 /**
@@ -158,7 +177,7 @@ export function describeSchemaIssues(
   json: unknown,
   issues: readonly z.core.$ZodIssue[],
 ): string {
-  return issues
+  return withUnionBranches(issues)
     .map((issue) => {
       // A list at the root is indexed by numbers only, so a leading key is the object a schema
       // wrapped the list in before validating it, and is not in the file.
