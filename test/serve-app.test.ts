@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import request from "supertest";
@@ -7,10 +7,9 @@ import { OdooFaultError } from "../bridge/src/core/errors.js";
 import { createApp } from "../bridge/src/server/app.js";
 import { JobManager } from "../bridge/src/server/job-manager.js";
 import type { JobRunners } from "../bridge/src/server/jobs.js";
-import { captureLogger, gate, recordingJobs } from "./serve-fixtures.js";
+import { captureLogger, gate, MAPPING, recordingJobs } from "./serve-fixtures.js";
 
 const TOKEN = "t0ken-for-tests-0123456789abcdef-XYZ";
-const MAPPING = { version: 1, entries: [] };
 
 let dataDir: string;
 
@@ -97,6 +96,27 @@ describe("bridge API validation", () => {
       ],
     });
     expect(calls).toEqual([]);
+  });
+
+  it("rejects a mapping that is not a mapping", async () => {
+    const { jobs, calls } = recordingJobs();
+    const { app } = build(jobs);
+    const response = await request(app)
+      .post("/runs/1/plan")
+      .set("X-Bridge-Token", TOKEN)
+      .send({ snapshotId: "snap-1", mapping: { entries: [] } });
+    expect(response.status).toBe(400);
+    expect(response.body.issues).toEqual([
+      { path: "mapping.version", message: "Invalid input: expected 1" },
+      {
+        path: "mapping.snapshotHash",
+        message: "Invalid input: expected string, received undefined",
+      },
+      { path: "mapping.proposedAt", message: "Invalid input: expected string, received undefined" },
+      { path: "mapping.settings", message: "Invalid input: expected object, received undefined" },
+    ]);
+    expect(calls).toEqual([]);
+    expect(existsSync(join(dataDir, "runs", "1", "mapping.json"))).toBe(false);
   });
 
   it("rejects a run id that is not a positive integer", async () => {

@@ -7,10 +7,9 @@ import { createApp } from "../bridge/src/server/app.js";
 import { INTERRUPTED_MESSAGE, JobManager } from "../bridge/src/server/job-manager.js";
 import type { JobRunners } from "../bridge/src/server/jobs.js";
 import { odooJobReporter, type OdooCaller } from "../bridge/src/server/odoo-reporter.js";
-import { captureLogger, gate, recordingJobs } from "./serve-fixtures.js";
+import { captureLogger, gate, MAPPING, recordingJobs } from "./serve-fixtures.js";
 
 const TOKEN = "job-state-token-0123456789abcdefghij";
-const MAPPING = { version: 1, entries: [] };
 
 let dataDir: string;
 const gates: Array<() => void> = [];

@@ -7,7 +7,7 @@ import type { ServeSettings } from "../bridge/src/server/config.js";
 import { CANCELLED_MESSAGE } from "../bridge/src/server/job-manager.js";
 import type { JobRunners } from "../bridge/src/server/jobs.js";
 import { closeOnSignals } from "../bridge/src/server/server.js";
-import { buildZip, captureLogger, recordingJobs } from "./serve-fixtures.js";
+import { buildZip, captureLogger, MAPPING, recordingJobs } from "./serve-fixtures.js";
 
 const TOKEN = "lifecycle-token-0123456789abcdefghij";
 const ODOO_PASSWORD = "odoo-pw-Kq83!zz";
@@ -86,7 +86,7 @@ describe("bridge shutdown", () => {
     const { snapshotId } = (await upload.json()) as { snapshotId: string };
     const response = await post(`${bridge.url}/runs/12/migrate`, {
       snapshotId,
-      mapping: { version: 1 },
+      mapping: MAPPING,
     });
     expect(response.status).toBe(202);
     const job = (await response.json()) as { id: string };

@@ -1,12 +1,24 @@
 import { z } from "zod";
+import { mappingSchema } from "../mapping/types.js";
 import { SNAPSHOT_ID_PATTERN } from "./snapshot-store.js";
 
 const snapshotId = z
   .string()
   .regex(SNAPSHOT_ID_PATTERN, "must be a snapshot id returned by POST /snapshots or a pull job");
 
-/** A mapping.json document; `plan` checks its content and confirmation in full. */
-const mapping = z.record(z.string(), z.unknown());
+/**
+ * A mapping.json document, checked against the mapping schema so that a wrong one gets 400
+ * before it is stored as the run's mapping. The document is kept as sent; `plan` checks its
+ * confirmation.
+ */
+const mapping = z.record(z.string(), z.unknown()).superRefine((value, context) => {
+  const parsed = mappingSchema.safeParse(value);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      context.addIssue({ code: "custom", message: issue.message, path: issue.path });
+    }
+  }
+});
 
 /**
  * Bodies of the run routes. `snapshotId` and `mapping` may be left out once an earlier job of
