@@ -237,6 +237,26 @@ describe("inventory run reconciliation", () => {
     expect(quality).toContain("no plan figures");
   });
 
+  it("mentions waiting owners only when some wait", async () => {
+    const snapshot = await readInventorySnapshot(SNAPSHOT_DIR, silentLogger);
+    const plan = await readPlanQuality(PLAN_DIR);
+    const phases = [
+      { name: "contacts", created: 100, updated: 10, unchanged: 3, errors: 2, in_odoo: 113 },
+    ];
+    const quality = async (pendingOwners: number) =>
+      sectionHtml(
+        (
+          await renderInventoryHtml(
+            buildInventoryView(snapshot, { plan, run: { runId: 6, phases, pendingOwners } }),
+          )
+        ).html,
+        "data-quality",
+      );
+
+    expect(await quality(0)).not.toContain("Owners waiting");
+    expect(await quality(2)).toMatch(/owner reconciliation queue[^<]*: 2\. Contact import waits/);
+  });
+
   it("marks a rolled-back run instead of checking it", async () => {
     const snapshot = await readInventorySnapshot(SNAPSHOT_DIR, silentLogger);
     const plan = await readPlanQuality(PLAN_DIR);

@@ -271,7 +271,8 @@ function buildDataQuality(
 function buildRunView(run: RunReconciliation, planPhases: PlanPhase[] | null): RunView {
   return {
     id: run.runId,
-    pendingOwners: run.pendingOwners === undefined ? null : formatCount(run.pendingOwners),
+    // Formatted counts are text, and Handlebars' #if takes "0" as true, so none is null.
+    pendingOwners: run.pendingOwners ? formatCount(run.pendingOwners) : null,
     rolledBackAt: run.rolledBackAt ?? null,
     phases: run.phases.map((phase) => {
       const planned = planPhases?.find((candidate) => candidate.name === phase.name);
