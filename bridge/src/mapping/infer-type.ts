@@ -225,6 +225,9 @@ function inferFromValues(input: InferInput, stats: ValueStats, why: string): Pro
   if (stats.values > 0 && share(stats.dates, stats.values) >= MOSTLY) {
     return low(field(input.fieldName, "date"), "values look like dates");
   }
+  if (stats.dateTimes > 0 && share(stats.dates + stats.dateTimes, stats.values) >= MOSTLY) {
+    return low(field(input.fieldName, "datetime"), "values look like dates with times of day");
+  }
   if (stats.jsonArrays > 0 && share(stats.jsonArrays, stats.values) >= MOSTLY) {
     return { ...inferArray(input, stats), confidence: 0.35, review: true };
   }

@@ -19,6 +19,18 @@ const INTEGER = /^[+-]?\d+$/;
 const DECIMAL = /^[+-]?(\d{1,3}(\.\d{3})+(,\d+)?|\d{1,3}(,\d{3})+(\.\d+)?|\d+[.,]\d+|\d+|[.,]\d+)$/;
 /** ISO dates and date-times, dd.MM.yyyy, and epoch milliseconds of 11 to 13 digits (at least 115 days from 1970-01-01). */
 const DATE_SHAPED = /^(\d{4}-\d{2}-\d{2}|\d{1,2}\.\d{1,2}\.\d{4}|-?\d{11,13}$)/;
+/** A time of day written after an ISO or dotted date: `T14:30`, ` 09:15:00.250`. */
+const WRITTEN_TIME = /[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?/;
+
+/**
+ * True when a date-shaped text carries a time of day other than midnight. normalizeDate takes
+ * the calendar date of such a text, so it would count as a date and a column of them would be
+ * proposed as a date field, losing every time.
+ */
+function carriesTimeOfDay(text: string): boolean {
+  const match = WRITTEN_TIME.exec(text);
+  return match !== null && match.slice(1).some((part) => part !== undefined && /[1-9]/.test(part));
+}
 const BOOLEAN_WORDS = new Set(["true", "false", "yes", "no", "evet", "hayır", "hayir"]);
 
 /**
@@ -126,7 +138,7 @@ export class ValueStats {
     if (!DATE_SHAPED.test(text)) {
       return;
     }
-    if (normalizeDate(text, this.timeZone).ok) {
+    if (!carriesTimeOfDay(text) && normalizeDate(text, this.timeZone).ok) {
       this.dates += 1;
     } else if (normalizeDateTime(text, this.timeZone).ok) {
       this.dateTimes += 1;
