@@ -312,6 +312,21 @@ describe("inventory snapshot input", () => {
     expect(message).toContain('journeys.json line 3, column 13: invalid JSON at "}\\n]"');
   });
 
+  it("rejects a key written twice", async () => {
+    const dir = copySnapshot();
+    writeFileSync(
+      join(dir, "journeys.json"),
+      '[\n  {"name": "Hoş geldin", "name": "Geri dön", "steps": []}\n]\n',
+    );
+    rehashSnapshot(dir);
+
+    const error = await readInventorySnapshot(dir, silentLogger).catch((caught) => caught);
+
+    expect(error).toBeInstanceOf(SnapshotFileError);
+    expect((error as Error).message).toMatch(/journeys\.json: .*"name"/);
+    expect((error as Error).message).toMatch(/line 2, column \d+/);
+  });
+
   it("reports a field of the wrong type inside a union", async () => {
     const dir = copySnapshot();
     const campaigns = JSON.parse(readFileSync(join(dir, "campaigns.json"), "utf8"));

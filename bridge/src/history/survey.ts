@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { SnapshotFileError } from "../core/errors.js";
+import { parseJsonText } from "../snapshot/json-stream.js";
 import { displayValue, isSecretAttribute, type SurveyAnswer } from "./note-body.js";
 
 export const SURVEYS_FILE = "surveys.json";
@@ -38,14 +39,8 @@ export async function readSurveys(snapshotDir: string): Promise<Map<string, Surv
     throw new SnapshotFileError(SURVEYS_FILE, "cannot be read", { cause: error });
   }
 
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text.replace(/^\uFEFF/, ""));
-  } catch (error) {
-    throw new SnapshotFileError(SURVEYS_FILE, `is not valid JSON (${String(error)})`, {
-      cause: error,
-    });
-  }
+  // Rejects UTF-16, duplicate keys and bad syntax with the line and column, like other JSON inputs.
+  const parsed = parseJsonText(text, SURVEYS_FILE);
 
   const list = Array.isArray(parsed) ? parsed : (parsed as { surveys?: unknown })?.surveys;
   const surveys = new Map<string, SurveyDefinition>();

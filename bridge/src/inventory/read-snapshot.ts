@@ -5,6 +5,7 @@ import type { z } from "zod";
 import { SnapshotFileError, SnapshotTamperedError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { findJsonSyntaxError, locateJsonPath, locationOfOffset } from "../core/json-location.js";
+import { parseJsonText } from "../snapshot/json-stream.js";
 import {
   campaignSchema,
   listFileSchema,
@@ -123,6 +124,13 @@ async function readJsonFile<T extends z.ZodType>(
     data = JSON.parse(text);
   } catch (error) {
     return { value: null, problems: [describeSyntaxError(file, text, error as Error)] };
+  }
+  try {
+    // Valid JSON may still repeat a key, whose first value JSON.parse drops without a word.
+    parseJsonText(text, file);
+  } catch (error) {
+    if (error instanceof SnapshotFileError) return { value: null, problems: [error.message] };
+    throw error;
   }
 
   const parsed = schema.safeParse(data);
