@@ -329,8 +329,9 @@ describe("an empty export", () => {
     const result = await runCli(["map", root, "--out", join(work, "empty-out")]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
-      "users/b.csv: is empty (no header line); export it again, or delete it if the export " +
-        "really has no rows",
+      "users/b.csv: is empty (no header line). An export of a segment without members can be " +
+        "an empty file: remove it from the exports folder and run pull again, or delete it from " +
+        "a snapshot that has no manifest.json",
     );
   });
 });

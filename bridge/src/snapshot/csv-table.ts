@@ -13,7 +13,7 @@ import {
   type TooLong,
 } from "./cell-limits.js";
 import { OverlongRecordSkipper } from "./csv-overlong.js";
-import { delimiterDirective, detectDelimiter } from "./delimiter.js";
+import { delimiterDirective, detectDelimiter, EMPTY_FILE } from "./delimiter.js";
 import { createDecoder, detectEncoding, type DetectedEncoding } from "./encoding.js";
 import { cellValue, rowsOf, type Table, type TableRow } from "./table.js";
 
@@ -478,10 +478,7 @@ export async function openCsvTable(path: string, file: string, logger: Logger): 
     }
   }
   if (!headerRecord) {
-    throw new SnapshotFileError(
-      file,
-      "is empty (no header line); export it again, or delete it if the export really has no rows",
-    );
+    throw new SnapshotFileError(file, EMPTY_FILE);
   }
   if (headerRecord.tooLong || findTooLong(headerRecord.record)) {
     throw headerTooLong(file);

@@ -7,6 +7,15 @@ export type Delimiter = (typeof DELIMITERS)[number];
 const SAMPLE_LINES = 20;
 
 /**
+ * Message for a file without a header line. A pulled snapshot's manifest lists every file, so
+ * deleting one there only fails the manifest check; the file must leave the exports folder.
+ */
+export const EMPTY_FILE =
+  "is empty (no header line). An export of a segment without members can be an empty file: " +
+  "remove it from the exports folder and run pull again, or delete it from a snapshot that has " +
+  "no manifest.json";
+
+/**
  * Split text into its first lines, honouring double quotes so that a quoted line break stays
  * inside its field. Returns the lines as raw text.
  */
@@ -85,10 +94,7 @@ export function detectDelimiter(sample: string, file: string): Delimiter {
   const lines = firstLines(sample, SAMPLE_LINES + 1);
   const header = lines[0];
   if (header === undefined) {
-    throw new SnapshotFileError(
-      file,
-      "is empty (no header line); export it again, or delete it if the export really has no rows",
-    );
+    throw new SnapshotFileError(file, EMPTY_FILE);
   }
   const headerCounts = countOutsideQuotes(header);
   const candidates = [...headerCounts.keys()];
