@@ -94,10 +94,12 @@ describe("encoding names", () => {
       '--encoding users/t.csv=ebcdic: unknown encoding "ebcdic"; use one of utf-8, utf-16le, ' +
         "utf-16be, windows-1254, iso-8859-9, iso-8859-1, windows-1252",
     );
+    const textFiles = snapshot.files.filter((file) => file.endsWith(".csv"));
+    expect(textFiles).toContain("users/t.csv");
     expect(() => stateEncodings(snapshot, { "users/x.csv": "latin1" })).toThrow(
       "an encoding is stated for users/x.csv (by --encoding or by options.encoding in " +
-        `mapping.json), which is not a file of snapshot ${root}; give its path relative to ` +
-        "the snapshot folder, such as users/export.csv",
+        `mapping.json), which is not a file of snapshot ${root}; give a path relative to ` +
+        `the snapshot folder, one of: ${textFiles.slice(0, 10).join(", ")}`,
     );
   });
 

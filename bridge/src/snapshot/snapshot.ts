@@ -199,10 +199,13 @@ export function stateEncodings(snapshot: Snapshot, encodings: Record<string, str
   }
   for (const [file, name] of Object.entries(encodings)) {
     if (!snapshot.files.includes(file)) {
+      const text = snapshot.files.filter((candidate) => /\.(csv|tsv|txt)$/i.test(candidate));
+      const listed = text.length > 10 ? [...text.slice(0, 10), "…"] : text;
       throw new ConfigError(
         `an encoding is stated for ${file} (by --encoding or by options.encoding in ` +
-          `mapping.json), which is not a file of snapshot ${snapshot.root}; give its path ` +
-          "relative to the snapshot folder, such as users/export.csv",
+          `mapping.json), which is not a file of snapshot ${snapshot.root}; give a path ` +
+          "relative to the snapshot folder" +
+          (listed.length > 0 ? `, one of: ${listed.join(", ")}` : ", but it has no text files"),
       );
     }
     const encoding = parseEncodingName(name);
