@@ -25,7 +25,7 @@ export function registerAuthorise(program: Command, context: CliContext): void {
   const command = program
     .command("authorise")
     .description(
-      "Record the data controller's GDPR authorisation of a migration run, as the run form's " +
+      "record the data controller's GDPR authorisation of a migration run, as the run form's " +
         "Confirm GDPR Authorisation button does",
     )
     .requiredOption("--run <id>", "Odoo run id")

@@ -29,8 +29,8 @@ export function registerInventory(program: Command, context: CliContext): void {
   const command = program
     .command("inventory")
     .description(
-      "Write the inventory of what does not migrate (journeys, campaigns, segments, widgets, " +
-        "surveys, data quality) as inventory.html and inventory.pdf.",
+      "write the inventory of what does not migrate (journeys, campaigns, segments, widgets, " +
+        "surveys, data quality) as inventory.html and inventory.pdf",
     )
     .argument("<snapshot>", "snapshot folder written by pull")
     .requiredOption(

@@ -38,7 +38,7 @@ export function registerMigrate(program: Command, context: CliContext): void {
   const command = program
     .command("migrate")
     .description(
-      "Import a snapshot's plan into Odoo through the netmera_migration addon, phase by phase, " +
+      "import a snapshot's plan into Odoo through the netmera_migration addon, phase by phase, " +
         "resuming where an earlier attempt stopped",
     )
     .argument("<snapshot>", "snapshot folder");

@@ -41,7 +41,7 @@ export function registerPlan(program: Command, context: CliContext): void {
   program
     .command("plan")
     .description(
-      "Transform and validate a snapshot into Odoo-ready rows per phase, with quarantine, flags " +
+      "transform and validate a snapshot into Odoo-ready rows per phase, with quarantine, flags " +
         "and a reconciliation; writes nothing to Odoo",
     )
     .argument("<snapshot>", "snapshot folder")

@@ -29,7 +29,7 @@ export function registerPull(program: Command, context: CliContext): void {
   program
     .command("pull")
     .description(
-      "Freeze the Netmera REST data and the export files into a snapshot folder (API key from NETMERA_API_KEY).",
+      "freeze the Netmera REST data and the export files into a snapshot folder (API key from NETMERA_API_KEY)",
     )
     .requiredOption("--out <dir>", "snapshot folder to create, or an interrupted pull to resume")
     .option("--exports <dir>", "folder of panel/FTP export files to copy into the snapshot")

@@ -24,7 +24,7 @@ export function registerRollback(program: Command, context: CliContext): void {
   const command = program
     .command("rollback")
     .description(
-      "Undo everything a migration run wrote in Odoo (the Rollback button of the run); " +
+      "undo everything a migration run wrote in Odoo (the Rollback button of the run); " +
         "a second rollback removes only what a batch committed while the first one ran",
     )
     .requiredOption("--run <id>", "Odoo run id to roll back")

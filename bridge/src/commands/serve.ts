@@ -8,7 +8,7 @@ export function registerServe(program: Command, context: CliContext): void {
   program
     .command("serve")
     .description(
-      "Run the bridge API that the Odoo addon's buttons call (token in " +
+      "run the bridge API that the Odoo addon's buttons call (token in " +
         "NETMERA_ODOO_BRIDGE_TOKEN), and the scheduled re-sync when the config file sets one",
     )
     .option("--port <n>", "TCP port to listen on (default 3100)")
