@@ -1,7 +1,9 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
+import { xmlIdFor } from "../bridge/src/core/xml-id.js";
 import type { OdooClient } from "../bridge/src/odoo/client.js";
 import { writeFiles, writeSnapshotManifest } from "./input-support.js";
 import { clientFor, connectionArgs, runCli, tableRow } from "./migrate-support.js";
@@ -139,5 +141,46 @@ describeOdoo("migrate a snapshot whose values were cleared", () => {
       `  u3@example.com (id ${u3!.id}) and Ayla (CRM) (id ${existing}), U3@example.com`,
     );
     expect(stdout).not.toContain("u1@example.com (id");
+    // A sample lists no contacts missing from the snapshot: it plans only a few.
+    expect(stdout).not.toContain("that earlier runs wrote are not in this snapshot");
+  });
+
+  it("lists contacts that left the snapshot", async () => {
+    // u2 (first runs) and u3 (the sample) are gone from Netmera; a person archived u3 already.
+    const [u3] = await client.executeKw<{ id: number }[]>(
+      "res.partner",
+      "search_read",
+      [[["netmera_external_id", "=", "u3"]]],
+      { fields: ["id"] },
+    );
+    await client.executeKw("res.partner", "write", [[u3!.id], { active: false }]);
+    const [u2] = await client.executeKw<{ id: number; name: string }[]>(
+      "res.partner",
+      "search_read",
+      [[["netmera_external_id", "=", "u2"]]],
+      { fields: ["id", "name"] },
+    );
+
+    const stdout = await pullAndMigrate(
+      "fourth",
+      "extId,email\nu1,u1@example.com\n",
+      "platform,extId,installationId,model\n",
+    );
+
+    const listFile = /List: (\S+missing-contacts-run-\d+\.csv)/.exec(stdout)?.[1];
+    expect(stdout).toContain(
+      "1 contact(s) that earlier runs wrote are not in this snapshot (users deleted or " +
+        "anonymised in Netmera). They stay in Odoo as they are;",
+    );
+    expect(listFile, stdout).toBeDefined();
+    const rows = parse(readFileSync(listFile!, "utf8"), { columns: true });
+    expect(rows).toEqual([
+      { xml_id: xmlIdFor("user", "u2"), odoo_id: String(u2!.id), name: u2!.name },
+    ]);
+    const [partner] = await client.executeKw<{ active: boolean }[]>("res.partner", "read", [
+      [u2!.id],
+      ["active"],
+    ]);
+    expect(partner?.active).toBe(true);
   });
 });

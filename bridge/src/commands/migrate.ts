@@ -133,6 +133,13 @@ async function runMigrate(
     );
   }
 
+  if (result.missingContacts && result.missingContacts.count > 0) {
+    out.write(
+      `\n${result.missingContacts.count} contact(s) that earlier runs wrote are not in this ` +
+        "snapshot (users deleted or anonymised in Netmera). They stay in Odoo as they are; " +
+        `archive or delete them there if they should go. List: ${result.missingContacts.file}\n`,
+    );
+  }
   if (result.sampleReport) {
     out.write(`\n${result.sampleReport}\n`);
   }

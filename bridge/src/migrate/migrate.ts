@@ -38,6 +38,7 @@ import {
   type RunIdentity,
   type RunRecord,
 } from "./run-record.js";
+import { findMissingContacts, type MissingContacts } from "./missing-contacts.js";
 import { buildSampleReport } from "./sample-report.js";
 import { selectSample, type SampleSelection } from "./sample.js";
 import { runPhases } from "./runner.js";
@@ -89,6 +90,8 @@ export interface MigrateResult {
   errorsFile: string;
   firstErrors: string[];
   sampleReport?: string;
+  /** After a full run: contacts earlier runs wrote that this plan no longer lists. */
+  missingContacts?: MissingContacts;
 }
 
 /**
@@ -217,6 +220,11 @@ async function importRun(
 
   const sampleReport =
     selection && balanced ? await buildSampleReport(client, run, selection, rows) : undefined;
+  const contacts = phases.find((phase) => phase.definition.name === "contacts");
+  const missingContacts =
+    !selection && contacts
+      ? await reportMissingContacts(client, run, contacts, planDir, logger)
+      : undefined;
   return {
     runId: run.id,
     runName: run.name,
@@ -227,7 +235,32 @@ async function importRun(
     errorsFile: errorLog.path,
     firstErrors: errorLog.firstErrors,
     sampleReport,
+    missingContacts,
   };
+}
+
+/**
+ * List the contacts earlier runs wrote that this snapshot no longer has, and note their number
+ * on the run, so that people see users deleted in Netmera on the run form too.
+ */
+async function reportMissingContacts(
+  client: OdooClient,
+  run: RunRecord,
+  contacts: PlannedPhase,
+  planDir: string,
+  logger: Logger,
+): Promise<MissingContacts> {
+  const file = join(planDir, `missing-contacts-run-${run.id}.csv`);
+  const missing = await findMissingContacts(client, contacts, file, logger);
+  if (missing.count > 0) {
+    await client.executeKw(RUN_MODEL, "message_post", [[run.id]], {
+      body:
+        `${missing.count} contact(s) that earlier runs wrote are not in this snapshot, so ` +
+        "Netmera no longer has them (deleted or anonymised users). They stay in Odoo as they " +
+        `are; the bridge listed them in ${file}. Archive or delete them if they should go.`,
+    });
+  }
+  return missing;
 }
 
 /** Refuse, before anything reaches Odoo, a plan whose files changed (see assertPlanFilesUnchanged). */

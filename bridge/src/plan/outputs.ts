@@ -73,7 +73,8 @@ export function spreadsheetSafe(value: string): string {
   return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
-function csvLine(cells: (string | number)[]): string {
+/** Format one CSV line, with text cells made safe for spreadsheets (see spreadsheetSafe). */
+export function csvLine(cells: (string | number)[]): string {
   return stringify([
     cells.map((cell) => (typeof cell === "number" ? cell : spreadsheetSafe(cell))),
   ]);
