@@ -300,6 +300,23 @@ describe("export-csv package", () => {
     expect(listed.find((o) => o.owner_email === second.owner_email)?.odoo_login).toBe("");
   });
 
+  it("reads an owner list saved with semicolons", async () => {
+    const [first] = rows(pkg, "owners.csv");
+    if (!first?.owner_email) throw new Error("the package needs an owner");
+    const loginsFile = join(work, "owner-logins-semicolon.csv");
+    writeFileSync(
+      loginsFile,
+      `\ufeffowner_email;odoo_login\r\n${first.owner_email};sales.semi\r\n`,
+    );
+
+    const out = join(work, "pkg-semicolon");
+    const result = await exportCsv(plan, out, { ownerLogins: loginsFile });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const listed = rows(out, "owners.csv");
+    expect(listed.find((o) => o.owner_email === first.owner_email)?.odoo_login).toBe("sales.semi");
+  });
+
   it("rejects an owner list without the login column", async () => {
     const bad = join(work, "owners-bad.csv");
     writeFileSync(bad, "owner_email,login\na@example.com,a\n");

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { parse } from "csv-parse/sync";
 import { ConfigError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
+import { detectDelimiter } from "../snapshot/delimiter.js";
 import { ImportCsvFile } from "./csv-file.js";
 import { readPhaseRows, type PlanManifest } from "./plan-reader.js";
 
@@ -26,6 +27,19 @@ function normaliseEmail(email: string): string {
 }
 
 /**
+ * Delimiter of an owner list: spreadsheet programs save `owners.csv` with `;` in locales that
+ * write decimal commas, such as Turkish and German. Detected like the snapshot's exports;
+ * a file the detection cannot decide is read with commas, and its header check then names it.
+ */
+function ownersDelimiter(text: string): string {
+  try {
+    return detectDelimiter(text.replace(/^\ufeff/, ""), OWNERS_FILE);
+  } catch {
+    return ",";
+  }
+}
+
+/**
  * Read an owner list in the form of `owners.csv`: `owner_email` and `odoo_login` columns, other
  * columns ignored. An empty login keeps the e-mail. Returns e-mail (lower case) → login.
  */
@@ -38,7 +52,12 @@ export async function readOwnerLogins(path: string): Promise<Map<string, string>
   }
   let records: { record: string[]; info: { lines: number } }[];
   try {
-    records = parse(text, { info: true, bom: true, skip_empty_lines: true }) as unknown as {
+    records = parse(text, {
+      info: true,
+      bom: true,
+      skip_empty_lines: true,
+      delimiter: ownersDelimiter(text),
+    }) as unknown as {
       record: string[];
       info: { lines: number };
     }[];
@@ -111,9 +130,10 @@ export async function listOwners(
 ): Promise<Owner[]> {
   const unused = [...logins.keys()].filter((email) => !counts.has(email));
   if (unused.length > 0) {
+    const listed = unused.slice(0, 10).join(", ") + (unused.length > 10 ? ", …" : "");
     logger.warn(
       { owners: unused.length },
-      "owner logins given for e-mails that own no contact in the plan; they are not used",
+      `owner logins given for e-mails that own no contact in the plan, so they are not used: ${listed}`,
     );
   }
   const names = await ownerNames(planDir, manifest);
