@@ -103,6 +103,17 @@ describe("encoding names", () => {
     );
   });
 
+  it("rejects an encoding for a JSON file", async () => {
+    const snapshot = await openSnapshot(await snapshotWithLatin1(), { logger: silentLogger });
+    const json = snapshot.files.find((file) => file.endsWith(".json") && file !== "manifest.json");
+    expect(json).toBeDefined();
+    expect(() => stateEncodings(snapshot, { [json!]: "latin1" })).toThrow(
+      `an encoding is stated for ${json} (by --encoding or by options.encoding in ` +
+        "mapping.json), but JSON files are always read as UTF-8; convert the file to UTF-8 " +
+        "instead, and state encodings only for CSV files",
+    );
+  });
+
   it("normalises ./ and backslashes in the file", () => {
     expect(parseEncodingOptions(["./users/t.csv=latin1", "users\\b.csv=utf-8"])).toEqual({
       "users/t.csv": "latin1",

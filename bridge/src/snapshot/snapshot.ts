@@ -208,6 +208,13 @@ export function stateEncodings(snapshot: Snapshot, encodings: Record<string, str
           (listed.length > 0 ? `, one of: ${listed.join(", ")}` : ", but it has no text files"),
       );
     }
+    if (/\.(json|ndjson)$/i.test(file)) {
+      throw new ConfigError(
+        `an encoding is stated for ${file} (by --encoding or by options.encoding in ` +
+          "mapping.json), but JSON files are always read as UTF-8; convert the file to UTF-8 " +
+          "instead, and state encodings only for CSV files",
+      );
+    }
     const encoding = parseEncodingName(name);
     if (!encoding) {
       throw new ConfigError(
