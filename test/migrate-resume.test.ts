@@ -178,7 +178,8 @@ describeOdoo("migrate resume and outage", () => {
       new RegExp(
         `error: run ${runId} \\("[^"]+"\\) is being imported by another migrate: its last ` +
           "heartbeat came \\d+ s ago, within the lease of 2 min, so nothing was sent to Odoo\\. " +
-          "Let that migrate finish, or stop it\\. If it is gone \\(killed, or its machine lost\\), " +
+          "Let that migrate finish, or stop it\\. If it is gone \\(killed, its machine lost, or " +
+          "stopped while Odoo did not answer, so that it could not record its stop\\), " +
           "run the same command again with --takeover to resume now, or run it again once no " +
           "heartbeat has come for 2 min\\.",
       ),

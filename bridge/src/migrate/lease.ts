@@ -88,8 +88,9 @@ export async function assertRunFree(
   throw new ConfigError(
     `run ${run.id} ("${run.name}") is being imported by another migrate: its last heartbeat ` +
       `came ${formatSeconds(age)} ago, within the lease of ${formatSeconds(lease)}, so nothing ` +
-      "was sent to Odoo. Let that migrate finish, or stop it. If it is gone (killed, or its " +
-      `machine lost), ${client.names.resumeNow} once no heartbeat has come for ` +
+      "was sent to Odoo. Let that migrate finish, or stop it. If it is gone (killed, its " +
+      "machine lost, or stopped while Odoo did not answer, so that it could not record its " +
+      `stop), ${client.names.resumeNow} once no heartbeat has come for ` +
       `${formatSeconds(lease)}.`,
   );
 }
