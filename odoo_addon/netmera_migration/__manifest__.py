@@ -1,7 +1,7 @@
 {
     "name": "Netmera Migration",
     "summary": "Import Netmera customer data into Odoo CRM with a ledger and exact rollback",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Sales/CRM",
     "author": "netmera-odoo contributors",
     "license": "LGPL-3",

@@ -7,7 +7,8 @@ class NetmeraMigrationBinding(models.Model):
     """Last content hash written for an external ID, shared by all runs.
 
     A plan row whose hash equals the bound one is skipped without reading the record, so
-    re-running a snapshot writes nothing.
+    re-running a snapshot writes nothing. A changed row writes only the fields whose planned
+    value differs from ``field_hashes`` (see ``import_field_state``).
     """
 
     _name = "netmera.migration.binding"
@@ -19,6 +20,10 @@ class NetmeraMigrationBinding(models.Model):
     res_id = fields.Integer(required=True)
     phase = fields.Selection(PHASE_SELECTION, required=True)
     content_hash = fields.Char(required=True)
+    field_hashes = fields.Text(
+        help="JSON object: per field of the last row written, a short hash of its value, or "
+        "for tags the external IDs the migration linked. Empty on bindings of older versions."
+    )
 
     _sql_constraints = [
         ("xml_id_unique", "UNIQUE(xml_id)", "An external ID has one binding."),

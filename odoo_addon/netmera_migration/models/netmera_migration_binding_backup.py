@@ -21,6 +21,7 @@ class NetmeraMigrationBindingBackup(models.Model):
     res_id = fields.Integer()
     phase = fields.Selection(PHASE_SELECTION)
     content_hash = fields.Char()
+    field_hashes = fields.Text()
     binding_create_uid = fields.Integer()
     binding_create_date = fields.Datetime()
     binding_write_uid = fields.Integer()

@@ -55,6 +55,7 @@ class ImportItem:
         "vals",
         "res_id",
         "previous_hash",
+        "last_written",
         "previous_values",
         "links_added",
         "links_removed",
@@ -70,6 +71,8 @@ class ImportItem:
         self.vals = None
         self.res_id = None
         self.previous_hash = None
+        # The binding's field state, see import_field_state; None writes the row in full.
+        self.last_written = None
         self.previous_values = None
         self.links_added = None
         self.links_removed = None

@@ -32,10 +32,11 @@ class NetmeraMigrationRun(models.Model):
                 """
                 INSERT INTO netmera_migration_binding_backup
                        (run_id, xml_id, existed, model, res_id, phase, content_hash,
-                        binding_create_uid, binding_create_date, binding_write_uid,
-                        binding_write_date)
+                        field_hashes, binding_create_uid, binding_create_date,
+                        binding_write_uid, binding_write_date)
                 SELECT %s, v.xml_id, b.id IS NOT NULL, b.model, b.res_id, b.phase,
-                       b.content_hash, b.create_uid, b.create_date, b.write_uid, b.write_date
+                       b.content_hash, b.field_hashes, b.create_uid, b.create_date,
+                       b.write_uid, b.write_date
                   FROM unnest(%s::varchar[]) AS v(xml_id)
                   LEFT JOIN netmera_migration_binding b ON b.xml_id = v.xml_id
                 ON CONFLICT (run_id, xml_id) DO NOTHING
@@ -341,13 +342,17 @@ class NetmeraMigrationRun(models.Model):
         self.env["netmera.migration.binding"].invalidate_model()
 
     def _restore_bindings(self, model_name, hashes):
-        """Put back the hash each external ID had before the run, or drop a binding it added."""
+        """Put back the hash each external ID had before the run, or drop a binding it added.
+
+        The field state is cleared, so the next run writes such a record in full; the saved
+        bindings of the run, restored after this, put the exact state back.
+        """
         dropped = [xml_id for xml_id, (_res_id, old_hash) in hashes.items() if not old_hash]
         self._drop_bindings(model_name, dropped)
         for xml_id, (res_id, old_hash) in hashes.items():
             if old_hash:
                 self.env.cr.execute(
-                    "UPDATE netmera_migration_binding SET content_hash = %s "
+                    "UPDATE netmera_migration_binding SET content_hash = %s, field_hashes = NULL "
                     "WHERE xml_id = %s AND model = %s AND res_id = %s",
                     (old_hash, xml_id, model_name, res_id),
                 )
@@ -393,15 +398,17 @@ class NetmeraMigrationRun(models.Model):
         cr.execute(
             """
             INSERT INTO netmera_migration_binding
-                   (xml_id, model, res_id, phase, content_hash, create_uid, create_date,
-                    write_uid, write_date)
-            SELECT k.xml_id, k.model, k.res_id, k.phase, k.content_hash, k.binding_create_uid,
-                   k.binding_create_date, k.binding_write_uid, k.binding_write_date
+                   (xml_id, model, res_id, phase, content_hash, field_hashes, create_uid,
+                    create_date, write_uid, write_date)
+            SELECT k.xml_id, k.model, k.res_id, k.phase, k.content_hash, k.field_hashes,
+                   k.binding_create_uid, k.binding_create_date, k.binding_write_uid,
+                   k.binding_write_date
               FROM netmera_migration_binding_backup k
              WHERE k.run_id = %s AND k.existed
             ON CONFLICT (xml_id) DO UPDATE
                SET model = EXCLUDED.model, res_id = EXCLUDED.res_id, phase = EXCLUDED.phase,
-                   content_hash = EXCLUDED.content_hash, create_uid = EXCLUDED.create_uid,
+                   content_hash = EXCLUDED.content_hash, field_hashes = EXCLUDED.field_hashes,
+                   create_uid = EXCLUDED.create_uid,
                    create_date = EXCLUDED.create_date, write_uid = EXCLUDED.write_uid,
                    write_date = EXCLUDED.write_date
             """,

@@ -14,6 +14,7 @@ from odoo import models
 from odoo.exceptions import UserError
 
 from .constants import XML_ID_MODULE
+from .import_field_state import link_changes, load_last_written, planned_state
 from .import_values import serialize_current
 
 _logger = logging.getLogger(__name__)
@@ -117,6 +118,9 @@ class NetmeraMigrationRun(models.Model):
     def _update_records(self, model, items, result):
         """Write only the fields that differ; identical value sets share one ``write``.
 
+        When the binding knows what the migration last wrote (``import_field_state``), only
+        fields whose planned value changed since are compared and written.
+
         Returns ``(updated, unchanged)`` item lists; ``item.previous_values`` and
         ``item.links_added`` contain what the ledger needs to undo each write.
         """
@@ -124,6 +128,7 @@ class NetmeraMigrationRun(models.Model):
             return [], []
 
         records = model.browse([item.res_id for item in items])
+        load_last_written(self.env.cr, model._name, items)
         groups = defaultdict(list)
         unchanged = []
         for item in items:
@@ -131,7 +136,15 @@ class NetmeraMigrationRun(models.Model):
             if item.recheck_address:
                 write_vals = self._address_repair(record, item)
             else:
-                write_vals = self._diff_values(record, item)
+                write_vals = self._diff_values(record, item, item.last_written)
+                if item.last_written is not None and "parent_id" not in write_vals:
+                    # Without a parent change Odoo syncs no address, so only the address fields
+                    # written now are kept against it; a person's edit of the others stays.
+                    item.own_address = {
+                        name: value
+                        for name, value in (item.own_address or {}).items()
+                        if name in write_vals
+                    }
             if not write_vals:
                 unchanged.append(item)
                 continue
@@ -193,27 +206,45 @@ class NetmeraMigrationRun(models.Model):
         return write_vals
 
     @staticmethod
-    def _diff_values(record, item):
+    def _diff_values(record, item, last_written=None):
         """Return the write values that change ``record``, and fill the item's undo data.
 
-        A many2many link is removed when the new row no longer has it and it points to a record
-        the migration wrote (a bound tag or segment): that link mirrors Netmera, where the user
-        left the tag. Links to records people made in Odoo stay.
+        ``last_written`` is the binding's field state (see ``import_field_state``). With it, a
+        field whose planned value is the one the migration last wrote is skipped, so a
+        person's edit of it stays, and a many2many links the newly planned external IDs and
+        unlinks only those planned last time and no longer.
+
+        Without it (a binding of an older version), every field is compared, and a many2many
+        link is removed when the new row no longer has it and it points to a record the
+        migration wrote (a bound tag or segment). Links to records people made stay.
         """
         write_vals = {}
         previous = {}
         links = {}
         removed_links = {}
+        planned = planned_state(record, item) if last_written is not None else {}
         for field_name, new_value in item.vals.items():
             field = record._fields[field_name]
+            if last_written is not None and last_written.get(field_name) == planned[field_name]:
+                continue
             current = serialize_current(field, record[field_name])
             if field.type == "many2many":
-                added = [res_id for res_id in new_value if res_id not in current]
-                removed = _bound_ids(
-                    record.env,
-                    field.comodel_name,
-                    [res_id for res_id in current if res_id not in new_value],
-                )
+                if isinstance(planned.get(field_name), list):
+                    before = last_written.get(field_name)
+                    added, removed = link_changes(
+                        record.env,
+                        field,
+                        planned[field_name],
+                        before if isinstance(before, list) else [],
+                        current,
+                    )
+                else:
+                    added = [res_id for res_id in new_value if res_id not in current]
+                    removed = _bound_ids(
+                        record.env,
+                        field.comodel_name,
+                        [res_id for res_id in current if res_id not in new_value],
+                    )
                 commands = [(4, res_id) for res_id in added] + [(3, res_id) for res_id in removed]
                 if commands:
                     write_vals[field_name] = commands
@@ -278,31 +309,54 @@ class NetmeraMigrationRun(models.Model):
 
     def _write_bindings(self, phase, model_name, items):
         """Upsert the content hash of each item's external ID with one statement per 1000."""
+        model = self.env[model_name]
         rows = [
-            (item.xml_id, model_name, item.res_id, phase, item.content_hash, self.env.uid)
+            (
+                item.xml_id,
+                model_name,
+                item.res_id,
+                phase,
+                item.content_hash,
+                _field_state_json(model, item),
+                self.env.uid,
+            )
             for item in items
             if item.content_hash and item.res_id
         ]
         for start in range(0, len(rows), 1000):
             chunk = rows[start : start + 1000]
-            placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
+            placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
             self.env.cr.execute(
                 f"""
                 INSERT INTO netmera_migration_binding
-                       (xml_id, model, res_id, phase, content_hash, create_uid, write_uid,
-                        create_date, write_date)
-                SELECT v.xml_id, v.model, v.res_id, v.phase, v.content_hash, v.uid, v.uid,
-                       now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
-                  FROM (VALUES {placeholders}) AS v(xml_id, model, res_id, phase, content_hash, uid)
+                       (xml_id, model, res_id, phase, content_hash, field_hashes, create_uid,
+                        write_uid, create_date, write_date)
+                SELECT v.xml_id, v.model, v.res_id, v.phase, v.content_hash, v.field_hashes,
+                       v.uid, v.uid, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+                  FROM (VALUES {placeholders})
+                       AS v(xml_id, model, res_id, phase, content_hash, field_hashes, uid)
                 ON CONFLICT (xml_id) DO UPDATE
                    SET model = EXCLUDED.model, res_id = EXCLUDED.res_id, phase = EXCLUDED.phase,
-                       content_hash = EXCLUDED.content_hash, write_uid = EXCLUDED.write_uid,
+                       content_hash = EXCLUDED.content_hash,
+                       field_hashes = EXCLUDED.field_hashes, write_uid = EXCLUDED.write_uid,
                        write_date = EXCLUDED.write_date
                 """,
                 [value for row in chunk for value in row],
             )
         if rows:
             self.env["netmera.migration.binding"].invalidate_model()
+
+
+def _field_state_json(model, item):
+    """Return the field state to bind for ``item``, or None when it has no ORM values.
+
+    The state is the whole row's: a field skipped as unchanged has the planned value that
+    the migration wrote last time, and every other field was just written or found equal.
+    """
+    vals = getattr(item, "vals", None)
+    if not isinstance(vals, dict):
+        return None
+    return json.dumps(planned_state(model, item), sort_keys=True, separators=(",", ":"))
 
 
 def _bound_ids(env, model_name, ids):

@@ -13,3 +13,4 @@ from . import test_run_guards
 from . import test_link_removal
 from . import test_import_slot
 from . import test_company_address
+from . import test_resync_edits
