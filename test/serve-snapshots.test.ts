@@ -209,7 +209,14 @@ describe("snapshot upload", () => {
     [
       "a backslash path",
       [{ name: "..\\escaped.txt", data: "x" }],
-      "archive rejected: invalid characters in fileName: ..\\escaped.txt",
+      'archive rejected: entry "..\\escaped.txt" uses \\ between folder names, where zip files ' +
+        "use /; make the zip again with a tool that writes /",
+    ],
+    [
+      "a Windows folder separator",
+      [{ name: "users\\segment-vip.csv", data: "extId\nu1\n" }],
+      'archive rejected: entry "users\\segment-vip.csv" uses \\ between folder names, where zip ' +
+        "files use /; make the zip again with a tool that writes /",
     ],
     [
       "a symbolic link",

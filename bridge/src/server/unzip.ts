@@ -137,6 +137,21 @@ function ratioLimit(limits: UnzipLimits): string {
 }
 
 /**
+ * Message for an entry name the zip library rejects. Some older Windows tools write `\` between
+ * folder names, which the zip format does not allow, and the library's own text does not say so.
+ */
+function archiveRejected(reason: string): string {
+  const backslashed = /^invalid characters in fileName: (.*\\.*)$/.exec(reason);
+  if (backslashed) {
+    return (
+      `archive rejected: entry "${backslashed[1]}" uses \\ between folder names, where zip ` +
+      "files use /; make the zip again with a tool that writes /"
+    );
+  }
+  return `archive rejected: ${reason}`;
+}
+
+/**
  * Check every entry before anything is written, and return the entries with their names and
  * the declared unpacked size. The whole archive is rejected if one entry is a link, a device, a
  * duplicate, or a path that leaves the target folder, and when the entry count or a declared
@@ -164,7 +179,7 @@ function checkEntries(
     // folder gets NFC names, so "müşteri.csv" matches its manifest line whatever made the zip.
     const name = spelled.normalize("NFC");
     const invalid = yauzl.validateFileName(name);
-    if (invalid !== null) throw new UnsafeArchiveError(`archive rejected: ${invalid}`);
+    if (invalid !== null) throw new UnsafeArchiveError(archiveRejected(invalid));
     const type = unixFileType(entry);
     if (type === S_IFLNK)
       throw new UnsafeArchiveError(`archive entry "${name}" is a symbolic link`);
@@ -327,7 +342,7 @@ export async function unzipSafely(
     try {
       entries = await readEntries(zip);
     } catch (error) {
-      throw new UnsafeArchiveError(`archive rejected: ${(error as Error).message}`, {
+      throw new UnsafeArchiveError(archiveRejected((error as Error).message), {
         cause: error,
       });
     }
