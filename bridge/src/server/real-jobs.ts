@@ -189,6 +189,8 @@ export function realJobs(settings: ServeSettings): JobRunners {
         errorCount: result.errorCount,
         errorsFile: result.errorsFile,
         sampleReport: result.sampleReport ?? null,
+        // Contacts earlier runs wrote that this snapshot lacks, after a full run (see migrate).
+        missingContacts: result.missingContacts ?? null,
       };
     },
 
