@@ -248,7 +248,17 @@ export async function stageSnapshot(
     await stageProfileFile(snapshot, staging, file, counts, hooks, identities);
   }
   for (const file of userFiles(snapshot)) {
+    const [rowsBefore, badBefore] = [counts.userRows, counts.badUserRows];
     await stageUserFile(snapshot, staging, attributes, file, counts, hooks, identities);
+    const rows = counts.userRows - rowsBefore;
+    if (rows > 0 && counts.badUserRows - badBefore === rows) {
+      // Each rejected row is in quarantine.csv, but a file that lost every row is rather a
+      // file read the wrong way (a delimiter that differs between header and rows, say).
+      logger.warn(
+        { file, rows },
+        `every row of ${file} was rejected, so it adds no user; quarantine.csv gives the reason of each`,
+      );
+    }
   }
   if (identities) {
     resolvePending(staging);
