@@ -126,6 +126,16 @@ describe("summariseFault", () => {
     );
   });
 
+  it("keeps list items on their own lines", () => {
+    const fault =
+      'Run 5 ("A") was not rolled back: people worked on its records.\nFor example:\n' +
+      '- res.partner 224 "Ayşe" changed\n- crm.lead 1 refers to it\nCheck these records first.';
+    expect(summariseFault(fault)).toBe(
+      'Run 5 ("A") was not rolled back: people worked on its records. For example:\n' +
+        '- res.partner 224 "Ayşe" changed\n- crm.lead 1 refers to it\nCheck these records first.',
+    );
+  });
+
   it("keeps a user error message whole", () => {
     expect(summariseFault("Run 3 is done;\nbatches import only while it is running.")).toBe(
       "Run 3 is done; batches import only while it is running.",

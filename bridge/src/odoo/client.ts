@@ -93,7 +93,14 @@ export function summariseFault(faultString: string): string {
     .map((line) => line.trim())
     .filter(Boolean);
   if (!faultString.startsWith("Traceback")) {
-    return lines.join(" ").slice(0, 2000);
+    // Lines of a user error are joined, but a list ("- item") keeps one item per line.
+    const isItem = (line: string | undefined) => line?.startsWith("- ") === true;
+    const text = lines
+      .map((line, at) =>
+        at === 0 ? line : isItem(line) || isItem(lines[at - 1]) ? `\n${line}` : ` ${line}`,
+      )
+      .join("");
+    return text.slice(0, 2000);
   }
 
   return (lines.at(-1) ?? faultString).slice(0, 2000);
