@@ -171,7 +171,8 @@ function isoDate(date: Date): string {
   return `${year}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}`;
 }
 
-function wallAsUtc(wall: WallTime): number {
+/** Read a wall-clock time as if it were UTC: its epoch milliseconds without any offset. */
+export function wallAsUtc(wall: WallTime): number {
   return Date.UTC(
     wall.year,
     wall.month - 1,

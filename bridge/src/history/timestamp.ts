@@ -1,4 +1,4 @@
-import type { WallTime, ZoneClock } from "./time-zone.js";
+import { wallAsUtc, type WallTime, type ZoneClock } from "./time-zone.js";
 
 export type ParsedTimestamp = { ok: true; utcMs: number } | { ok: false; reason: string };
 
@@ -93,18 +93,6 @@ function wallFrom(
     wall.minute < 60 &&
     wall.second < 60;
   return valid ? wall : undefined;
-}
-
-function wallAsUtc(wall: WallTime): number {
-  return Date.UTC(
-    wall.year,
-    wall.month - 1,
-    wall.day,
-    wall.hour,
-    wall.minute,
-    wall.second,
-    wall.millisecond,
-  );
 }
 
 function offsetMs(zone: string): number {
