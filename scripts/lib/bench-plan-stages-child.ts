@@ -4,10 +4,10 @@
  */
 import { createLogger } from "../../bridge/src/core/log.js";
 import { NumberFormatTable } from "../../bridge/src/normalize/numbers.js";
-import { buildContact, type ContactEnvironment } from "../../bridge/src/plan/contact-builder.js";
+import { buildContact } from "../../bridge/src/plan/contact-builder.js";
 import type { PhaseProducer } from "../../bridge/src/plan/context.js";
 import { planRowLine } from "../../bridge/src/plan/outputs.js";
-import { stageOrder } from "../../bridge/src/plan/phase-segments.js";
+import { contactEnvironment } from "../../bridge/src/plan/phase-contacts.js";
 import { DEFAULT_PRODUCERS } from "../../bridge/src/plan/registry.js";
 import { numericMeanings } from "../../bridge/src/plan/rules.js";
 import { runPlan } from "../../bridge/src/plan/run-plan.js";
@@ -74,17 +74,7 @@ const stagesProducer: PhaseProducer = {
       figures.contacts = groups;
       figures.sortedScanPerContact = scan / groups;
 
-      const environment: ContactEnvironment = {
-        rules: context.rules,
-        convert: {
-          timeZone: context.snapshot.sourceTimeZone,
-          numberFormat: (meaning, file) => numberFormats.formatOf(file, meaning),
-          arraySeparator: context.rules.arraySeparator,
-        },
-        state: context.state,
-        stageOrder: stageOrder(context),
-        unmapped: new Set(),
-      };
+      const environment = contactEnvironment(context, numberFormats);
       // Only the last pass counts, so that each step is measured with optimised code.
       for (let pass = 0; pass < PASSES; pass += 1) {
         let users: MergedUser[] = [];

@@ -86,17 +86,7 @@ async function produceContacts(
   counts.quarantined = staged.badUserRows;
   countSkip(counts, "empty row", staged.emptyUserRows);
 
-  const environment: ContactEnvironment = {
-    rules: context.rules,
-    convert: {
-      timeZone: context.snapshot.sourceTimeZone,
-      numberFormat: (meaning, file) => numberFormats.formatOf(file, meaning),
-      arraySeparator: context.rules.arraySeparator,
-    },
-    state: context.state,
-    stageOrder: stageOrder(context),
-    unmapped: new Set(),
-  };
+  const environment = contactEnvironment(context, numberFormats);
   const emails = new Database(join(staging.dir, "emails.sqlite"));
   emails.pragma("journal_mode = OFF");
   emails.pragma("synchronous = OFF");
@@ -197,6 +187,24 @@ async function produceContacts(
       "columns without a mapping entry were not planned; run map again to cover them",
     );
   }
+}
+
+/** Build what contact building needs from the plan context and the decided number formats. */
+export function contactEnvironment(
+  context: PlanContext,
+  numberFormats: NumberFormatTable,
+): ContactEnvironment {
+  return {
+    rules: context.rules,
+    convert: {
+      timeZone: context.snapshot.sourceTimeZone,
+      numberFormat: (meaning, file) => numberFormats.formatOf(file, meaning),
+      arraySeparator: context.rules.arraySeparator,
+    },
+    state: context.state,
+    stageOrder: stageOrder(context),
+    unmapped: new Set(),
+  };
 }
 
 /** Groups per batch: enough to make a worker message cheap per contact, few enough to stream. */
