@@ -18,6 +18,7 @@ import {
   parseEncodingOptions,
   stateEncodings,
 } from "../bridge/src/snapshot/snapshot.js";
+import { openTable } from "../bridge/src/snapshot/table.js";
 import { writeSnapshotManifest } from "./input-support.js";
 
 const FIXTURE = join(import.meta.dirname, "fixtures/reader/plan-basic");
@@ -227,6 +228,32 @@ describe("stated encoding", () => {
     const markdown = readFileSync(join(out, "audit.md"), "utf8");
     expect(markdown).toContain(
       "| users/t.csv | windows-1254 | guessed: not UTF-8, so read as Windows-1254; check its letters |",
+    );
+  });
+});
+
+describe("an encoding stated wrongly", () => {
+  async function readAll(root: string, encoding: string): Promise<unknown> {
+    const snapshot = await openSnapshot(root, { logger: silentLogger });
+    stateEncodings(snapshot, { "users/t.csv": encoding });
+    try {
+      const table = await openTable(join(root, "users/t.csv"), "users/t.csv", silentLogger);
+      for await (const row of table.rows()) void row;
+      return undefined;
+    } catch (error) {
+      return error;
+    } finally {
+      stateEncodings(snapshot, {});
+    }
+  }
+
+  it("blames the statement for invalid UTF-8", async () => {
+    const error = (await readAll(await snapshotWithLatin1(), "utf-8")) as Error;
+    expect(error.message).toMatch(/^users\/t\.csv: invalid UTF-8 at byte offset \d+ /);
+    expect(error.message).toContain(
+      ", read as utf-8 as stated with --encoding (or options.encoding in mapping.json). The " +
+        "stated encoding is probably wrong: remove the statement for users/t.csv, or state the " +
+        "encoding the file was written in",
     );
   });
 });

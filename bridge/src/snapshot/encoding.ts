@@ -591,8 +591,22 @@ async function utf16Error(
     : "";
   return new SnapshotFileError(
     file,
-    `${line}(byte offset ${offset}): ${problem}; the file is damaged or was cut short. Export it ` +
-      "again (as UTF-8 or UTF-16), or repair the text at that place",
+    detected.source === "stated"
+      ? `${line}(byte offset ${offset}): ${problem}, read as ${statedAdvice(detected, file)}`
+      : `${line}(byte offset ${offset}): ${problem}; the file is damaged or was cut short. ` +
+          "Export it again (as UTF-8 or UTF-16), or repair the text at that place",
+  );
+}
+
+/**
+ * Advice for text that is invalid in the encoding a person stated: the statement, not the file,
+ * is then the likely mistake.
+ */
+function statedAdvice(detected: DetectedEncoding, file: string): string {
+  return (
+    `${detected.encoding} as stated with --encoding (or options.encoding in mapping.json). ` +
+    `The stated encoding is probably wrong: remove the statement for ${file}, or state the ` +
+    "encoding the file was written in"
   );
 }
 
@@ -734,8 +748,10 @@ async function invalidUtf8Error(
     : "invalid UTF-8";
   return new SnapshotFileError(
     file,
-    `${where}; the file starts as UTF-8 but mixes encodings. Export it again as UTF-8, or ` +
-      `give map and audit --encoding ${file}=ENCODING (windows-1254, latin1 …) if it is all in one`,
+    detected.source === "stated"
+      ? `${where}, read as ${statedAdvice(detected, file)}`
+      : `${where}; the file starts as UTF-8 but mixes encodings. Export it again as UTF-8, or ` +
+          `give map and audit --encoding ${file}=ENCODING (windows-1254, latin1 …) if it is all in one`,
     { cause },
   );
 }
