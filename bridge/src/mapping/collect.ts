@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import type { Logger } from "../core/log.js";
 import { wallClockAt } from "../normalize/dates.js";
 import { eventDefinitionsFileSchema, profileAttributesFileSchema } from "../snapshot/schemas.js";
@@ -5,10 +6,12 @@ import {
   deviceFiles,
   openSnapshotTable,
   readJsonFile,
+  snapshotPath,
   topLevelTable,
   userFiles,
   type Snapshot,
 } from "../snapshot/snapshot.js";
+import { parseJsonText } from "../snapshot/json-stream.js";
 import { cellValue } from "../snapshot/table.js";
 import { eventFiles, readEventRows } from "./event-rows.js";
 import type {
@@ -31,11 +34,24 @@ const DAY_COUNTER_LIMIT = 200_000;
 /** Values per event attribute whose type is inferred; the rest are only counted. */
 export const EVENT_ATTRIBUTE_SAMPLE = 10_000;
 
+/**
+ * Parse every top-level JSON file once, so that a file that audit and plan would reject (cut
+ * short, UTF-16, a key written twice) stops map too, before a person confirms a mapping of it.
+ */
+async function checkJsonFiles(snapshot: Snapshot): Promise<void> {
+  for (const file of snapshot.files) {
+    if (!file.includes("/") && file.toLowerCase().endsWith(".json") && file !== "manifest.json") {
+      parseJsonText(await readFile(snapshotPath(snapshot, file), "utf8"), file);
+    }
+  }
+}
+
 /** Read the definitions and stream every user, device and event file once. */
 export async function collectObservations(
   snapshot: Snapshot,
   logger: Logger,
 ): Promise<SnapshotObservations> {
+  await checkJsonFiles(snapshot);
   const attributes = await readAttributes(snapshot);
   const observations: SnapshotObservations = {
     timeZone: snapshot.sourceTimeZone,
