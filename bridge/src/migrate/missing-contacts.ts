@@ -3,6 +3,7 @@ import { once } from "node:events";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { BridgeError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import type { OdooClient } from "../odoo/client.js";
 import { csvLine } from "../plan/outputs.js";
@@ -61,7 +62,16 @@ export async function findMissingContacts(
         { fields: ["xml_id", "res_id"], order: "id", limit: PAGE },
       );
       if (bindings.length === 0) break;
-      after = bindings[bindings.length - 1]!.id;
+      const last = bindings[bindings.length - 1]!.id;
+      if (!(typeof last === "number" && last > after)) {
+        // Paging by id needs ids that grow; anything else would read the same page forever.
+        throw new BridgeError(
+          `netmera.migration.binding search_read returned ids that do not follow id ${after}; ` +
+            "the addon's bindings cannot be read in pages, so contacts missing from the snapshot " +
+            "were not listed",
+        );
+      }
+      after = last;
 
       const gone = bindings.filter((binding) => planned.get(binding.xml_id) === undefined);
       if (gone.length === 0) continue;
