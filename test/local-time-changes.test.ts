@@ -57,7 +57,7 @@ describe("local times at a change of clocks", () => {
     });
   });
 
-  it("rejects such a user date-time, but keeps its calendar date in a date column", () => {
+  it("rejects date-times, keeps dates", () => {
     expect(normalizeDateTime("2016-03-27 03:30")).toEqual({ ok: false, reason: SKIPPED });
     expect(normalizeDateTime("27.03.2016 03:30")).toEqual({ ok: false, reason: SKIPPED });
     expect(normalizeDateTime("2015-11-08T03:30:00")).toEqual({ ok: false, reason: REPEATED });

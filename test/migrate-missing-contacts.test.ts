@@ -18,7 +18,7 @@ afterAll(async () => {
 
 describe("contacts missing from the plan", () => {
   it("stops when binding ids do not grow", async () => {
-    // A server that answers the same page whatever the id it is asked to start after.
+    // A server that returns the same page whatever id the request starts after.
     fake = await startFakeOdoo(async (call) => {
       const known = defaultReply(call);
       if (known) return known;

@@ -88,7 +88,7 @@ describe("duplicate keys", () => {
     );
   });
 
-  it("rejects a key twice in a streamed record and names its place in the file", async () => {
+  it("rejects a repeated key in records", async () => {
     writeFiles(root, {
       "devices/a.json": '{"devices": [\n  {"extId": "u1"},\n  {"extId": "u2", "extId": "u3"}\n]}',
       "profiles/a.ndjson": '{"extId": "u1"}\n  {"extId": "u2", "profile": {"a": 1, "a": 2}}\n',
@@ -145,7 +145,7 @@ describe("JSON files of the wrong shape", () => {
     );
   });
 
-  it("names a missing field of a definition and a segment file that is not a list", async () => {
+  it("names missing fields and non-lists", async () => {
     writeFiles(root, {
       "profile-attributes.json": '[\n  {"code": "email"},\n  {"dataType": "STRING"}\n]',
       "segments.json": '{"name": "VIP"}',

@@ -5,8 +5,8 @@ import { SERVE_SETTING_NAMES } from "../bridge/src/odoo/setting-names.js";
 import { defaultReply, startFakeOdoo, type FakeOdoo } from "./support/fake-odoo.js";
 
 /**
- * A rollback job whose call Odoo does not answer in time: the message must point an HTTP caller
- * at the rollback route, not at the command line. The fake Odoo only stands in for the timeout.
+ * A rollback job whose call to Odoo times out. Its message must point an HTTP caller at the
+ * rollback route, not at the command line. The fake Odoo only provides the timeout.
  */
 
 let fake: FakeOdoo | undefined;

@@ -71,8 +71,8 @@ export class ZoneClock {
   /**
    * Convert a local wall-clock time to a UTC instant. A time that does not exist (clocks jumped
    * over it) or that occurs twice (clocks went back over it) gives NaN, because its instant
-   * depends on the UTC offset; `localTimeProblem` explains which. Both occur only on the day of a
-   * change, so the usual case costs two cached offset lookups.
+   * depends on the UTC offset, and `localTimeProblem` explains which. Both occur only on the day
+   * of a change, so the usual case costs two cached offset lookups.
    */
   toUtc(wall: WallTime): number {
     const wallMs = wallAsUtc(wall);

@@ -73,18 +73,18 @@ export async function findMissingContacts(
       }
       after = last;
 
-      const gone = bindings.filter((binding) => planned.get(binding.xml_id) === undefined);
-      if (gone.length === 0) continue;
+      const unplanned = bindings.filter((binding) => planned.get(binding.xml_id) === undefined);
+      if (unplanned.length === 0) continue;
       // Only contacts that still exist and are active count: people may have archived or
       // deleted some already.
       const partners = await client.executeKw<{ id: number; name: string }[]>(
         "res.partner",
         "search_read",
-        [[["id", "in", gone.map((binding) => binding.res_id)]]],
+        [[["id", "in", unplanned.map((binding) => binding.res_id)]]],
         { fields: ["name"] },
       );
       const names = new Map(partners.map((partner) => [partner.id, partner.name]));
-      for (const binding of gone) {
+      for (const binding of unplanned) {
         const name = names.get(binding.res_id);
         if (name === undefined) continue;
         if (!out) {

@@ -140,8 +140,8 @@ export async function findOrCreateRun(
 }
 
 /**
- * A run made with New in Odoo (or `create` over XML-RPC) has a name only. It is a draft that
- * has no snapshot, mapping or authorisation, so nothing was imported into it.
+ * Tell whether a run was made with New in Odoo (or `create` over XML-RPC) and has a name only:
+ * a draft without snapshot, mapping or authorisation, so nothing was imported into it.
  */
 export function isEmptyRun(run: RunRecord): boolean {
   return run.state === "draft" && !run.snapshotHash && !run.mappingHash && !run.authorisedAt;

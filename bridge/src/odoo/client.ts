@@ -11,7 +11,7 @@ export interface OdooConnection {
   login: string;
   /** Password or API key of `login`. */
   password: string;
-  /** How messages name these settings and the run; the command line's flags by default. */
+  /** Names that messages give these settings and the run; the command line's flags by default. */
   names?: SettingNames;
 }
 
@@ -115,7 +115,7 @@ export class OdooClient {
   readonly url: string;
   readonly db: string;
   readonly login: string;
-  /** How messages name the connection settings and the run. */
+  /** Names that messages give the connection settings and the run. */
   readonly names: SettingNames;
   #password: string;
   #uid: number | undefined;

@@ -173,10 +173,10 @@ export function addonVersionProblem(installed: unknown, required: string): strin
     return `reports version ${JSON.stringify(installed)}, which is not a version number`;
   }
 
-  const wanted = required.split(".").map(Number);
+  const expected = required.split(".").map(Number);
   for (let index = 0; index < 3; index += 1) {
-    if (own[index]! > wanted[index]!) return undefined;
-    if (own[index]! < wanted[index]!) return `is version ${text}`;
+    if (own[index]! > expected[index]!) return undefined;
+    if (own[index]! < expected[index]!) return `is version ${text}`;
   }
   return undefined;
 }

@@ -4,7 +4,7 @@
  * id from the request path, so its job messages name those instead of flags.
  */
 export interface SettingNames {
-  /** Where the messages are read: a shell or an HTTP client (the run form in Odoo, a script). */
+  /** Reader of the messages: a shell, or an HTTP client such as the run form in Odoo or a script. */
   surface: "cli" | "serve";
   url: string;
   db: string;

@@ -90,7 +90,7 @@ export interface OdooSettings {
   db: string;
   login: string;
   password: string;
-  /** How job messages name these settings; the jobs set it. */
+  /** Names that job messages give these settings, set by the jobs. */
   names?: SettingNames;
 }
 

@@ -87,8 +87,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
 
     if (clientAborted(error, req)) {
-      // The client went away mid-request (closed, timed out, dropped the upload): nothing
-      // failed on this side and no one is left to answer.
+      // The client went away mid-request (closed, timed out, dropped the upload). Nothing
+      // failed on this side, and there is no one left to send a response to.
       logger.warn(
         { requestId, method: req.method, path: req.path, received: req.socket.bytesRead },
         "client closed the connection before the request body ended",

@@ -7,9 +7,9 @@ const snapshotId = z
   .regex(SNAPSHOT_ID_PATTERN, "must be a snapshot id returned by POST /snapshots or a pull job");
 
 /**
- * A mapping.json document, checked against the mapping schema so that a wrong one gets 400
- * before it is stored as the run's mapping. The document is kept as sent; `plan` checks its
- * confirmation.
+ * Schema of a mapping.json document in a request. A document the mapping schema rejects gets
+ * 400 before it is stored as the run's mapping. A valid one is kept as sent, and `plan` checks
+ * its confirmation.
  */
 const mapping = z.record(z.string(), z.unknown()).superRefine((value, context) => {
   const parsed = mappingSchema.safeParse(value);

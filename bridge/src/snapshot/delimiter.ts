@@ -8,7 +8,7 @@ const SAMPLE_LINES = 20;
 
 /**
  * Message for a file without a header line. A pulled snapshot's manifest lists every file, so
- * deleting one there only fails the manifest check; the file must leave the exports folder.
+ * deleting one there fails the manifest check. The message therefore points at the exports folder.
  */
 export const EMPTY_FILE =
   "is empty (no header line). An export of a segment without members can be an empty file: " +

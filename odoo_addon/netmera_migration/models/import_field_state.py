@@ -1,4 +1,4 @@
-"""What the migration last wrote into each field of a record, kept on its binding.
+"""Record of what the migration last wrote into each field of a record, kept on its binding.
 
 A re-sync writes only the fields whose planned value changed since the migration last wrote
 the record, so edits people made in Odoo to the other fields stay. The binding's
@@ -65,9 +65,9 @@ def load_last_written(cr, model_name, items):
         """,
         (model_name, list(by_xml_id)),
     )
-    # Not matched on res_id: Odoo's contact merge moves the external ID to the kept contact
-    # but not the binding, and what the migration last wrote for the name still applies there,
-    # so the kept contact's own values stay unless the plan changes them.
+    # Matched on the external ID, not on res_id. Odoo's contact merge moves the external ID to
+    # the kept contact but not the binding. What the migration last wrote still applies there, so
+    # the kept contact's own values stay unless the plan changes them.
     for xml_id, text in cr.fetchall():
         by_xml_id[xml_id].last_written = json.loads(text)
 

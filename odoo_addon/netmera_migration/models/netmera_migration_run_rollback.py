@@ -344,8 +344,8 @@ class NetmeraMigrationRun(models.Model):
     def _restore_bindings(self, model_name, hashes):
         """Put back the hash each external ID had before the run, or drop a binding it added.
 
-        The field state is cleared, so the next run writes such a record in full; the saved
-        bindings of the run, restored after this, put the exact state back.
+        The field state is cleared, so the next run writes such a record in full. The run's saved
+        bindings, restored after this, put the exact state back.
         """
         dropped = [xml_id for xml_id, (_res_id, old_hash) in hashes.items() if not old_hash]
         self._drop_bindings(model_name, dropped)

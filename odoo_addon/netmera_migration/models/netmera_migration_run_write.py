@@ -139,7 +139,7 @@ class NetmeraMigrationRun(models.Model):
                 write_vals = self._diff_values(record, item, item.last_written)
                 if item.last_written is not None and "parent_id" not in write_vals:
                     # Without a parent change Odoo syncs no address, so only the address fields
-                    # written now are kept against it; a person's edit of the others stays.
+                    # written now are kept against its sync. A person's edit of the others stays.
                     item.own_address = {
                         name: value
                         for name, value in (item.own_address or {}).items()
